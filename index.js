@@ -1,0 +1,26 @@
+'use strict';
+// modswap: safe hot module swapping for Node.js. See index.d.ts for the documented API.
+const { clear, tracker } = require('./lib/clear');
+const { reload } = require('./lib/reload');
+const { callerFile, resolveQuietly } = require('./lib/caller');
+const { ModswapError } = require('./lib/errors');
+
+/** The generation table of a module: one row per load of its file. */
+function generations(id) {
+  if (typeof id !== 'string') {
+    throw new TypeError(`Expected a \`string\`, got \`${typeof id}\``);
+  }
+  const filename = resolveQuietly(id, callerFile(generations)) ?? id;
+  return tracker.generations(filename);
+}
+
+/** Old generations that are still alive, oldest first. */
+function stale() {
+  return tracker.stale();
+}
+
+module.exports.clear = clear;
+module.exports.reload = reload;
+module.exports.generations = generations;
+module.exports.stale = stale;
+module.exports.ModswapError = ModswapError;

@@ -1,0 +1,70 @@
+'use strict';
+// Resolves module ids the way clear-module does: absolute paths as they are, anything else
+// relative to the file that called the public function. The caller is read from a V8 stack
+// trace captured *below* the public function, so the cost and the result do not depend on how
+// deep the call stack is (clear-module loses the caller past Error.stackTraceLimit frames).
+const Module = require('node:module');
+const fs = require('node:fs');
+const path = require('node:path');
+const { fileURLToPath } = require('node:url');
+
+const FRAMES_TO_INSPECT = 8;
+
+function callSites(below) {
+  const savedPrepare = Error.prepareStackTrace;
+  const savedLimit = Error.stackTraceLimit;
+  Error.prepareStackTrace = (_, sites) => sites;
+  Error.stackTraceLimit = FRAMES_TO_INSPECT;
+  try {
+    const holder = {};
+    Error.captureStackTrace(holder, below);
+    return holder.stack;
+  } finally {
+    Error.prepareStackTrace = savedPrepare;
+    Error.stackTraceLimit = savedLimit;
+  }
+}
+
+/** The file that called `publicFunction`, or undefined (REPL, eval, native frames only). */
+function callerFile(publicFunction) {
+  const sites = callSites(publicFunction);
+  if (!Array.isArray(sites)) return undefined;
+  for (const site of sites) {
+    const name = site.getFileName();
+    if (!name || name.startsWith('node:')) continue;
+    if (name.startsWith('file:')) return fileURLToPath(name);
+    if (path.isAbsolute(name)) return name;
+  }
+  return undefined;
+}
+
+function realDirectory(directory) {
+  try {
+    return fs.realpathSync(directory);
+  } catch {
+    return path.resolve(directory);
+  }
+}
+
+/** Resolves `id` from `fromFile`'s directory; throws Node's resolution error. */
+function resolveFrom(id, fromFile) {
+  if (path.isAbsolute(id) && Module._cache[id]) return id;
+  const directory = realDirectory(fromFile ? path.dirname(fromFile) : process.cwd());
+  const anchor = path.join(directory, 'noop.js');
+  return Module._resolveFilename(id, {
+    id: anchor,
+    filename: anchor,
+    paths: Module._nodeModulePaths(directory),
+  });
+}
+
+/** Like `resolveFrom`, but undefined when the id cannot be resolved (clear-module's no-op). */
+function resolveQuietly(id, fromFile) {
+  try {
+    return resolveFrom(id, fromFile);
+  } catch {
+    return undefined;
+  }
+}
+
+module.exports = { callerFile, resolveFrom, resolveQuietly };

@@ -1,0 +1,122 @@
+'use strict';
+// reload(): clear a module and its importers, evaluate the new version, and either keep the
+// result or put the cache back exactly as it was.
+const Module = require('node:module');
+const path = require('node:path');
+const { removeModules, refuseDuringReload, tracker } = require('./clear');
+const { callerFile, resolveFrom } = require('./caller');
+const { ModswapError } = require('./errors');
+
+function normalizeOptions(options) {
+  if (options === undefined || options === null) return { includeDependencies: false };
+  if (typeof options !== 'object') {
+    throw new ModswapError(
+      'ERR_MODSWAP_INVALID_OPTIONS',
+      `reload options must be an object, got ${typeof options}`,
+    );
+  }
+  const { includeDependencies = false } = options;
+  if (typeof includeDependencies !== 'boolean') {
+    throw new ModswapError(
+      'ERR_MODSWAP_INVALID_OPTIONS',
+      `options.includeDependencies must be a boolean, got ${typeof includeDependencies}`,
+    );
+  }
+  return { includeDependencies };
+}
+
+function resolveTarget(id, fromFile) {
+  if (typeof id !== 'string' || id === '') {
+    throw new ModswapError('ERR_MODSWAP_INVALID_ID', `reload() expects a module id string, got ${typeof id}`);
+  }
+  try {
+    return resolveFrom(id, fromFile);
+  } catch (error) {
+    const from = fromFile ? path.dirname(fromFile) : process.cwd();
+    throw new ModswapError('ERR_MODSWAP_NOT_FOUND', `Cannot reload '${id}': not found from ${from}`, {
+      cause: error,
+      file: id,
+    });
+  }
+}
+
+function checkReloadable(filename) {
+  if (require.main && require.main.filename === filename) {
+    throw new ModswapError(
+      'ERR_MODSWAP_RELOAD_MAIN',
+      `Cannot reload the entry module ${filename}: it is the root of the process (restart instead)`,
+      { file: filename },
+    );
+  }
+  if (filename.endsWith('.node')) {
+    throw new ModswapError(
+      'ERR_MODSWAP_NATIVE_ADDON',
+      `Cannot reload the native addon ${filename}: Node cannot load a .node file twice`,
+      { file: filename },
+    );
+  }
+}
+
+/** Requires `filename` on behalf of the caller's module, so edges are tracked as usual. */
+function requireFresh(filename, callerModule) {
+  if (callerModule) return callerModule.require(filename);
+  const exports = Module._load(filename, null, false);
+  const loaded = Module._cache[filename];
+  if (loaded) tracker.idOf(loaded);
+  return exports;
+}
+
+function failure(filename, error) {
+  const reason = error instanceof Error ? error.message : String(error);
+  return new ModswapError('ERR_MODSWAP_RELOAD_FAILED', `Reloading ${filename} failed: ${reason}`, {
+    cause: error,
+    file: filename,
+  });
+}
+
+/**
+ * Clears `id` and every module that imports it (transitively, up to the entry module), then
+ * requires it again and returns the new exports. On failure the cache is restored and an
+ * ERR_MODSWAP_RELOAD_FAILED error is thrown.
+ */
+function reload(id, options) {
+  const { includeDependencies } = normalizeOptions(options);
+  const fromFile = callerFile(reload);
+  const filename = resolveTarget(id, fromFile);
+  checkReloadable(filename);
+  refuseDuringReload('reload');
+  const cached = fromFile ? Module._cache[fromFile] : undefined;
+  const callerModule = cached instanceof Module ? cached : undefined;
+  const target = Module._cache[filename];
+  tracker.prepare(target ? [target] : []);
+  const mark = { ops: tracker.ops.length, files: tracker.files.length, id: tracker.nextId };
+  const scope = includeDependencies ? 'importers+dependencies' : 'importers';
+  const surgery = removeModules([filename], scope);
+  tracker.openTransaction = filename;
+  try {
+    const exports = requireFresh(filename, callerModule);
+    tracker.openTransaction = null;
+    surgery.commit();
+    return exports;
+  } catch (error) {
+    tracker.openTransaction = null;
+    discardAttempt(mark);
+    surgery.rollback();
+    throw failure(filename, error);
+  }
+}
+
+/** Removes what the failed evaluation added: new instances and their events. */
+function discardAttempt(mark) {
+  const cache = Module._cache;
+  for (let id = mark.id; id < tracker.nextId; id++) {
+    const mod = tracker.moduleOf(id);
+    if (mod !== undefined && cache[mod.filename] === mod) delete cache[mod.filename];
+  }
+  tracker.forgetFrom(mark.id);
+  tracker.nextId = mark.id;
+  tracker.ops.length = mark.ops;
+  tracker.files.length = mark.files;
+}
+
+module.exports = { reload };

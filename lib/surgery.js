@@ -1,0 +1,100 @@
+'use strict';
+// Applies a native plan to Node's objects: deletes cache entries, splices every `children`
+// array that lists a removed instance, and re-points `parent` pointers that name one. Every
+// mutation is recorded so a failed reload can put everything back exactly.
+const Module = require('node:module');
+const { moduleFile, NO_NODE } = require('./tracker');
+const { readParent, writeParent } = require('./module-parent');
+
+function decodePlan(encoded) {
+  let at = 0;
+  const take = (width) => {
+    const count = encoded[at++];
+    const slice = encoded.subarray(at, at + count * width);
+    at += count * width;
+    return slice;
+  };
+  return { retire: take(1), cuts: take(2), reparent: take(2) };
+}
+
+class Surgery {
+  constructor(tracker) {
+    this.tracker = tracker;
+    this.undo = [];
+    /** [id, Module] of every instance removed from the cache. */
+    this.retired = [];
+  }
+
+  /** Applies `encoded` (see ModuleGraph.planClear) and logs the matching events. */
+  apply(encoded) {
+    const plan = decodePlan(encoded);
+    const retiredModules = this.removeFromCache(plan.retire);
+    this.cutChildren(plan.cuts);
+    this.repointParents(plan.reparent, retiredModules);
+    return this;
+  }
+
+  removeFromCache(ids) {
+    const cache = Module._cache;
+    const removed = new Set();
+    for (const id of ids) {
+      const mod = this.tracker.moduleOf(id);
+      if (mod === undefined) continue;
+      const key = moduleFile(mod);
+      if (cache[key] === mod) {
+        delete cache[key];
+        this.undo.push(() => {
+          cache[key] = mod;
+        });
+      }
+      this.tracker.retire(id, mod);
+      this.undo.push(() => this.tracker.unretire(mod));
+      this.retired.push([id, mod]);
+      removed.add(mod);
+    }
+    return removed;
+  }
+
+  cutChildren(pairs) {
+    for (let i = 0; i < pairs.length; i += 2) {
+      const parent = this.tracker.moduleOf(pairs[i]);
+      const child = this.tracker.moduleOf(pairs[i + 1]);
+      if (parent === undefined || child === undefined) continue;
+      const children = parent.children;
+      if (!Array.isArray(children)) continue;
+      for (let at = children.length - 1; at >= 0; at--) {
+        if (children[at] !== child) continue;
+        children.splice(at, 1);
+        this.undo.push(() => children.splice(at, 0, child));
+      }
+      this.tracker.logUnedge(pairs[i], pairs[i + 1]);
+    }
+  }
+
+  repointParents(pairs, retiredModules) {
+    for (let i = 0; i < pairs.length; i += 2) {
+      const child = this.tracker.moduleOf(pairs[i]);
+      if (child === undefined) continue;
+      const previous = readParent(child);
+      if (!retiredModules.has(previous)) continue;
+      const next = pairs[i + 1] === NO_NODE ? null : (this.tracker.moduleOf(pairs[i + 1]) ?? null);
+      writeParent(child, next);
+      this.undo.push(() => writeParent(child, previous));
+    }
+  }
+
+  /** Keeps the changes and starts watching the removed instances for collection. */
+  commit() {
+    for (const [id, mod] of this.retired) this.tracker.watchCollection(id, mod);
+    this.undo = [];
+  }
+
+  /** Reverts every mutation, newest first. */
+  rollback() {
+    for (let i = this.undo.length - 1; i >= 0; i--) this.undo[i]();
+    this.undo = [];
+    this.retired = [];
+  }
+}
+
+module.exports = { Surgery };

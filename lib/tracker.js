@@ -1,0 +1,241 @@
+'use strict';
+// Observes Node's CommonJS bookkeeping and mirrors it into the Rust module graph.
+//
+// JS touches the Module objects (cheap here, ~100x dearer from Rust); what changed is appended to
+// a flat event log and sent to Rust in one call (`flush`) only when a question is asked. Every
+// module instance gets an integer id stored on it under a private symbol; the tracker keeps a
+// WeakRef per id so it can reach old generations for surgery without keeping them alive.
+const Module = require('node:module');
+const { PerformanceObserver } = require('node:perf_hooks');
+const { binding, callNative } = require('./native');
+const { readParent, writeParent } = require('./module-parent');
+
+const OP_LOAD = 1;
+const OP_EDGE = 2;
+const OP_UNEDGE = 3;
+const OP_RETIRE = 4;
+const OP_COLLECTED = 5;
+/** "No node" in the native encodings. */
+const NO_NODE = 0xffffffff;
+
+const kNodeId = Symbol('modswap.nodeId');
+const kRetired = Symbol('modswap.retired');
+const kTracker = Symbol.for('modswap.tracker');
+
+function moduleFile(mod) {
+  return mod.filename || mod.id || '<anonymous>';
+}
+
+class Tracker {
+  constructor() {
+    this.graph = new binding.ModuleGraph();
+    this.nextId = 0;
+    /** Pending events: opcodes and operands, flushed to Rust as one Float64Array. */
+    this.ops = [];
+    /** File names of the pending LOAD events, in order. */
+    this.files = [];
+    /** id -> WeakRef<Module> for every instance not yet collected. */
+    this.refs = new Map();
+    this.collector = new FinalizationRegistry((id) => this.onCollected(id));
+    this.cacheAdopted = false;
+    this.gcCount = 0;
+    this.gcObserver = null;
+    /** Set while a reload evaluates new code; see `transaction`. */
+    this.openTransaction = null;
+  }
+
+  /** The id of `mod`, adopting it (and any children it already lists) on first sight. */
+  idOf(mod) {
+    const id = mod[kNodeId];
+    return id === undefined ? this.adopt(mod) : id;
+  }
+
+  adopt(root) {
+    const rootId = this.assignId(root);
+    const pending = [root];
+    while (pending.length > 0) {
+      const mod = pending.pop();
+      const children = mod.children;
+      if (!Array.isArray(children)) continue;
+      const parentId = mod[kNodeId];
+      for (const child of children) {
+        if (child === null || typeof child !== 'object') continue;
+        let childId = child[kNodeId];
+        if (childId === undefined) {
+          childId = this.assignId(child);
+          pending.push(child);
+        }
+        this.ops.push(OP_EDGE, parentId, childId);
+      }
+    }
+    return rootId;
+  }
+
+  assignId(mod) {
+    const id = this.nextId++;
+    mod[kNodeId] = id;
+    this.refs.set(id, new WeakRef(mod));
+    this.ops.push(OP_LOAD, id, Date.now());
+    this.files.push(moduleFile(mod));
+    return id;
+  }
+
+  /** The live Module object of `id`, or undefined once it was collected. */
+  moduleOf(id) {
+    const ref = this.refs.get(id);
+    return ref === undefined ? undefined : ref.deref();
+  }
+
+  /**
+   * Records the entries `parent.require()` appended to `parent.children` from index `from`.
+   * `mark` is the first id that may have been assigned during that call. A module created by
+   * an old (retired) parent would keep that parent alive through its `parent` pointer, so the
+   * pointer is reset.
+   */
+  noteNewChildren(parent, children, from, mark) {
+    const parentId = this.idOf(parent);
+    const parentRetired = parent[kRetired] === true;
+    for (let i = from; i < children.length; i++) {
+      const child = children[i];
+      if (child === null || typeof child !== 'object') continue;
+      const known = child[kNodeId];
+      const fresh = known === undefined || known >= mark;
+      this.ops.push(OP_EDGE, parentId, this.idOf(child));
+      if (parentRetired && fresh && readParent(child) === parent) writeParent(child, null);
+    }
+  }
+
+  /** Adopts everything in `require.cache` once, then sends pending events to Rust. */
+  sync() {
+    if (!this.cacheAdopted) {
+      const cache = Module._cache;
+      for (const key of Object.keys(cache)) {
+        const mod = cache[key];
+        if (mod !== null && typeof mod === 'object') this.idOf(mod);
+      }
+      this.cacheAdopted = true;
+    }
+    this.flush();
+  }
+
+  flush() {
+    // Events logged while a reload evaluates new code may still be rolled back.
+    if (this.ops.length === 0 || this.openTransaction !== null) return;
+    const ops = Float64Array.from(this.ops);
+    const files = this.files.length === 0 ? '' : this.files.join('\0') + '\0';
+    this.ops.length = 0;
+    this.files.length = 0;
+    callNative(() => this.graph.ingest(ops, files));
+  }
+
+  /** Ids of the given modules, with the graph up to date. */
+  prepare(modules) {
+    const ids = modules.map((mod) => this.idOf(mod));
+    this.sync();
+    return ids;
+  }
+
+  mainId() {
+    const main = require.main;
+    return main ? this.idOf(main) : NO_NODE;
+  }
+
+  isRetired(mod) {
+    return mod[kRetired] === true;
+  }
+
+  logUnedge(parentId, childId) {
+    this.ops.push(OP_UNEDGE, parentId, childId);
+  }
+
+  /** Marks `mod` as an old generation and starts watching for its collection. */
+  retire(id, mod) {
+    mod[kRetired] = true;
+    this.ops.push(OP_RETIRE, id, Date.now(), this.gcsSoFar());
+  }
+
+  unretire(mod) {
+    delete mod[kRetired];
+  }
+
+  watchCollection(id, mod) {
+    this.collector.register(mod, id, this.refs.get(id));
+  }
+
+  onCollected(id) {
+    this.refs.delete(id);
+    this.ops.push(OP_COLLECTED, id);
+  }
+
+  /** Forgets ids assigned from `mark` on: their modules were discarded by a rollback. */
+  forgetFrom(mark) {
+    for (let id = mark; id < this.nextId; id++) {
+      const mod = this.moduleOf(id);
+      this.refs.delete(id);
+      if (mod !== undefined && mod[kNodeId] === id) delete mod[kNodeId];
+    }
+  }
+
+  /**
+   * Garbage collections observed so far. The observer starts with the first retirement, so
+   * counts are relative to that point, which is all `stale()` needs.
+   */
+  gcsSoFar() {
+    if (this.gcObserver === null) {
+      this.gcObserver = new PerformanceObserver((list) => {
+        this.gcCount += list.getEntries().length;
+      });
+      this.gcObserver.observe({ entryTypes: ['gc'] });
+    }
+    this.gcCount += this.gcObserver.takeRecords().length;
+    return this.gcCount;
+  }
+
+  generations(file) {
+    this.sync();
+    return callNative(() => this.graph.generations(file));
+  }
+
+  stale() {
+    this.sync();
+    const gcs = this.gcsSoFar();
+    return callNative(() => this.graph.stale(Date.now(), gcs));
+  }
+
+  planClear(rootIds, scope) {
+    const mainId = this.mainId();
+    this.flush();
+    return callNative(() => this.graph.planClear(Uint32Array.from(rootIds), scope, mainId));
+  }
+}
+
+/**
+ * Wraps `Module.prototype.require` so every edge Node adds to a `children` array is logged.
+ * Cost per call: two length reads; a few pushes when the call added a child.
+ */
+function installRequireHook(tracker) {
+  const proto = Module.prototype;
+  const originalRequire = proto.require;
+  function require(id) {
+    const children = this.children;
+    if (!Array.isArray(children)) return originalRequire.call(this, id);
+    const before = children.length;
+    const mark = tracker.nextId;
+    const result = originalRequire.call(this, id);
+    if (children.length > before) tracker.noteNewChildren(this, children, before, mark);
+    return result;
+  }
+  require[kTracker] = tracker;
+  proto.require = require;
+}
+
+/** The process-wide tracker (one per JS environment: each worker thread has its own). */
+function getTracker() {
+  const installed = Module.prototype.require[kTracker];
+  if (installed) return installed;
+  const tracker = new Tracker();
+  installRequireHook(tracker);
+  return tracker;
+}
+
+module.exports = { getTracker, moduleFile, NO_NODE };

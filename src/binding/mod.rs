@@ -1,0 +1,5 @@
+//! The N-API surface: conversions and errors only. Every entry point catches panics, and every
+//! error's message starts with a stable `ERR_MODSWAP_*` code that `lib/native.js` lifts into
+//! `error.code`.
+
+mod graph;

@@ -1,0 +1,374 @@
+//! The module graph and generation table behind modswap's CommonJS reloader.
+//!
+//! Node's own bookkeeping is one-directional: `module.children` is append-only per parent and
+//! `module.parent` names only the first requirer. This graph keeps both directions for every
+//! module *instance* (a generation of a file), including old generations that are still alive,
+//! so a clear can name every reference Node holds to the instances it removes.
+//!
+//! The JS side owns the `Module` objects and mutates them; it reports what happened as a compact
+//! event log ([`events`]) and asks this graph for plans ([`Plan`]) of what to cut. Nothing here
+//! touches JS values, so all of it is tested with `cargo test`.
+
+pub mod events;
+mod plan;
+
+pub use events::{decode_events, Event, EventError};
+pub use plan::{ClearScope, Plan};
+
+use std::collections::{HashMap, HashSet};
+
+/// Identifier of one module instance (one generation of one file), assigned by the JS side.
+pub type NodeId = u32;
+
+/// Marker for "no node" in flat integer encodings.
+pub const NO_NODE: NodeId = u32::MAX;
+
+type FileId = u32;
+
+/// Life cycle of a generation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GenerationState {
+    /// The instance `require.cache` holds for its file.
+    Current,
+    /// Removed from the cache (or replaced by a newer load) but not yet garbage-collected.
+    Old,
+    /// V8 has garbage-collected the instance.
+    Collected,
+}
+
+impl GenerationState {
+    /// The name used in the public API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GenerationState::Current => "current",
+            GenerationState::Old => "old",
+            GenerationState::Collected => "collected",
+        }
+    }
+}
+
+/// One row of a file's generation table.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GenerationInfo {
+    /// 1 for the first load of the file, then 2, 3, …
+    pub generation: u32,
+    /// Milliseconds since the Unix epoch at which the instance was loaded (or first seen).
+    pub loaded_at: f64,
+    /// Where the instance is in its life cycle.
+    pub state: GenerationState,
+}
+
+/// An old generation that is still alive.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StaleInfo {
+    /// Absolute file name.
+    pub file: String,
+    /// Generation number of the stale instance.
+    pub generation: u32,
+    /// Milliseconds since it was retired.
+    pub age_ms: f64,
+    /// Garbage collections that ran since it was retired.
+    pub gcs_survived: f64,
+}
+
+#[derive(Debug)]
+struct Node {
+    file: FileId,
+    generation: u32,
+    loaded_at: f64,
+    state: GenerationState,
+    retired_at: f64,
+    gc_count_at_retire: f64,
+    /// Modules this instance lists in its `children`, in insertion order.
+    importees: Vec<NodeId>,
+    /// Instances (of any generation) whose `children` list this one.
+    importers: Vec<NodeId>,
+}
+
+#[derive(Debug)]
+struct FileEntry {
+    path: String,
+    generations: Vec<NodeId>,
+    current: Option<NodeId>,
+}
+
+/// Counters that show how much the graph holds; used by tests and diagnostics.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GraphStats {
+    /// Files ever seen.
+    pub files: usize,
+    /// Instances not yet collected.
+    pub live_nodes: usize,
+    /// Edges between instances not yet collected.
+    pub edges: usize,
+    /// Events that named an unknown node and were ignored.
+    pub ignored_events: usize,
+}
+
+/// Importer/importee edges and the generation table of every module instance seen.
+#[derive(Debug, Default)]
+pub struct ModuleGraph {
+    nodes: Vec<Option<Node>>,
+    files: Vec<FileEntry>,
+    file_ids: HashMap<String, FileId>,
+    edges: HashSet<(NodeId, NodeId)>,
+    ignored_events: usize,
+}
+
+impl ModuleGraph {
+    /// An empty graph.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Applies a batch of events in order.
+    pub fn apply_all(&mut self, events: impl IntoIterator<Item = Event>) {
+        for event in events {
+            self.apply(event);
+        }
+    }
+
+    /// Applies one event. Events naming unknown nodes are counted and ignored: the JS side may
+    /// have dropped the load of a module whose later edges still arrive.
+    pub fn apply(&mut self, event: Event) {
+        match event {
+            Event::Load { node, file, at } => self.load(node, &file, at),
+            Event::Edge { parent, child } => self.add_edge(parent, child),
+            Event::Unedge { parent, child } => self.remove_edge(parent, child),
+            Event::Retire { node, at, gc_count } => self.retire(node, at, gc_count),
+            Event::Collected { node } => self.collect(node),
+        }
+    }
+
+    fn load(&mut self, node: NodeId, path: &str, at: f64) {
+        if node == NO_NODE || self.node(node).is_some() {
+            self.ignored_events += 1;
+            return;
+        }
+        let file = self.intern_file(path);
+        // A newer load of the same file replaces the current one even when the cache entry was
+        // removed by someone else (clear-module, a test runner, user code).
+        if let Some(previous) = self.files[file as usize].current {
+            self.retire(previous, at, f64::NAN);
+        }
+        let entry = &mut self.files[file as usize];
+        entry.generations.push(node);
+        entry.current = Some(node);
+        let generation = entry.generations.len() as u32;
+        let index = node as usize;
+        if self.nodes.len() <= index {
+            self.nodes.resize_with(index + 1, || None);
+        }
+        self.nodes[index] = Some(Node {
+            file,
+            generation,
+            loaded_at: at,
+            state: GenerationState::Current,
+            retired_at: f64::NAN,
+            gc_count_at_retire: f64::NAN,
+            importees: Vec::new(),
+            importers: Vec::new(),
+        });
+    }
+
+    fn intern_file(&mut self, path: &str) -> FileId {
+        if let Some(&id) = self.file_ids.get(path) {
+            return id;
+        }
+        let id = self.files.len() as FileId;
+        self.files.push(FileEntry {
+            path: path.to_owned(),
+            generations: Vec::new(),
+            current: None,
+        });
+        self.file_ids.insert(path.to_owned(), id);
+        id
+    }
+
+    fn add_edge(&mut self, parent: NodeId, child: NodeId) {
+        if !self.is_live(parent) || !self.is_live(child) {
+            self.ignored_events += 1;
+            return;
+        }
+        if !self.edges.insert((parent, child)) {
+            return;
+        }
+        if let Some(p) = self.node_mut_checked(parent) {
+            p.importees.push(child);
+        }
+        if let Some(c) = self.node_mut_checked(child) {
+            c.importers.push(parent);
+        }
+    }
+
+    fn remove_edge(&mut self, parent: NodeId, child: NodeId) {
+        if !self.edges.remove(&(parent, child)) {
+            return;
+        }
+        if let Some(p) = self.node_mut_checked(parent) {
+            remove_value(&mut p.importees, child);
+        }
+        if let Some(c) = self.node_mut_checked(child) {
+            remove_value(&mut c.importers, parent);
+        }
+    }
+
+    fn retire(&mut self, node: NodeId, at: f64, gc_count: f64) {
+        let Some(entry) = self.node_mut_checked(node) else {
+            self.ignored_events += 1;
+            return;
+        };
+        if entry.state != GenerationState::Current {
+            return;
+        }
+        entry.state = GenerationState::Old;
+        entry.retired_at = at;
+        entry.gc_count_at_retire = gc_count;
+        let file = entry.file as usize;
+        if self.files[file].current == Some(node) {
+            self.files[file].current = None;
+        }
+    }
+
+    /// Marks an instance collected and drops its edges: a collected instance references nothing.
+    fn collect(&mut self, node: NodeId) {
+        let Some(entry) = self.node_mut_checked(node) else {
+            self.ignored_events += 1;
+            return;
+        };
+        let was_current = entry.state == GenerationState::Current;
+        entry.state = GenerationState::Collected;
+        let file = entry.file as usize;
+        let importees = std::mem::take(&mut entry.importees);
+        let importers = std::mem::take(&mut entry.importers);
+        // A current instance can only be collected if its cache entry was replaced behind our
+        // back; it is gone either way.
+        if was_current && self.files[file].current == Some(node) {
+            self.files[file].current = None;
+        }
+        for child in importees {
+            self.edges.remove(&(node, child));
+            if let Some(child_node) = self.node_mut_checked(child) {
+                remove_value(&mut child_node.importers, node);
+            }
+        }
+        for parent in importers {
+            self.edges.remove(&(parent, node));
+            if let Some(parent_node) = self.node_mut_checked(parent) {
+                remove_value(&mut parent_node.importees, node);
+            }
+        }
+    }
+
+    /// The instance `require.cache` holds for `path`, as far as the graph knows.
+    pub fn current(&self, path: &str) -> Option<NodeId> {
+        let file = *self.file_ids.get(path)?;
+        self.files[file as usize].current
+    }
+
+    /// The file an instance was loaded from.
+    pub fn file_of(&self, node: NodeId) -> Option<&str> {
+        self.node(node)
+            .map(|n| self.files[n.file as usize].path.as_str())
+    }
+
+    /// The state of an instance, if the graph knows it.
+    pub fn state_of(&self, node: NodeId) -> Option<GenerationState> {
+        self.node(node).map(|n| n.state)
+    }
+
+    /// Instances that list `node` in their `children`.
+    pub fn importers_of(&self, node: NodeId) -> &[NodeId] {
+        self.node(node).map_or(&[], |n| &n.importers)
+    }
+
+    /// Instances `node` lists in its `children`.
+    pub fn importees_of(&self, node: NodeId) -> &[NodeId] {
+        self.node(node).map_or(&[], |n| &n.importees)
+    }
+
+    /// Every generation of `path`, oldest first; empty for a file never seen.
+    pub fn generations(&self, path: &str) -> Vec<GenerationInfo> {
+        let Some(&file) = self.file_ids.get(path) else {
+            return Vec::new();
+        };
+        self.files[file as usize]
+            .generations
+            .iter()
+            .filter_map(|&id| self.node(id))
+            .map(|n| GenerationInfo {
+                generation: n.generation,
+                loaded_at: n.loaded_at,
+                state: n.state,
+            })
+            .collect()
+    }
+
+    /// Old generations that are still alive, oldest retirement first.
+    pub fn stale(&self, now: f64, gc_count: f64) -> Vec<StaleInfo> {
+        let mut stale: Vec<(f64, StaleInfo)> = self
+            .nodes
+            .iter()
+            .flatten()
+            .filter(|n| n.state == GenerationState::Old)
+            .map(|n| {
+                let survived = if n.gc_count_at_retire.is_nan() {
+                    0.0
+                } else {
+                    (gc_count - n.gc_count_at_retire).max(0.0)
+                };
+                let info = StaleInfo {
+                    file: self.files[n.file as usize].path.clone(),
+                    generation: n.generation,
+                    age_ms: (now - n.retired_at).max(0.0),
+                    gcs_survived: survived,
+                };
+                (n.retired_at, info)
+            })
+            .collect();
+        stale.sort_by(|a, b| a.0.total_cmp(&b.0));
+        stale.into_iter().map(|(_, info)| info).collect()
+    }
+
+    /// Size counters.
+    pub fn stats(&self) -> GraphStats {
+        GraphStats {
+            files: self.files.len(),
+            live_nodes: self
+                .nodes
+                .iter()
+                .flatten()
+                .filter(|n| n.state != GenerationState::Collected)
+                .count(),
+            edges: self.edges.len(),
+            ignored_events: self.ignored_events,
+        }
+    }
+
+    fn node(&self, id: NodeId) -> Option<&Node> {
+        self.nodes.get(id as usize).and_then(Option::as_ref)
+    }
+
+    fn node_mut_checked(&mut self, id: NodeId) -> Option<&mut Node> {
+        self.nodes.get_mut(id as usize).and_then(Option::as_mut)
+    }
+
+    fn is_live(&self, id: NodeId) -> bool {
+        self.node(id)
+            .is_some_and(|n| n.state != GenerationState::Collected)
+    }
+
+    fn is_current(&self, id: NodeId) -> bool {
+        self.node(id)
+            .is_some_and(|n| n.state == GenerationState::Current)
+    }
+}
+
+fn remove_value(list: &mut Vec<NodeId>, value: NodeId) {
+    if let Some(pos) = list.iter().position(|&v| v == value) {
+        list.remove(pos);
+    }
+}
+
+#[cfg(test)]
+mod tests;

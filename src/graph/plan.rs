@@ -1,0 +1,167 @@
+//! What to cut when modules leave `require.cache`.
+
+use super::{GenerationState, ModuleGraph, NodeId, NO_NODE};
+use std::collections::{HashSet, VecDeque};
+
+/// Which instances a clear removes besides the roots.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClearScope {
+    /// Only the roots (`clear.single`).
+    Single,
+    /// The roots and, recursively, the modules they list in `children` (`clear`, `clear.all`,
+    /// `clear.match`: clear-module's recursion).
+    Descendants,
+    /// The roots and, transitively, every module that imports them (`reload`). Importers under
+    /// `node_modules` stay unless `include_dependencies`, which also adds the roots' descendants.
+    Importers { include_dependencies: bool },
+}
+
+/// The exact mutations that remove a set of instances from Node's bookkeeping.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Plan {
+    /// Instances to delete from `require.cache`, in discovery order.
+    pub retire: Vec<NodeId>,
+    /// `(parent, child)`: remove `child` from `parent.children`. Covers every parent, current or
+    /// old, including parents that are retired in the same plan.
+    pub cuts: Vec<(NodeId, NodeId)>,
+    /// `(child, new_parent)`: live children of retired instances that stay. If the child's
+    /// `parent` is a retired instance it must point at `new_parent` (a current importer that
+    /// stays) or be reset when `new_parent` is [`NO_NODE`].
+    pub reparent: Vec<(NodeId, NodeId)>,
+}
+
+impl Plan {
+    /// Flat encoding for the JS side: `[n, retire…, m, (parent, child)…, k, (child, parent)…]`.
+    pub fn encode(&self) -> Vec<u32> {
+        let mut out =
+            Vec::with_capacity(3 + self.retire.len() + 2 * (self.cuts.len() + self.reparent.len()));
+        out.push(self.retire.len() as u32);
+        out.extend_from_slice(&self.retire);
+        out.push(self.cuts.len() as u32);
+        out.extend(self.cuts.iter().flat_map(|&(p, c)| [p, c]));
+        out.push(self.reparent.len() as u32);
+        out.extend(self.reparent.iter().flat_map(|&(c, p)| [c, p]));
+        out
+    }
+}
+
+/// True for native addons, which are never removed (Node cannot load a `.node` file twice).
+pub fn is_native_addon(path: &str) -> bool {
+    path.ends_with(".node")
+}
+
+/// True for files inside a `node_modules` folder.
+pub fn is_dependency(path: &str) -> bool {
+    path.split(['/', '\\']).any(|segment| segment == "node_modules")
+}
+
+impl ModuleGraph {
+    /// Plans the removal of `roots` and whatever `scope` adds. `main` (the entry module) is
+    /// never added by traversal; as a root it is removed only in the clear-module scopes.
+    pub fn plan_clear(&self, roots: &[NodeId], scope: ClearScope, main: Option<NodeId>) -> Plan {
+        let mut chosen = HashSet::new();
+        let mut retire = Vec::new();
+        let mut queue = VecDeque::new();
+        for &root in roots {
+            let main_is_protected = matches!(scope, ClearScope::Importers { .. });
+            if Some(root) == main && main_is_protected {
+                continue;
+            }
+            if self.removable(root) && chosen.insert(root) {
+                retire.push(root);
+                queue.push_back(root);
+            }
+        }
+        while let Some(node) = queue.pop_front() {
+            for next in self.neighbours(node, scope) {
+                if Some(next) != main && self.removable(next) && chosen.insert(next) {
+                    retire.push(next);
+                    queue.push_back(next);
+                }
+            }
+        }
+        if let ClearScope::Importers {
+            include_dependencies: true,
+        } = scope
+        {
+            self.add_descendants(&mut retire, &mut chosen, main);
+        }
+        let cuts = self.cuts_for(&retire);
+        let reparent = self.reparent_for(&retire, &chosen);
+        Plan {
+            retire,
+            cuts,
+            reparent,
+        }
+    }
+
+    fn neighbours(&self, node: NodeId, scope: ClearScope) -> Vec<NodeId> {
+        match scope {
+            ClearScope::Single => Vec::new(),
+            ClearScope::Descendants => self.importees_of(node).to_vec(),
+            ClearScope::Importers {
+                include_dependencies,
+            } => self
+                .importers_of(node)
+                .iter()
+                .copied()
+                .filter(|&p| include_dependencies || !self.file_of(p).is_some_and(is_dependency))
+                .collect(),
+        }
+    }
+
+    fn add_descendants(
+        &self,
+        retire: &mut Vec<NodeId>,
+        chosen: &mut HashSet<NodeId>,
+        main: Option<NodeId>,
+    ) {
+        let mut queue: VecDeque<NodeId> = retire.iter().copied().collect();
+        while let Some(node) = queue.pop_front() {
+            for &child in self.importees_of(node) {
+                if Some(child) != main && self.removable(child) && chosen.insert(child) {
+                    retire.push(child);
+                    queue.push_back(child);
+                }
+            }
+        }
+    }
+
+    fn removable(&self, node: NodeId) -> bool {
+        self.is_current(node) && !self.file_of(node).is_some_and(is_native_addon)
+    }
+
+    fn cuts_for(&self, retire: &[NodeId]) -> Vec<(NodeId, NodeId)> {
+        retire
+            .iter()
+            .flat_map(|&node| self.importers_of(node).iter().map(move |&p| (p, node)))
+            .collect()
+    }
+
+    fn reparent_for(&self, retire: &[NodeId], chosen: &HashSet<NodeId>) -> Vec<(NodeId, NodeId)> {
+        let mut seen = HashSet::new();
+        let mut reparent = Vec::new();
+        for &node in retire {
+            for &child in self.importees_of(node) {
+                if chosen.contains(&child) || !seen.insert(child) {
+                    continue;
+                }
+                let live = self
+                    .state_of(child)
+                    .is_some_and(|s| s != GenerationState::Collected);
+                if live {
+                    reparent.push((child, self.surviving_importer(child, chosen)));
+                }
+            }
+        }
+        reparent
+    }
+
+    fn surviving_importer(&self, child: NodeId, chosen: &HashSet<NodeId>) -> NodeId {
+        self.importers_of(child)
+            .iter()
+            .copied()
+            .find(|p| !chosen.contains(p) && self.is_current(*p))
+            .unwrap_or(NO_NODE)
+    }
+}

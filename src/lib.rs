@@ -1,0 +1,10 @@
+//! modswap: safe hot module swapping for Node.js.
+//!
+//! `graph` is the napi-free core (tested with `cargo test`); `binding` is the only module that
+//! knows about N-API.
+
+#![deny(clippy::all)]
+
+pub mod graph;
+
+mod binding;
