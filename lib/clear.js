@@ -43,6 +43,12 @@ function clearFiles(filenames, scope) {
   removeModules(filenames, scope).commit();
 }
 
+/** Cache keys, without the entry module: only an explicit clear(id) may remove that one. */
+function cachedFilesExceptEntry() {
+  const entry = require.main;
+  return Object.keys(Module._cache).filter((file) => !entry || Module._cache[file] !== entry);
+}
+
 /** Clears `id` and, recursively, the modules it loaded (clear-module's `clearModule(id)`). */
 function clear(id) {
   expectString(id);
@@ -52,7 +58,7 @@ function clear(id) {
 
 /** Clears every cached module except native addons and the entry module. */
 clear.all = function all() {
-  clearFiles(Object.keys(Module._cache), 'descendants');
+  clearFiles(cachedFilesExceptEntry(), 'descendants');
 };
 
 /** Clears every cached module whose id matches `regex`, with its descendants. */
@@ -60,7 +66,7 @@ clear.match = function match(regex) {
   if (!(regex instanceof RegExp)) {
     throw new TypeError(`Expected a \`RegExp\`, got \`${typeof regex}\``);
   }
-  const matching = Object.keys(Module._cache).filter((file) => {
+  const matching = cachedFilesExceptEntry().filter((file) => {
     regex.lastIndex = 0;
     return regex.test(file);
   });

@@ -27,7 +27,11 @@ pub enum Event {
     /// `child` was cut from `parent.children`.
     Unedge { parent: NodeId, child: NodeId },
     /// The instance left `require.cache`.
-    Retire { node: NodeId, at: f64, gc_count: f64 },
+    Retire {
+        node: NodeId,
+        at: f64,
+        gc_count: f64,
+    },
     /// V8 garbage-collected the instance.
     Collected { node: NodeId },
 }
@@ -90,7 +94,11 @@ pub fn decode_events(ops: &[f64], files: &str) -> Result<Vec<Event>, EventError>
         let Some(args) = ops.get(i + 1..i + 1 + arity) else {
             return Err(EventError::Truncated { index: start });
         };
-        let node = |k: usize| node_id(args[k]).ok_or(EventError::BadNodeId { index: start + 1 + k });
+        let node = |k: usize| {
+            node_id(args[k]).ok_or(EventError::BadNodeId {
+                index: start + 1 + k,
+            })
+        };
         let event = match opcode as u32 {
             OP_LOAD => Event::Load {
                 node: node(0)?,

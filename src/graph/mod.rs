@@ -25,6 +25,9 @@ pub const NO_NODE: NodeId = u32::MAX;
 
 type FileId = u32;
 
+/// How far past the highest known id a new id may be before a load is rejected as corrupt.
+const MAX_ID_GAP: usize = 1 << 20;
+
 /// Life cycle of a generation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GenerationState {
@@ -141,7 +144,10 @@ impl ModuleGraph {
     }
 
     fn load(&mut self, node: NodeId, path: &str, at: f64) {
-        if node == NO_NODE || self.node(node).is_some() {
+        // Ids are handed out in sequence; only rolled-back reloads leave gaps. An id far beyond
+        // the table is a corrupt log, and growing the table to it could exhaust memory.
+        let too_far = node as usize > self.nodes.len() + MAX_ID_GAP;
+        if node == NO_NODE || too_far || self.node(node).is_some() {
             self.ignored_events += 1;
             return;
         }

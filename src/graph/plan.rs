@@ -52,7 +52,8 @@ pub fn is_native_addon(path: &str) -> bool {
 
 /// True for files inside a `node_modules` folder.
 pub fn is_dependency(path: &str) -> bool {
-    path.split(['/', '\\']).any(|segment| segment == "node_modules")
+    path.split(['/', '\\'])
+        .any(|segment| segment == "node_modules")
 }
 
 impl ModuleGraph {
@@ -72,6 +73,7 @@ impl ModuleGraph {
                 queue.push_back(root);
             }
         }
+        let retired_roots = retire.len();
         while let Some(node) = queue.pop_front() {
             for next in self.neighbours(node, scope) {
                 if Some(next) != main && self.removable(next) && chosen.insert(next) {
@@ -84,7 +86,7 @@ impl ModuleGraph {
             include_dependencies: true,
         } = scope
         {
-            self.add_descendants(&mut retire, &mut chosen, main);
+            self.add_descendants(&mut retire, retired_roots, &mut chosen, main);
         }
         let cuts = self.cuts_for(&retire);
         let reparent = self.reparent_for(&retire, &chosen);
@@ -110,17 +112,24 @@ impl ModuleGraph {
         }
     }
 
+    /// Adds the descendants of the roots (the first `roots` entries of `retire`), not those of
+    /// the importers found since. A descendant that is already chosen (an importer in a cycle
+    /// with a root) is still walked through.
     fn add_descendants(
         &self,
         retire: &mut Vec<NodeId>,
+        roots: usize,
         chosen: &mut HashSet<NodeId>,
         main: Option<NodeId>,
     ) {
-        let mut queue: VecDeque<NodeId> = retire.iter().copied().collect();
+        let mut visited: HashSet<NodeId> = retire[..roots].iter().copied().collect();
+        let mut queue: VecDeque<NodeId> = retire[..roots].iter().copied().collect();
         while let Some(node) = queue.pop_front() {
             for &child in self.importees_of(node) {
-                if Some(child) != main && self.removable(child) && chosen.insert(child) {
-                    retire.push(child);
+                if Some(child) != main && self.removable(child) && visited.insert(child) {
+                    if chosen.insert(child) {
+                        retire.push(child);
+                    }
                     queue.push_back(child);
                 }
             }

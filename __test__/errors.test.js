@@ -1,0 +1,79 @@
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { spawnSync } = require('node:child_process');
+const modswap = require('..');
+const { makeFixture } = require('./helpers');
+
+test('reloading the entry module is a clear error', () => {
+  assert.throws(() => modswap.reload(__filename), (error) => {
+    assert.equal(error.code, 'ERR_MODSWAP_RELOAD_MAIN');
+    assert.equal(error.file, __filename);
+    assert.ok(error instanceof modswap.ModswapError);
+    return true;
+  });
+});
+
+test('reloading a missing module names the id and the directory searched', () => {
+  assert.throws(() => modswap.reload('./no-such-module'), (error) => {
+    assert.equal(error.code, 'ERR_MODSWAP_NOT_FOUND');
+    assert.match(error.message, /'\.\/no-such-module'/);
+    assert.match(error.message, new RegExp(__dirname.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+    assert.equal(error.cause.code, 'MODULE_NOT_FOUND');
+    return true;
+  });
+});
+
+test('bad ids and options are rejected before anything changes', () => {
+  const fixture = makeFixture({ 'x.js': 'module.exports = {};' });
+  const x = require(fixture.path('x.js'));
+  assert.throws(() => modswap.reload(fixture.path('x.js'), 'deep'), { code: 'ERR_MODSWAP_INVALID_OPTIONS' });
+  assert.throws(() => modswap.reload(fixture.path('x.js'), { includeDependencies: 'yes' }), {
+    code: 'ERR_MODSWAP_INVALID_OPTIONS',
+  });
+  assert.throws(() => modswap.reload(''), { code: 'ERR_MODSWAP_INVALID_ID' });
+  assert.throws(() => modswap.reload(7), { code: 'ERR_MODSWAP_INVALID_ID' });
+  assert.equal(require(fixture.path('x.js')), x);
+  assert.equal(modswap.generations(fixture.path('x.js')).length, 1);
+  fixture.remove();
+});
+
+test('generations of a file never loaded is empty; generations needs a string', () => {
+  assert.deepEqual(modswap.generations('/nowhere/never-loaded.js'), []);
+  assert.throws(() => modswap.generations(1), TypeError);
+});
+
+test('a module that reloads during its own evaluation gets ERR_MODSWAP_REENTRANT', () => {
+  process.env.MODSWAP = require.resolve('..');
+  const fixture = makeFixture({
+    'self.js': "const modswap = require(process.env.MODSWAP); if (globalThis.__reenter) modswap.reload('./other'); module.exports = {};",
+    'other.js': 'module.exports = {};',
+  });
+  require(fixture.path('self.js'));
+  require(fixture.path('other.js'));
+  globalThis.__reenter = true;
+  assert.throws(() => modswap.reload(fixture.path('self.js')), (error) => {
+    assert.equal(error.code, 'ERR_MODSWAP_RELOAD_FAILED');
+    assert.equal(error.cause.code, 'ERR_MODSWAP_REENTRANT');
+    return true;
+  });
+  globalThis.__reenter = false;
+  fixture.remove();
+});
+
+test('no DEP0144 warning under --pending-deprecation', () => {
+  const fixture = makeFixture({
+    'dep.js': 'module.exports = {};',
+    'a.js': "require('./dep'); module.exports = {};",
+    'main.js': `const modswap = require(${JSON.stringify(require.resolve('..'))});
+require('./a');
+for (let i = 0; i < 3; i++) modswap.reload('./a');
+modswap.clear.single('./a');
+console.log('done');`,
+  });
+  const run = spawnSync(process.execPath, ['--pending-deprecation', fixture.path('main.js')], { encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  assert.equal(run.stdout.trim(), 'done');
+  assert.doesNotMatch(run.stderr, /DEP0144/);
+  fixture.remove();
+});

@@ -1,0 +1,76 @@
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const modswap = require('..');
+const { makeFixture } = require('./helpers');
+
+test('after B changes on disk and reload(B), a fresh require(A) sees the new B', () => {
+  const fixture = makeFixture({
+    'a.js': "module.exports = { b: require('./b') };",
+    'b.js': 'module.exports = { version: 1 };',
+  });
+  const a = fixture.path('a.js');
+  const b = fixture.path('b.js');
+  assert.equal(require(a).b.version, 1);
+
+  fixture.write('b.js', 'module.exports = { version: 2 };');
+  const freshB = modswap.reload(b);
+
+  assert.equal(freshB.version, 2);
+  assert.equal(a in require.cache, false, 'A, an importer of B, was cleared');
+  const freshA = require(a);
+  assert.equal(freshA.b, freshB, 'A was evaluated afresh against the new B');
+  assert.equal(modswap.generations(a).length, 2);
+  assert.equal(modswap.generations(a)[1].state, 'current');
+  fixture.remove();
+});
+
+test('importers are cleared transitively, dependencies of B are kept', () => {
+  const fixture = makeFixture({
+    'top.js': "module.exports = { mid: require('./mid') };",
+    'mid.js': "module.exports = { leaf: require('./leaf') };",
+    'leaf.js': "module.exports = { util: require('./util'), v: 1 };",
+    'util.js': 'module.exports = { created: {} };',
+    'bystander.js': "module.exports = { util: require('./util') };",
+  });
+  const files = Object.fromEntries(['top', 'mid', 'leaf', 'util', 'bystander'].map((n) => [n, fixture.path(`${n}.js`)]));
+  const oldTop = require(files.top);
+  const bystander = require(files.bystander);
+
+  fixture.write('leaf.js', "module.exports = { util: require('./util'), v: 2 };");
+  modswap.reload(files.leaf);
+
+  assert.equal(files.top in require.cache, false);
+  assert.equal(files.mid in require.cache, false);
+  assert.equal(files.leaf in require.cache, true);
+  assert.equal(files.util in require.cache, true, 'a dependency of the reloaded module stays');
+  assert.equal(files.bystander in require.cache, true, 'an unrelated importer of util stays');
+  const newTop = require(files.top);
+  assert.notEqual(newTop, oldTop);
+  assert.equal(newTop.mid.leaf.v, 2);
+  assert.equal(newTop.mid.leaf.util, bystander.util, 'util stayed a singleton');
+});
+
+test('reloading a module that is not loaded yet loads it as generation 1', () => {
+  const fixture = makeFixture({ 'lazy.js': 'module.exports = 42;' });
+  assert.equal(modswap.reload(fixture.path('lazy.js')), 42);
+  assert.deepEqual(
+    modswap.generations(fixture.path('lazy.js')).map((row) => [row.generation, row.state]),
+    [[1, 'current']],
+  );
+  fixture.remove();
+});
+
+test('ids are resolved from the calling file', () => {
+  const fixture = makeFixture({
+    'caller.js': "const modswap = require(process.env.MODSWAP); module.exports = () => modswap.reload('./target');",
+    'target.js': 'module.exports = { n: Math.random() };',
+  });
+  process.env.MODSWAP = require.resolve('..');
+  const reloadFromCaller = require(fixture.path('caller.js'));
+  const first = require(fixture.path('target.js'));
+  const second = reloadFromCaller();
+  assert.notEqual(second, first);
+  assert.equal(require(fixture.path('target.js')), second);
+  fixture.remove();
+});

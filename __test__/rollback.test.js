@@ -1,0 +1,67 @@
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const modswap = require('..');
+const { makeFixture } = require('./helpers');
+
+function cacheShape() {
+  return Object.entries(require.cache).map(([key, mod]) => [key, mod, [...mod.children]]);
+}
+
+function assertSameCache(before, after) {
+  assert.deepEqual(
+    after.map(([key]) => key),
+    before.map(([key]) => key),
+    'same cache keys',
+  );
+  before.forEach(([key, mod, children], i) => {
+    assert.equal(after[i][1], mod, `same instance for ${key}`);
+    assert.deepEqual(after[i][2], children, `same children for ${key}`);
+  });
+}
+
+for (const [label, broken, causeName] of [
+  ['a syntax error', 'module.exports = { version: ;', 'SyntaxError'],
+  ['an exception at load', "require('./fresh-dep'); throw new TypeError('boom at load');", 'TypeError'],
+]) {
+  test(`reload of B with ${label} throws and leaves the cache exactly as it was`, () => {
+    const fixture = makeFixture({
+      'a.js': "module.exports = { b: require('./b') };",
+      'b.js': 'module.exports = { version: 1 };',
+      'fresh-dep.js': 'module.exports = {};',
+    });
+    const a = fixture.path('a.js');
+    const b = fixture.path('b.js');
+    const oldA = require(a);
+    const oldB = require(b);
+    const before = cacheShape();
+    const generationsBefore = modswap.generations(b);
+
+    fixture.write('b.js', broken);
+    assert.throws(
+      () => modswap.reload(b),
+      (error) => {
+        assert.equal(error.code, 'ERR_MODSWAP_RELOAD_FAILED');
+        assert.equal(error.file, b);
+        assert.match(error.message, new RegExp(b.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+        assert.equal(error.cause.name, causeName);
+        return true;
+      },
+    );
+
+    assertSameCache(before, cacheShape());
+    assert.equal(require(b), oldB, 'require(B) returns the identical old exports');
+    assert.equal(require(a), oldA, 'importers are restored too');
+    assert.equal(fixture.path('fresh-dep.js') in require.cache, false, 'nothing from the failed attempt stays');
+    assert.deepEqual(modswap.generations(b), generationsBefore, 'a failed load is not a generation');
+
+    fixture.write('b.js', 'module.exports = { version: 3 };');
+    assert.equal(modswap.reload(b).version, 3);
+    assert.equal(require(a).b.version, 3);
+    assert.deepEqual(
+      modswap.generations(b).map((row) => [row.generation, row.state]).slice(-1),
+      [[2, 'current']],
+    );
+    fixture.remove();
+  });
+}

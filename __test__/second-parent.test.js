@@ -1,0 +1,76 @@
+'use strict';
+// The classic clear-module leak: M is required by the entry and by a second module that keeps
+// running and re-requires M after every reload. Node appends each new M to that module's
+// `children`; clear-module only cleans `M.parent`, so every version stays reachable.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const modswap = require('..');
+const { makeFixture, retainedBytes, heavyModuleSource, childrenCounts, MB } = require('./helpers');
+
+const SECOND_PARENT = `'use strict';
+let current = require('./m');
+module.exports = {
+  module,
+  refresh() {
+    current = require('./m');
+    return current;
+  },
+};
+`;
+
+test('a second parent that re-requires M after every reload keeps only one M', async () => {
+  const fixture = makeFixture({ 'm.js': heavyModuleSource(8), 'second.js': SECOND_PARENT });
+  const m = fixture.path('m.js');
+  require(m);
+  const second = require(fixture.path('second.js'));
+  const before = await retainedBytes();
+
+  let fresh;
+  for (let i = 0; i < 200; i++) {
+    fresh = modswap.reload(m);
+    // The old second module is still running (we hold it) and requires M again.
+    assert.equal(second.refresh(), fresh);
+  }
+
+  const growth = (await retainedBytes()) - before;
+  assert.ok(growth < 20 * MB, `heap grew by ${(growth / MB).toFixed(1)} MB over 200 reloads`);
+  const counts = childrenCounts(m, [second.module]);
+  const worst = Math.max(...counts.map(({ count }) => count));
+  assert.equal(worst, 1, `a children array lists ${worst} versions of M`);
+  assert.equal(second.module.children.filter((c) => c.filename === m)[0], require.cache[m]);
+  const states = modswap.generations(m).map((row) => row.state);
+  assert.equal(states.filter((s) => s === 'current').length, 1);
+  assert.equal(states.filter((s) => s === 'collected').length, 200);
+  fixture.remove();
+});
+
+test('an old importer whose timer re-requires M does not pin old versions', async () => {
+  const fixture = makeFixture({
+    'm.js': heavyModuleSource(4),
+    'poller.js': `'use strict';
+let latest = require('./m');
+const timer = setInterval(() => { latest = require('./m'); }, 1);
+module.exports = { module, stop: () => clearInterval(timer), latest: () => latest };
+`,
+  });
+  const m = fixture.path('m.js');
+  const poller = require(fixture.path('poller.js'));
+  const before = await retainedBytes();
+  for (let i = 0; i < 60; i++) {
+    modswap.reload(m);
+    await new Promise((resolve) => setTimeout(resolve, 3));
+  }
+  const growth = (await retainedBytes()) - before;
+  poller.stop();
+  assert.ok(growth < 12 * MB, `heap grew by ${(growth / MB).toFixed(1)} MB over 60 reloads`);
+  assert.equal(poller.latest(), require(m), 'the old poller picked up the newest M');
+  const counts = childrenCounts(m, [poller.module]);
+  assert.equal(Math.max(...counts.map(({ count }) => count)), 1);
+  const stale = modswap.stale();
+  assert.deepEqual(
+    stale.map((row) => [row.file, row.generation]),
+    [[fixture.path('poller.js'), 1]],
+    'only the running poller generation is stale',
+  );
+  fixture.remove();
+});
