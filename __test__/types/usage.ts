@@ -1,0 +1,26 @@
+// Compiled with `tsc --noEmit` in `npm test`: the handwritten index.d.ts must describe the API.
+import modswap = require('../..');
+import { ModswapError, type Generation, type StaleGeneration, type ReloadOptions } from '../..';
+
+const options: ReloadOptions = { includeDependencies: true };
+const fresh: { version: number } = modswap.reload<{ version: number }>('./b', options);
+modswap.reload('./b');
+modswap.clear('./a');
+modswap.clear.all();
+modswap.clear.match(/routes/);
+modswap.clear.single('./a');
+const rows: Generation[] = modswap.generations('./b');
+const state: 'current' | 'old' | 'collected' = rows[0].state;
+const stale: StaleGeneration[] = modswap.stale();
+const ages: number[] = stale.map((row) => row.ageMs + row.gcsSurvived + row.generation);
+try {
+  modswap.reload('./broken');
+} catch (error) {
+  if (error instanceof ModswapError && error.code === 'ERR_MODSWAP_RELOAD_FAILED') {
+    const file: string | undefined = error.file;
+    void file;
+  }
+}
+void fresh;
+void state;
+void ages;

@@ -1,0 +1,107 @@
+// Type definitions for modswap (handwritten; the generated binding types live in binding.d.ts).
+
+/** An error thrown by modswap. */
+export declare class ModswapError extends Error {
+  name: 'ModswapError';
+  /**
+   * Stable error code:
+   * - `ERR_MODSWAP_RELOAD_FAILED`: evaluating the new version threw; `cause` holds the original
+   *   error and the cache was restored as it was before the call.
+   * - `ERR_MODSWAP_NOT_FOUND`: the id could not be resolved from the calling file.
+   * - `ERR_MODSWAP_RELOAD_MAIN`: the entry module cannot be reloaded.
+   * - `ERR_MODSWAP_NATIVE_ADDON`: `.node` addons cannot be reloaded.
+   * - `ERR_MODSWAP_INVALID_ID`, `ERR_MODSWAP_INVALID_OPTIONS`: bad arguments; nothing changed.
+   * - `ERR_MODSWAP_REENTRANT`: `reload`/`clear` called while a reload evaluates new code.
+   * - `ERR_MODSWAP_NATIVE_MISSING`: the addon is not built.
+   * - `ERR_MODSWAP_INTERNAL`, `ERR_MODSWAP_BAD_EVENTS`: a bug in modswap; please report it.
+   */
+  code: string;
+  /** The module concerned, when there is one (absolute path or the id as given). */
+  file?: string;
+  cause?: unknown;
+}
+
+/** Options of {@link reload}. */
+export interface ReloadOptions {
+  /**
+   * Also re-execute the module's dependencies (its whole `children` subtree, `node_modules`
+   * included) and clear importers that live under `node_modules`. Default `false`: packages in
+   * `node_modules` stay singletons across reloads.
+   */
+  includeDependencies?: boolean;
+}
+
+/** One load of a file. */
+export interface Generation {
+  /** 1 for the first load of the file, then 2, 3, … */
+  generation: number;
+  /**
+   * When the instance was loaded, in ms since the Unix epoch. For modules loaded before
+   * modswap was first required, when modswap first saw them.
+   */
+  loadedAt: number;
+  /**
+   * `'current'`: the instance in `require.cache`. `'old'`: removed from the cache but still
+   * alive. `'collected'`: V8 garbage-collected it (observed with a FinalizationRegistry, so the
+   * state changes shortly after the GC, once its callback has run).
+   */
+  state: 'current' | 'old' | 'collected';
+}
+
+/** An old generation that is still alive. */
+export interface StaleGeneration {
+  /** Absolute path of the module. */
+  file: string;
+  generation: number;
+  /** Milliseconds since it left `require.cache`. */
+  ageMs: number;
+  /** Garbage collections that ran since it left `require.cache`. */
+  gcsSurvived: number;
+}
+
+/** The clear-module API, cutting every reference Node keeps to the removed modules. */
+export interface Clear {
+  /**
+   * Removes `id` and, recursively, the modules it loaded from `require.cache`, and cuts them
+   * from the `children` array of every module that required them and from the `parent` pointer
+   * of kept children. `id` is an absolute path or a specifier resolved from the calling file.
+   * An id that cannot be resolved or is not cached is a no-op. Native addons are never removed.
+   * @throws TypeError when `id` is not a string.
+   */
+  (id: string): void;
+  /** Clears every cached module except native addons and the entry module. */
+  all(): void;
+  /** Clears every cached module whose absolute path matches `regex`, with its subtree. */
+  match(regex: RegExp): void;
+  /** Clears `id` alone (not its children), still cutting every reference to it. */
+  single(id: string): void;
+}
+
+export declare const clear: Clear;
+
+/**
+ * Reloads a CommonJS module and returns its new exports.
+ *
+ * Clears the module and every module that imports it, transitively, up to but not including the
+ * entry module (importers under `node_modules` stay unless `includeDependencies`), then requires
+ * it again on behalf of the calling module. Cleared importers are evaluated afresh on their next
+ * `require`. Dependencies of the module stay cached unless `includeDependencies` is set.
+ *
+ * If the module is not loaded yet, it is simply loaded.
+ *
+ * @throws {ModswapError} `ERR_MODSWAP_RELOAD_FAILED` when the new version throws while loading
+ *   (syntax error, exception); `require.cache`, every `children` array and `parent` pointer are
+ *   then exactly as before the call. `ERR_MODSWAP_NOT_FOUND`, `ERR_MODSWAP_RELOAD_MAIN`,
+ *   `ERR_MODSWAP_NATIVE_ADDON`, `ERR_MODSWAP_INVALID_ID`, `ERR_MODSWAP_INVALID_OPTIONS`,
+ *   `ERR_MODSWAP_REENTRANT` before anything changed.
+ */
+export declare function reload<T = any>(id: string, options?: ReloadOptions): T;
+
+/**
+ * Every generation of a module, oldest first (`[]` for a file never loaded). `id` is resolved
+ * like {@link clear}'s; an absolute path of a deleted file still works.
+ */
+export declare function generations(id: string): Generation[];
+
+/** Old generations that are still alive, oldest retirement first. */
+export declare function stale(): StaleGeneration[];
