@@ -18,6 +18,11 @@ export declare class ModswapError extends Error {
   code: string;
   /** The module concerned, when there is one (absolute path or the id as given). */
   file?: string;
+  /**
+   * For `ERR_MODSWAP_RELOAD_FAILED`: where evaluation broke, from the SyntaxError header or the
+   * first stack frame (may be a dependency the new version loaded).
+   */
+  location?: { file: string; line: number; column?: number };
   cause?: unknown;
 }
 

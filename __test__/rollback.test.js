@@ -45,6 +45,8 @@ for (const [label, broken, causeName] of [
         assert.equal(error.file, b);
         assert.match(error.message, new RegExp(b.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
         assert.equal(error.cause.name, causeName);
+        assert.equal(error.location.file, b, 'the location names the broken file');
+        assert.equal(error.location.line, 1);
         return true;
       },
     );

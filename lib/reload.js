@@ -66,12 +66,29 @@ function requireFresh(filename, callerModule) {
   return exports;
 }
 
+/**
+ * Where the failed evaluation broke: the "file:line" header V8 puts on SyntaxErrors raised while
+ * compiling a CommonJS module, else the first stack frame that names a file.
+ */
+function locate(error) {
+  const stack = error instanceof Error && typeof error.stack === 'string' ? error.stack : '';
+  const header = /^(\/[^\n]*?|[A-Za-z]:\\[^\n]*?):(\d+)\n/.exec(stack);
+  if (header) return { file: header[1], line: Number(header[2]) };
+  const frame = /\(?((?:\/|[A-Za-z]:\\)[^():\n]+):(\d+):(\d+)\)?/.exec(stack.slice(stack.indexOf('\n    at ')));
+  if (frame) return { file: frame[1], line: Number(frame[2]), column: Number(frame[3]) };
+  return undefined;
+}
+
 function failure(filename, error) {
-  const reason = error instanceof Error ? error.message : String(error);
-  return new ModswapError('ERR_MODSWAP_RELOAD_FAILED', `Reloading ${filename} failed: ${reason}`, {
+  const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const where = locate(error);
+  const at = where ? ` (at ${where.file}:${where.line}${where.column ? `:${where.column}` : ''})` : '';
+  const wrapped = new ModswapError('ERR_MODSWAP_RELOAD_FAILED', `Reloading ${filename} failed: ${reason}${at}`, {
     cause: error,
     file: filename,
   });
+  if (where) wrapped.location = where;
+  return wrapped;
 }
 
 /**
