@@ -50,7 +50,11 @@ class Tracker {
     return id === undefined ? this.adopt(mod) : id;
   }
 
-  adopt(root) {
+  /**
+   * Assigns ids to `root` and to whatever it already lists in `children`, recursively. Only the
+   * first `rootChildLimit` children of the root are taken: the require hook logs the rest.
+   */
+  adopt(root, rootChildLimit = Infinity) {
     const rootId = this.assignId(root);
     const pending = [root];
     while (pending.length > 0) {
@@ -58,7 +62,9 @@ class Tracker {
       const children = mod.children;
       if (!Array.isArray(children)) continue;
       const parentId = mod[kNodeId];
-      for (const child of children) {
+      const limit = mod === root ? Math.min(rootChildLimit, children.length) : children.length;
+      for (let i = 0; i < limit; i++) {
+        const child = children[i];
         if (child === null || typeof child !== 'object') continue;
         let childId = child[kNodeId];
         if (childId === undefined) {
@@ -93,13 +99,14 @@ class Tracker {
    * pointer is reset.
    */
   noteNewChildren(parent, children, from, mark) {
-    const parentId = this.idOf(parent);
+    const known = parent[kNodeId];
+    const parentId = known === undefined ? this.adopt(parent, from) : known;
     const parentRetired = parent[kRetired] === true;
     for (let i = from; i < children.length; i++) {
       const child = children[i];
       if (child === null || typeof child !== 'object') continue;
-      const known = child[kNodeId];
-      const fresh = known === undefined || known >= mark;
+      const childId = child[kNodeId];
+      const fresh = childId === undefined || childId >= mark;
       this.ops.push(OP_EDGE, parentId, this.idOf(child));
       if (parentRetired && fresh && readParent(child) === parent) writeParent(child, null);
     }

@@ -31,6 +31,14 @@ fn edge(graph: &mut ModuleGraph, parent: NodeId, child: NodeId) {
 }
 
 /// Loads `nodes` in order (a repeated file retires its previous instance), then adds `edges`.
+fn retire(graph: &mut ModuleGraph, node: NodeId, at: f64, gc_count: f64) {
+    graph.apply(Event::Retire { node, at, gc_count });
+}
+
+fn collected(graph: &mut ModuleGraph, node: NodeId) {
+    graph.apply(Event::Collected { node });
+}
+
 fn build(nodes: &[(NodeId, &str)], edges: &[(NodeId, NodeId)]) -> ModuleGraph {
     let mut graph = ModuleGraph::new();
     for &(node, file) in nodes {
@@ -510,16 +518,12 @@ fn load_of_same_file_retires_previous_current_without_a_retire_event() {
 fn retire_then_collected_gives_collected() {
     let mut graph = ModuleGraph::new();
     load(&mut graph, 0, "/app/a.js", 100.0);
-    graph.apply(Event::Retire {
-        node: 0,
-        at: 150.0,
-        gc_count: 1.0,
-    });
+    retire(&mut graph, 0, 150.0, 1.0);
     assert_eq!(graph.state_of(0), Some(GenerationState::Old));
     assert_eq!(graph.current("/app/a.js"), None);
     assert_eq!(graph.stats().live_nodes, 1);
 
-    graph.apply(Event::Collected { node: 0 });
+    collected(&mut graph, 0);
     assert_eq!(graph.state_of(0), Some(GenerationState::Collected));
     assert_eq!(
         graph.generations("/app/a.js"),
@@ -539,11 +543,7 @@ fn retire_then_collected_gives_collected() {
 fn reload_after_retire_starts_the_next_generation() {
     let mut graph = ModuleGraph::new();
     load(&mut graph, 0, "/app/a.js", 100.0);
-    graph.apply(Event::Retire {
-        node: 0,
-        at: 150.0,
-        gc_count: 1.0,
-    });
+    retire(&mut graph, 0, 150.0, 1.0);
     load(&mut graph, 1, "/app/a.js", 160.0);
     assert_eq!(graph.current("/app/a.js"), Some(1));
     let gens = graph.generations("/app/a.js");
@@ -564,7 +564,7 @@ fn reload_after_retire_starts_the_next_generation() {
 fn collecting_the_current_instance_clears_the_cache_slot() {
     let mut graph = ModuleGraph::new();
     load(&mut graph, 0, "/app/a.js", 100.0);
-    graph.apply(Event::Collected { node: 0 });
+    collected(&mut graph, 0);
     assert_eq!(graph.current("/app/a.js"), None);
     assert_eq!(graph.state_of(0), Some(GenerationState::Collected));
     load(&mut graph, 1, "/app/a.js", 200.0);
@@ -627,11 +627,7 @@ fn stale_lists_only_old_uncollected_instances_sorted_by_retirement() {
 fn stale_never_reports_negative_age_or_gc_count() {
     let mut graph = ModuleGraph::new();
     load(&mut graph, 0, "/a.js", 0.0);
-    graph.apply(Event::Retire {
-        node: 0,
-        at: 500.0,
-        gc_count: 9.0,
-    });
+    retire(&mut graph, 0, 500.0, 9.0);
     // A clock that went backwards and a GC counter that was reset.
     assert_eq!(
         graph.stale(400.0, 3.0),
@@ -648,16 +644,8 @@ fn stale_never_reports_negative_age_or_gc_count() {
 fn second_retire_of_an_old_instance_is_a_no_op() {
     let mut graph = ModuleGraph::new();
     load(&mut graph, 0, "/a.js", 0.0);
-    graph.apply(Event::Retire {
-        node: 0,
-        at: 100.0,
-        gc_count: 1.0,
-    });
-    graph.apply(Event::Retire {
-        node: 0,
-        at: 900.0,
-        gc_count: 8.0,
-    });
+    retire(&mut graph, 0, 100.0, 1.0);
+    retire(&mut graph, 0, 900.0, 8.0);
     assert_eq!(graph.stale(1_000.0, 10.0)[0].age_ms, 900.0);
     assert_eq!(graph.stale(1_000.0, 10.0)[0].gcs_survived, 9.0);
     assert_eq!(graph.stats().ignored_events, 0);
@@ -703,7 +691,7 @@ fn load_of_a_known_node_id_or_no_node_is_ignored() {
     assert_eq!(graph.current("/c.js"), None);
     assert_eq!(graph.generations("/a.js").len(), 1);
     // A collected id is not reused either.
-    graph.apply(Event::Collected { node: 0 });
+    collected(&mut graph, 0);
     load(&mut graph, 0, "/a.js", 3.0);
     assert_eq!(graph.stats().ignored_events, 3);
     assert_eq!(graph.state_of(0), Some(GenerationState::Collected));
@@ -751,7 +739,7 @@ fn edge_to_unknown_or_collected_node_is_counted_in_ignored_events() {
     assert_eq!(graph.stats().ignored_events, 1);
     edge(&mut graph, NO_NODE, 0);
     assert_eq!(graph.stats().ignored_events, 2);
-    graph.apply(Event::Collected { node: 1 });
+    collected(&mut graph, 1);
     edge(&mut graph, 0, 1);
     edge(&mut graph, 1, 0);
     assert_eq!(graph.stats().ignored_events, 4);
@@ -806,7 +794,7 @@ fn collected_drops_all_edges_of_the_node_in_both_directions() {
         &[(0, 1), (1, 2), (3, 1), (0, 2), (1, 3)],
     );
     assert_eq!(graph.stats().edges, 5);
-    graph.apply(Event::Collected { node: 1 });
+    collected(&mut graph, 1);
     assert_eq!(graph.stats().edges, 1);
     assert_eq!(graph.importees_of(0), &[2]);
     assert_eq!(graph.importers_of(2), &[0]);
@@ -815,7 +803,7 @@ fn collected_drops_all_edges_of_the_node_in_both_directions() {
     assert_eq!(graph.importees_of(1), &[] as &[NodeId]);
     assert_eq!(graph.importers_of(1), &[] as &[NodeId]);
     // Collecting again changes nothing and is not an ignored event.
-    graph.apply(Event::Collected { node: 1 });
+    collected(&mut graph, 1);
     assert_eq!(graph.stats().edges, 1);
     assert_eq!(graph.stats().ignored_events, 0);
     assert_eq!(graph.stats().live_nodes, 3);
@@ -826,7 +814,7 @@ fn collected_drops_a_self_edge() {
     let mut graph = build(&[(0, "/a.js")], &[(0, 0)]);
     assert_eq!(graph.importees_of(0), &[0]);
     assert_eq!(graph.importers_of(0), &[0]);
-    graph.apply(Event::Collected { node: 0 });
+    collected(&mut graph, 0);
     assert_eq!(graph.stats().edges, 0);
     assert_eq!(graph.importees_of(0), &[] as &[NodeId]);
 }
@@ -910,12 +898,8 @@ fn non_current_root_is_not_retired() {
         ],
         &[(0, 1), (1, 3)],
     );
-    graph.apply(Event::Retire {
-        node: 3,
-        at: 5.0,
-        gc_count: 0.0,
-    });
-    graph.apply(Event::Collected { node: 3 });
+    retire(&mut graph, 3, 5.0, 0.0);
+    collected(&mut graph, 3);
     // 1 is old (replaced by 2), 3 is collected, 9 was never loaded, NO_NODE is no node.
     for root in [1, 3, 9, NO_NODE] {
         for scope in [ClearScope::Single, ClearScope::Descendants, IMPORTERS] {
@@ -1236,7 +1220,7 @@ fn importers_ignore_collected_importers() {
         &[(0, "/app/p.js"), (1, "/app/m.js"), (2, "/app/p.js")],
         &[(0, 1), (2, 1)],
     );
-    graph.apply(Event::Collected { node: 0 });
+    collected(&mut graph, 0);
     let plan = graph.plan_clear(&[1], IMPORTERS, None);
     assert_eq!(plan.retire, [1, 2]);
     assert_eq!(plan.cuts, [(2, 1)]);
