@@ -77,8 +77,9 @@ class Surgery {
       if (child === undefined) continue;
       const previous = readParent(child);
       if (!retiredModules.has(previous)) continue;
-      const next = pairs[i + 1] === NO_NODE ? null : (this.tracker.moduleOf(pairs[i + 1]) ?? null);
-      writeParent(child, next);
+      const next = pairs[i + 1] === NO_NODE ? undefined : this.tracker.moduleOf(pairs[i + 1]);
+      writeParent(child, next ?? null);
+      this.tracker.logParent(pairs[i], next === undefined ? NO_NODE : pairs[i + 1]);
       this.undo.push(() => writeParent(child, previous));
     }
   }

@@ -15,6 +15,7 @@ const OP_EDGE = 2;
 const OP_UNEDGE = 3;
 const OP_RETIRE = 4;
 const OP_COLLECTED = 5;
+const OP_PARENT = 6;
 /** "No node" in the native encodings. */
 const NO_NODE = 0xffffffff;
 
@@ -51,14 +52,15 @@ class Tracker {
   }
 
   /**
-   * Assigns ids to `root` and to whatever it already lists in `children`, recursively. Only the
-   * first `rootChildLimit` children of the root are taken: the require hook logs the rest.
+   * Assigns ids to `root` and to whatever it already lists in `children`, recursively, and
+   * records each new instance's `parent`. Only the first `rootChildLimit` children of the root
+   * are taken: the require hook logs the rest.
    */
   adopt(root, rootChildLimit = Infinity) {
+    const adopted = [root];
     const rootId = this.assignId(root);
-    const pending = [root];
-    while (pending.length > 0) {
-      const mod = pending.pop();
+    for (let next = 0; next < adopted.length; next++) {
+      const mod = adopted[next];
       const children = mod.children;
       if (!Array.isArray(children)) continue;
       const parentId = mod[kNodeId];
@@ -69,10 +71,15 @@ class Tracker {
         let childId = child[kNodeId];
         if (childId === undefined) {
           childId = this.assignId(child);
-          pending.push(child);
+          adopted.push(child);
         }
         this.ops.push(OP_EDGE, parentId, childId);
       }
+    }
+    // After every id is assigned, so a parent adopted in the same walk is known.
+    for (const mod of adopted) {
+      const parent = readParent(mod);
+      if (parent !== null && typeof parent === 'object') this.logParent(mod[kNodeId], this.idOf(parent));
     }
     return rootId;
   }
@@ -84,6 +91,11 @@ class Tracker {
     this.ops.push(OP_LOAD, id, Date.now());
     this.files.push(moduleFile(mod));
     return id;
+  }
+
+  /** Records that `module.parent` of `childId` now names `parentId` (NO_NODE: nothing). */
+  logParent(childId, parentId) {
+    this.ops.push(OP_PARENT, childId, parentId);
   }
 
   /** The live Module object of `id`, or undefined once it was collected. */
@@ -105,10 +117,14 @@ class Tracker {
     for (let i = from; i < children.length; i++) {
       const child = children[i];
       if (child === null || typeof child !== 'object') continue;
-      const childId = child[kNodeId];
-      const fresh = childId === undefined || childId >= mark;
-      this.ops.push(OP_EDGE, parentId, this.idOf(child));
-      if (parentRetired && fresh && readParent(child) === parent) writeParent(child, null);
+      const known = child[kNodeId];
+      const fresh = known === undefined || known >= mark;
+      const childId = known === undefined ? this.idOf(child) : known;
+      this.ops.push(OP_EDGE, parentId, childId);
+      if (parentRetired && fresh && readParent(child) === parent) {
+        writeParent(child, null);
+        this.logParent(childId, NO_NODE);
+      }
     }
   }
 

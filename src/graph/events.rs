@@ -16,6 +16,8 @@ pub const OP_UNEDGE: u32 = 3;
 pub const OP_RETIRE: u32 = 4;
 /// Opcode of [`Event::Collected`]: `COLLECTED node`.
 pub const OP_COLLECTED: u32 = 5;
+/// Opcode of [`Event::Parent`]: `PARENT child parent` (parent may be `NO_NODE`).
+pub const OP_PARENT: u32 = 6;
 
 /// One change to Node's module bookkeeping, as observed by the JS side.
 #[derive(Clone, Debug, PartialEq)]
@@ -34,6 +36,11 @@ pub enum Event {
     },
     /// V8 garbage-collected the instance.
     Collected { node: NodeId },
+    /// `child.parent` (Node's first requirer) is now `parent`, or nothing when `None`.
+    Parent {
+        child: NodeId,
+        parent: Option<NodeId>,
+    },
 }
 
 /// Why an event log could not be decoded.
@@ -80,7 +87,7 @@ pub fn decode_events(ops: &[f64], files: &str) -> Result<Vec<Event>, EventError>
         let opcode = ops[i];
         let arity = match opcode as u32 {
             _ if opcode.fract() != 0.0 || opcode < 0.0 => 0,
-            OP_LOAD | OP_EDGE | OP_UNEDGE => 2,
+            OP_LOAD | OP_EDGE | OP_UNEDGE | OP_PARENT => 2,
             OP_RETIRE => 3,
             OP_COLLECTED => 1,
             _ => 0,
@@ -121,12 +128,26 @@ pub fn decode_events(ops: &[f64], files: &str) -> Result<Vec<Event>, EventError>
                 at: args[1],
                 gc_count: args[2],
             },
+            OP_PARENT => Event::Parent {
+                child: node(0)?,
+                parent: optional_node_id(args[1])
+                    .ok_or(EventError::BadNodeId { index: start + 2 })?,
+            },
             _ => Event::Collected { node: node(0)? },
         };
         events.push(event);
         i += 1 + arity;
     }
     Ok(events)
+}
+
+/// `Some(None)` for `NO_NODE`, `Some(Some(id))` for a valid id, `None` for garbage.
+fn optional_node_id(value: f64) -> Option<Option<NodeId>> {
+    if value == f64::from(super::NO_NODE) {
+        Some(None)
+    } else {
+        node_id(value).map(Some)
+    }
 }
 
 fn node_id(value: f64) -> Option<NodeId> {

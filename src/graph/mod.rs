@@ -15,7 +15,7 @@ mod plan;
 pub use events::{decode_events, Event, EventError};
 pub use plan::{ClearScope, Plan};
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// Identifier of one module instance (one generation of one file), assigned by the JS side.
 pub type NodeId = u32;
@@ -82,6 +82,8 @@ struct Node {
     state: GenerationState,
     retired_at: f64,
     gc_count_at_retire: f64,
+    /// What Node's `module.parent` names: the first requirer, or `NO_NODE`.
+    first_parent: NodeId,
     /// Modules this instance lists in its `children`, in insertion order.
     importees: Vec<NodeId>,
     /// Instances (of any generation) whose `children` list this one.
@@ -113,8 +115,8 @@ pub struct GraphStats {
 pub struct ModuleGraph {
     nodes: Vec<Option<Node>>,
     files: Vec<FileEntry>,
-    file_ids: HashMap<String, FileId>,
-    edges: HashSet<(NodeId, NodeId)>,
+    file_ids: FxHashMap<String, FileId>,
+    edges: FxHashSet<(NodeId, NodeId)>,
     ignored_events: usize,
 }
 
@@ -140,6 +142,7 @@ impl ModuleGraph {
             Event::Unedge { parent, child } => self.remove_edge(parent, child),
             Event::Retire { node, at, gc_count } => self.retire(node, at, gc_count),
             Event::Collected { node } => self.collect(node),
+            Event::Parent { child, parent } => self.set_parent(child, parent),
         }
     }
 
@@ -172,6 +175,7 @@ impl ModuleGraph {
             state: GenerationState::Current,
             retired_at: f64::NAN,
             gc_count_at_retire: f64::NAN,
+            first_parent: NO_NODE,
             importees: Vec::new(),
             importers: Vec::new(),
         });
@@ -234,6 +238,21 @@ impl ModuleGraph {
         if self.files[file].current == Some(node) {
             self.files[file].current = None;
         }
+    }
+
+    fn set_parent(&mut self, child: NodeId, parent: Option<NodeId>) {
+        let parent = parent.filter(|&p| self.node(p).is_some());
+        match self.node_mut_checked(child) {
+            Some(node) => node.first_parent = parent.unwrap_or(NO_NODE),
+            None => self.ignored_events += 1,
+        }
+    }
+
+    /// What `module.parent` of `node` names, as far as the graph knows.
+    pub fn first_parent_of(&self, node: NodeId) -> Option<NodeId> {
+        self.node(node)
+            .map(|n| n.first_parent)
+            .filter(|&p| p != NO_NODE)
     }
 
     /// Marks an instance collected and drops its edges: a collected instance references nothing.

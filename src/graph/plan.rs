@@ -1,7 +1,8 @@
 //! What to cut when modules leave `require.cache`.
 
-use super::{GenerationState, ModuleGraph, NodeId, NO_NODE};
-use std::collections::{HashSet, VecDeque};
+use super::{ModuleGraph, NodeId, NO_NODE};
+use rustc_hash::FxHashSet as HashSet;
+use std::collections::VecDeque;
 
 /// Which instances a clear removes besides the roots.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,9 +25,9 @@ pub struct Plan {
     /// `(parent, child)`: remove `child` from `parent.children`. Covers every parent, current or
     /// old, including parents that are retired in the same plan.
     pub cuts: Vec<(NodeId, NodeId)>,
-    /// `(child, new_parent)`: live children of retired instances that stay. If the child's
-    /// `parent` is a retired instance it must point at `new_parent` (a current importer that
-    /// stays) or be reset when `new_parent` is [`NO_NODE`].
+    /// `(child, new_parent)`: live children that stay although their `parent` (first requirer)
+    /// is retired. `parent` must point at `new_parent` (a current importer that stays) or be
+    /// reset when `new_parent` is [`NO_NODE`].
     pub reparent: Vec<(NodeId, NodeId)>,
 }
 
@@ -60,7 +61,7 @@ impl ModuleGraph {
     /// Plans the removal of `roots` and whatever `scope` adds. `main` (the entry module) is
     /// never added by traversal; as a root it is removed only in the clear-module scopes.
     pub fn plan_clear(&self, roots: &[NodeId], scope: ClearScope, main: Option<NodeId>) -> Plan {
-        let mut chosen = HashSet::new();
+        let mut chosen = HashSet::default();
         let mut retire = Vec::new();
         let mut queue = VecDeque::new();
         for &root in roots {
@@ -148,17 +149,13 @@ impl ModuleGraph {
     }
 
     fn reparent_for(&self, retire: &[NodeId], chosen: &HashSet<NodeId>) -> Vec<(NodeId, NodeId)> {
-        let mut seen = HashSet::new();
+        // Only a child's first requirer is pinned by its `parent`, and that requirer lists the
+        // child in `children`: walking the importees of retired instances finds them all.
         let mut reparent = Vec::new();
         for &node in retire {
             for &child in self.importees_of(node) {
-                if chosen.contains(&child) || !seen.insert(child) {
-                    continue;
-                }
-                let live = self
-                    .state_of(child)
-                    .is_some_and(|s| s != GenerationState::Collected);
-                if live {
+                let pinned_by_retired = self.first_parent_of(child) == Some(node);
+                if pinned_by_retired && !chosen.contains(&child) && self.is_live(child) {
                     reparent.push((child, self.surviving_importer(child, chosen)));
                 }
             }

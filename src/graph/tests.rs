@@ -1,7 +1,7 @@
 //! Unit tests of the napi-free core: event decoding, the generation table, the edge set and
 //! clear plans.
 
-use super::events::{OP_COLLECTED, OP_EDGE, OP_LOAD, OP_RETIRE, OP_UNEDGE};
+use super::events::{OP_COLLECTED, OP_EDGE, OP_LOAD, OP_PARENT, OP_RETIRE, OP_UNEDGE};
 use super::plan::{is_dependency, is_native_addon};
 use super::*;
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -26,11 +26,19 @@ fn load(graph: &mut ModuleGraph, node: NodeId, file: &str, at: f64) {
     });
 }
 
+/// Adds `parent -> child` as Node does: the first requirer becomes `child.parent`.
 fn edge(graph: &mut ModuleGraph, parent: NodeId, child: NodeId) {
+    let first = graph.first_parent_of(child).is_none();
     graph.apply(Event::Edge { parent, child });
+    if first && graph.importees_of(parent).contains(&child) {
+        set_parent(graph, child, Some(parent));
+    }
 }
 
-/// Loads `nodes` in order (a repeated file retires its previous instance), then adds `edges`.
+fn set_parent(graph: &mut ModuleGraph, child: NodeId, parent: Option<NodeId>) {
+    graph.apply(Event::Parent { child, parent });
+}
+
 fn retire(graph: &mut ModuleGraph, node: NodeId, at: f64, gc_count: f64) {
     graph.apply(Event::Retire { node, at, gc_count });
 }
@@ -39,6 +47,7 @@ fn collected(graph: &mut ModuleGraph, node: NodeId) {
     graph.apply(Event::Collected { node });
 }
 
+/// Loads `nodes` in order (a repeated file retires its previous instance), then adds `edges`.
 fn build(nodes: &[(NodeId, &str)], edges: &[(NodeId, NodeId)]) -> ModuleGraph {
     let mut graph = ModuleGraph::new();
     for &(node, file) in nodes {
@@ -76,6 +85,10 @@ fn encode_events(events: &[Event]) -> (Vec<f64>, String) {
             }
             Event::Collected { node } => {
                 ops.extend([f64::from(OP_COLLECTED), f64::from(*node)]);
+            }
+            Event::Parent { child, parent } => {
+                let parent = parent.unwrap_or(NO_NODE);
+                ops.extend([f64::from(OP_PARENT), f64::from(*child), f64::from(parent)]);
             }
         }
     }
@@ -222,7 +235,7 @@ fn decode_empty_log_gives_no_events() {
 fn decode_rejects_unknown_opcodes_with_their_index() {
     let cases: [(&[f64], usize, &str); 7] = [
         (&[0.0, 1.0], 0, "0"),
-        (&[6.0, 1.0], 0, "6"),
+        (&[7.0, 1.0], 0, "7"),
         (&[-1.0, 1.0], 0, "-1"),
         (&[f64::NAN], 0, "NaN"),
         (&[f64::INFINITY], 0, "inf"),
@@ -1506,12 +1519,19 @@ fn scale_graph(edges: &[(NodeId, NodeId)]) -> ModuleGraph {
         file,
         at: load_time(node),
     }));
-    graph.apply_all(
-        edges
-            .iter()
-            .map(|&(parent, child)| Event::Edge { parent, child }),
-    );
+    for &(parent, child) in edges {
+        edge(&mut graph, parent, child);
+    }
     graph
+}
+
+/// Node's rule: the first requirer in `edges` order is a child's `parent`.
+fn first_parents(edges: &[(NodeId, NodeId)]) -> HashMap<NodeId, NodeId> {
+    let mut first = HashMap::new();
+    for &(parent, child) in edges {
+        first.entry(child).or_insert(parent);
+    }
+    first
 }
 
 /// Independent reference: the importer closure of `root`, never entering `main`.
@@ -1545,10 +1565,10 @@ fn expected_cuts_and_reparent(
         .copied()
         .filter(|(_, child)| retired.contains(child))
         .collect();
-    let orphans: HashSet<NodeId> = edges
-        .iter()
-        .filter(|(parent, child)| retired.contains(parent) && !retired.contains(child))
-        .map(|&(_, child)| child)
+    let orphans: HashSet<NodeId> = first_parents(edges)
+        .into_iter()
+        .filter(|(child, parent)| retired.contains(parent) && !retired.contains(child))
+        .map(|(child, _)| child)
         .collect();
     let reparent: Vec<_> = orphans
         .into_iter()
@@ -1619,8 +1639,10 @@ fn scale_clearing_a_mid_module_retires_only_its_importer_closure() {
         let (cuts, reparent) = expected_cuts_and_reparent(&edges, &expected);
         assert_eq!(sorted(&plan.cuts), cuts, "m{i}");
         assert_eq!(sorted(&plan.reparent), reparent, "m{i}");
-        // The shared module stays and moves to a surviving mid.
-        assert!(plan.reparent.iter().any(|&(child, _)| child == SHARED));
+        // The shared module stays; it moves to a surviving mid only if its first requirer goes.
+        let shared_pinned = expected.contains(&first_parents(&edges)[&SHARED]);
+        let shared_moved = plan.reparent.iter().any(|&(child, _)| child == SHARED);
+        assert_eq!(shared_moved, shared_pinned, "m{i}");
     }
 }
 
@@ -1662,4 +1684,59 @@ fn a_load_with_an_id_far_beyond_the_table_is_ignored_instead_of_allocating() {
     assert_eq!(graph.stats().live_nodes, 0);
     assert_eq!(graph.stats().ignored_events, 1);
     assert!(graph.generations("/app/a.js").is_empty());
+}
+
+#[test]
+fn only_children_whose_parent_is_retired_are_reparented() {
+    // b is required first by a, then by c; clearing c leaves b.parent alone, clearing a moves it.
+    let graph = build(
+        &[(0, "/a.js"), (1, "/b.js"), (2, "/c.js")],
+        &[(0, 1), (2, 1)],
+    );
+    assert_eq!(graph.first_parent_of(1), Some(0));
+    assert_eq!(
+        graph.plan_clear(&[2], ClearScope::Single, None).reparent,
+        []
+    );
+    assert_eq!(
+        graph.plan_clear(&[0], ClearScope::Single, None).reparent,
+        [(1, 2)]
+    );
+}
+
+#[test]
+fn parent_events_set_and_reset_the_first_parent() {
+    let mut graph = build(&[(0, "/a.js"), (1, "/b.js")], &[(0, 1)]);
+    set_parent(&mut graph, 1, None);
+    assert_eq!(graph.first_parent_of(1), None);
+    assert_eq!(
+        graph.plan_clear(&[0], ClearScope::Single, None).reparent,
+        []
+    );
+    set_parent(&mut graph, 1, Some(0));
+    assert_eq!(graph.first_parent_of(1), Some(0));
+    set_parent(&mut graph, 9, Some(0));
+    assert_eq!(graph.stats().ignored_events, 1);
+}
+
+#[test]
+fn decode_reads_parent_events_with_and_without_a_parent() {
+    let no_node = f64::from(NO_NODE);
+    assert_eq!(
+        decode_events(&[6.0, 3.0, 1.0, 6.0, 3.0, no_node], ""),
+        Ok(vec![
+            Event::Parent {
+                child: 3,
+                parent: Some(1)
+            },
+            Event::Parent {
+                child: 3,
+                parent: None
+            },
+        ])
+    );
+    assert_eq!(
+        decode_events(&[6.0, 3.0, -2.0], ""),
+        Err(EventError::BadNodeId { index: 2 })
+    );
 }
