@@ -107,21 +107,39 @@ if (process.env.MODSWAP_BENCH_REPORT_STARTUP) {
 `;
 }
 
+/** Writes only when the content differs: reruns leave the files (and the page cache) alone. */
+function writeIfChanged(file, content) {
+  try {
+    if (fs.readFileSync(file, 'utf8') === content) return;
+  } catch {
+    // missing: write it
+  }
+  fs.writeFileSync(file, content);
+}
+
+/** Deletes modules left over from an earlier, larger app. */
+function removeExtraModules(modulesDir, count) {
+  for (const name of fs.readdirSync(modulesDir)) {
+    const match = /^m(\d+)\.js$/.exec(name);
+    if (!match || Number(match[1]) >= count) fs.rmSync(path.join(modulesDir, name), { recursive: true, force: true });
+  }
+}
+
 /**
- * Writes the app into `dir` (replacing generated files already there) and returns the paths the
+ * Writes the app into `dir` (rewriting only files whose content changed) and returns the paths the
  * benchmark needs. Options: modules, seed, depsPerModule.
  */
 function generateApp(dir = DEFAULT_DIR, options = {}) {
   const { modules, seed, depsPerModule } = { ...DEFAULTS, ...options };
   const modulesDir = path.join(dir, 'modules');
-  fs.rmSync(modulesDir, { recursive: true, force: true });
   fs.mkdirSync(modulesDir, { recursive: true });
+  removeExtraModules(modulesDir, modules);
   const random = mulberry32(seed);
   const graph = [];
   for (let i = 0; i < modules; i++) {
     const deps = pickDependencies(i, depsPerModule, random);
     graph.push(deps);
-    fs.writeFileSync(path.join(modulesDir, `m${i}.js`), moduleSource(i, deps));
+    writeIfChanged(path.join(modulesDir, `m${i}.js`), moduleSource(i, deps));
   }
   const files = {
     shared: path.join(dir, 'shared.js'),
@@ -130,11 +148,11 @@ function generateApp(dir = DEFAULT_DIR, options = {}) {
     server: path.join(dir, 'server.js'),
     app: path.join(dir, 'app.js'),
   };
-  fs.writeFileSync(files.shared, sharedSource());
-  fs.writeFileSync(files.barrel, barrelSource(modules));
-  fs.writeFileSync(files.router, routerSource(modules));
-  fs.writeFileSync(files.server, serverSource());
-  fs.writeFileSync(files.app, appSource());
+  writeIfChanged(files.shared, sharedSource());
+  writeIfChanged(files.barrel, barrelSource(modules));
+  writeIfChanged(files.router, routerSource(modules));
+  writeIfChanged(files.server, serverSource());
+  writeIfChanged(files.app, appSource());
   return { dir, modulesDir, modules, seed, graph, files, modulePath: (i) => path.join(modulesDir, `m${i}.js`) };
 }
 

@@ -49,46 +49,46 @@ function heapAfterGc() {
   return process.memoryUsage().heapUsed;
 }
 
-/** Lets the event loop turn, as it does between two file-change events in a dev server. */
+/**
+ * Lets the event loop turn, as it does between two file-change events in a dev server. Within
+ * one synchronous job V8 keeps every new WeakRef target alive (modswap holds a WeakRef per
+ * module instance), so a tight loop would measure that, not what a dev server sees.
+ */
 function nextTurn() {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
 /**
- * The most versions of `file` listed in one `children` array, over every module reachable from
- * require.cache (old versions that stay reachable are walked too), and whose array that is.
+ * How many versions of `file` each module lists in its `children`, over every module reachable
+ * from require.cache (old versions that stay reachable are walked too). Keyed by the parent's
+ * file name; parents listing none are left out.
  */
-function maxVersionsInChildren(file) {
+function versionsByParent(file) {
   const seen = new Set();
   const pending = Object.values(require.cache);
-  let best = { count: 0, parent: null };
+  const counts = {};
   while (pending.length > 0) {
     const mod = pending.pop();
     if (!mod || seen.has(mod)) continue;
     seen.add(mod);
     const children = Array.isArray(mod.children) ? mod.children : [];
     const versions = new Set(children.filter((child) => child && child.filename === file)).size;
-    if (versions > best.count) {
-      const name = path.basename(mod.filename || String(mod.id));
-      best = { count: versions, parent: mod === require.main ? `${name} (entry)` : name };
+    if (versions > 0) {
+      const name = path.basename(mod.filename || String(mod.id)) + (mod === require.main ? ' (entry)' : '');
+      counts[name] = Math.max(counts[name] || 0, versions);
     }
     pending.push(...children);
   }
-  return best;
+  return counts;
 }
 
-async function run() {
-  const swap = loadTool(tool);
-  const bigFile = path.join(fixtureDir, 'big.js');
-  const holderFile = path.join(fixtureDir, 'holder.js');
-  require(bigFile);
-  require(holderFile).touch();
-  await nextTurn();
-  const heapBefore = heapAfterGc();
+/**
+ * Swaps big.js and re-requires it through the holder until MAX_RELOADS or until the heap grew by
+ * more than CAP_BYTES. Returns the reload count, why it stopped and the heap samples.
+ */
+async function reloadRepeatedly(swap, bigFile, holderFile, heapBefore) {
   const samples = [{ reloads: 0, heapUsed: heapBefore }];
-  const started = process.hrtime.bigint();
   let reloads = 0;
-  let stoppedBy = 'max-reloads';
   while (reloads < MAX_RELOADS) {
     swap(bigFile);
     // The holder is resolved again each time: modswap reloads it (it imports big.js), the
@@ -99,16 +99,27 @@ async function run() {
     if (reloads % CHECK_EVERY === 0 || reloads === MAX_RELOADS) {
       const heapUsed = heapAfterGc();
       samples.push({ reloads, heapUsed });
-      if (heapUsed - heapBefore > CAP_BYTES) {
-        stoppedBy = 'heap-cap';
-        break;
-      }
+      if (heapUsed - heapBefore > CAP_BYTES) return { reloads, stoppedBy: 'heap-cap', samples };
     }
   }
+  return { reloads, stoppedBy: 'max-reloads', samples };
+}
+
+async function run() {
+  const swap = loadTool(tool);
+  const bigFile = path.join(fixtureDir, 'big.js');
+  const holderFile = path.join(fixtureDir, 'holder.js');
+  require(bigFile);
+  require(holderFile).touch();
+  await nextTurn();
+  const heapBefore = heapAfterGc();
+  const started = process.hrtime.bigint();
+  const { reloads, stoppedBy, samples } = await reloadRepeatedly(swap, bigFile, holderFile, heapBefore);
   const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
   await nextTurn();
   const heapAfter = heapAfterGc();
-  const versions = maxVersionsInChildren(bigFile);
+  const versions = versionsByParent(bigFile);
+  const [maxParent = null, maxCount = 0] = Object.entries(versions).sort((a, b) => b[1] - a[1])[0] || [];
   const result = {
     tool,
     reloads,
@@ -116,8 +127,9 @@ async function run() {
     heapBefore,
     heapAfter,
     growth: heapAfter - heapBefore,
-    maxVersionsInChildren: versions.count,
-    maxVersionsParent: versions.parent,
+    maxVersionsInChildren: maxCount,
+    maxVersionsParent: maxParent,
+    versionsByParent: versions,
     elapsedMs,
     samples,
   };

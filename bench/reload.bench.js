@@ -1,22 +1,31 @@
 #!/usr/bin/env node
 'use strict';
-// modswap reload benchmark. Run: node bench/reload.bench.js [--quick]
+// modswap reload benchmark.
 //
-// Measures, in one run: router hot swap, mid-graph reload, server restart, startup overhead of
-// the require hook, and heap growth of 1,000 reloads of an 8 MB module with two parents for
-// modswap, clear-module and decache. Prints a table and writes .bench-tmp/reload-results.json.
+//   node bench/reload.bench.js [--quick] [--only=swap,mid,floor,restart,startup,heap]
 //
-// modswap is required first: its require hook only tracks modules loaded after it.
+// Router hot swap and mid-graph reload run in fresh processes of this very script (`--worker`),
+// so the entry module is this script, which requires modswap and then the router. Several such
+// processes are pooled: on small VMs one process can be ~1.6x slower than the next for its
+// whole life (Node's own module loading included), so one process decides nothing. Restart,
+// startup overhead of the require hook and heap growth of repeated reloads (modswap vs
+// clear-module vs decache) run in child processes too. Prints a table and writes
+// .bench-tmp/reload-results.json.
+//
+// `--worker [--only=swap,mid] [--quick]` runs the in-process part once and prints it as JSON;
+// run it under --cpu-prof to profile a reload loop.
+
+// First: the require hook only tracks modules loaded after modswap.
 const modswap = require('..');
 
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
-const http = require('node:http');
-const { spawn, spawnSync } = require('node:child_process');
-const { once } = require('node:events');
 const { generateApp } = require('./gen-app');
-const { percentile, median, msSince, formatMs, formatMB, renderTable } = require('./lib/stats');
+const { percentile, median, msSince } = require('./lib/stats');
+const { runJsonChild, benchRestart, benchStartup, benchMidGraphFloor, benchHeap } = require('./lib/processes');
+const { header, report } = require('./lib/report');
+const { environment } = require('./lib/environment');
+const cpuNoise = require('./lib/cpu-noise');
 
 const ROOT = path.join(__dirname, '..');
 const TMP = path.join(ROOT, '.bench-tmp');
@@ -25,9 +34,13 @@ const HEAP_DIR = path.join(TMP, 'heap');
 const RESULTS_FILE = path.join(TMP, 'reload-results.json');
 const MB = 1 << 20;
 
+const SECTIONS = ['swap', 'mid', 'floor', 'restart', 'startup', 'heap'];
+
 const FULL = {
   swap: { warmup: 20, runs: 200 },
   midGraph: { warmup: 10, runs: 200, target: 1000 },
+  /** Fresh processes for the swap, mid-graph and floor measurements, pooled. */
+  processes: 5,
   restart: { warmup: 1, runs: 7 },
   startup: { warmup: 1, runs: 15 },
   heap: { maxReloads: 1000, capBytes: 1536 * MB },
@@ -35,21 +48,30 @@ const FULL = {
 const QUICK = {
   swap: { warmup: 5, runs: 20 },
   midGraph: { warmup: 2, runs: 10, target: 1000 },
+  processes: 2,
   restart: { warmup: 0, runs: 2 },
   startup: { warmup: 0, runs: 3 },
   heap: { maxReloads: 30, capBytes: 128 * MB },
 };
 
-const GOALS = {
-  swapP50Ms: 0.5,
-  midGraphP50Ms: 15,
-  restartOverSwap: 1000,
-  startupRatio: 1.1,
-};
+const GOALS = { swapP50Ms: 0.5, midGraphP50Ms: 15, restartOverSwap: 1000, startupRatio: 1.1 };
 
-/** Lets the event loop turn between reloads, as between two file-change events. Without it,
- * every version created in one synchronous job stays alive until the job ends (V8 keeps WeakRef
- * targets created during a job alive for that job), which no real dev server does. */
+function parseArgs(argv) {
+  let only = SECTIONS;
+  for (const arg of argv) {
+    if (arg.startsWith('--only=')) only = arg.slice('--only='.length).split(',');
+    else if (arg !== '--quick' && arg !== '--worker') throw new Error(`unknown option ${arg}`);
+  }
+  const unknown = only.filter((name) => !SECTIONS.includes(name));
+  if (unknown.length > 0) throw new Error(`unknown section(s) ${unknown.join(', ')}; known: ${SECTIONS.join(', ')}`);
+  return { quick: argv.includes('--quick'), worker: argv.includes('--worker'), only: new Set(only) };
+}
+
+/**
+ * Lets the event loop turn between reloads, as between two file-change events. It matters: V8
+ * keeps every WeakRef target created during one synchronous job alive until the job ends, so
+ * back-to-back reloads in one job would keep every old version (and make GC slower) until then.
+ */
 function nextTurn() {
   return new Promise((resolve) => setImmediate(resolve));
 }
@@ -58,19 +80,14 @@ function nextTurn() {
 async function sample({ warmup, runs }, fn) {
   const samples = [];
   for (let i = 0; i < warmup + runs; i++) {
-    const ms = await fn(i);
+    const ms = fn();
     if (i >= warmup) samples.push(ms);
     await nextTurn();
   }
   return samples;
 }
 
-function summarize(samples) {
-  return { n: samples.length, p50: percentile(samples, 50), p95: percentile(samples, 95), samples };
-}
-
-// ---------------------------------------------------------------------------------------------
-// In-process: router swap and mid-graph reload (entry = this script).
+// --- worker: router swap -----------------------------------------------------------------------
 
 async function benchRouterSwap(app, counts) {
   const samples = await sample(counts, () => {
@@ -80,8 +97,10 @@ async function benchRouterSwap(app, counts) {
     if (typeof handler !== 'function') throw new Error('reload(router) did not return the handler');
     return ms;
   });
-  return { ...summarize(samples), generations: modswap.generations(app.files.router).length };
+  return { samples, generations: modswap.generations(app.files.router).length };
 }
+
+// --- worker: mid-graph reload ------------------------------------------------------------------
 
 /** The app's cached Module objects by file, to tell afterwards which ones were re-evaluated. */
 function appInstances(app) {
@@ -99,8 +118,8 @@ function countReplaced(before) {
   return replaced;
 }
 
-/** Files that must be re-evaluated when module `target` changes: its importers up to the router. */
-function staticImporterClosure(app, target) {
+/** Files a change to module `target` must re-evaluate: its importers, the barrel, the router. */
+function importerClosure(app, target) {
   const importers = app.graph.map(() => []);
   app.graph.forEach((deps, index) => deps.forEach((dep) => importers[dep].push(index)));
   const seen = new Set([target]);
@@ -113,7 +132,7 @@ function staticImporterClosure(app, target) {
       }
     }
   }
-  return seen.size + 2; // + barrel.js and router.js
+  return [...[...seen].map(app.modulePath), app.files.barrel, app.files.router];
 }
 
 async function benchMidGraph(app, counts) {
@@ -135,299 +154,140 @@ async function benchMidGraph(app, counts) {
   });
   const timed = (values) => values.slice(counts.warmup);
   return {
-    ...summarize(samples),
-    target: path.relative(app.dir, target),
-    reloadP50: percentile(timed(reloadMs), 50),
-    requireRouterP50: percentile(timed(requireMs), 50),
-    reEvaluatedMedian: median(timed(reEvaluated)),
-    reEvaluatedRange: [Math.min(...reEvaluated), Math.max(...reEvaluated)],
-    expectedFromGraph: staticImporterClosure(app, counts.target),
+    samples,
+    reloadMs: timed(reloadMs),
+    requireMs: timed(requireMs),
+    reEvaluated: timed(reEvaluated),
     generations: modswap.generations(target).length,
   };
 }
 
-// ---------------------------------------------------------------------------------------------
-// Child processes: restart and startup.
-
-/** GETs / until the server answers 200; connection errors mean "not up yet". */
-async function firstOkResponse(port) {
-  for (;;) {
-    try {
-      const status = await new Promise((resolve, reject) => {
-        const req = http.get({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
-          res.resume();
-          res.on('end', () => resolve(res.statusCode));
-        });
-        req.on('error', reject);
-      });
-      if (status === 200) return;
-    } catch (error) {
-      if (error.code !== 'ECONNREFUSED' && error.code !== 'ECONNRESET') throw error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
+async function runWorker(options, only) {
+  // Unchanged files are not rewritten; generating here lets a worker run on its own (profiling).
+  const app = generateApp(APP_DIR);
+  require(app.files.router);
+  const result = {};
+  if (only.has('swap')) result.swap = await benchRouterSwap(app, options.swap);
+  if (only.has('mid')) result.midGraph = await benchMidGraph(app, options.midGraph);
+  process.stdout.write(JSON.stringify(result) + '\n');
 }
 
-/** The port the server prints once it listens. */
-function announcedPort(child) {
-  return new Promise((resolve, reject) => {
-    let output = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-      const match = /listening on (\d+)/.exec(output);
-      if (match) resolve(Number(match[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`server exited (${code}) before listening`)));
-  });
+// --- pooling the workers -----------------------------------------------------------------------
+
+function spawnWorkers(count, only, quick) {
+  const args = [__filename, '--worker', `--only=${only.join(',')}`, ...(quick ? ['--quick'] : [])];
+  return Array.from({ length: count }, (_, i) => runJsonChild(args, `worker ${i + 1}`));
 }
 
-/** Spawn → first successful HTTP response, in ms of wall time. */
-async function timeRestart(app) {
-  const start = process.hrtime.bigint();
-  const child = spawn(process.execPath, [app.files.server], {
-    cwd: app.dir,
-    env: { ...process.env, PORT: '0' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  try {
-    await firstOkResponse(await announcedPort(child));
-    return msSince(start);
-  } finally {
-    const exited = once(child, 'exit');
-    child.kill();
-    await exited;
-  }
-}
-
-async function benchRestart(app, counts) {
-  const samples = await sample(counts, () => timeRestart(app));
-  return { n: samples.length, median: median(samples), samples };
-}
-
-/** One `node [preload] app.js`: performance.now() at the end of app.js, and spawn wall time. */
-function timeStartup(app, preload) {
-  const args = preload ? ['-r', preload, app.files.app] : [app.files.app];
-  const start = process.hrtime.bigint();
-  const child = spawnSync(process.execPath, args, {
-    cwd: app.dir,
-    env: { ...process.env, MODSWAP_BENCH_REPORT_STARTUP: '1' },
-    encoding: 'utf8',
-  });
-  const wallMs = msSince(start);
-  if (child.status !== 0) throw new Error(`app.js failed: ${child.stderr}`);
-  return { inChildMs: JSON.parse(child.stdout.trim().split('\n').pop()).loadedAtMs, wallMs };
-}
-
-function benchStartup(app, counts) {
-  const plain = [];
-  const tracked = [];
-  // Alternating runs, so drift (page cache, CPU clock) hits both variants alike.
-  for (let i = 0; i < counts.warmup + counts.runs; i++) {
-    const a = timeStartup(app, null);
-    const b = timeStartup(app, ROOT);
-    if (i < counts.warmup) continue;
-    plain.push(a);
-    tracked.push(b);
-  }
-  const med = (runs, key) => median(runs.map((run) => run[key]));
-  const plainMs = med(plain, 'inChildMs');
-  const trackedMs = med(tracked, 'inChildMs');
+/** p50/p95 over every process's samples, and each process's own p50 to show the spread. */
+function pooled(runs) {
+  const all = runs.flat();
   return {
-    n: plain.length,
-    plainMs,
-    trackedMs,
-    ratio: trackedMs / plainMs,
-    plainWallMs: med(plain, 'wallMs'),
-    trackedWallMs: med(tracked, 'wallMs'),
-    wallRatio: med(tracked, 'wallMs') / med(plain, 'wallMs'),
-    plain,
-    tracked,
+    n: all.length,
+    p50: percentile(all, 50),
+    p95: percentile(all, 95),
+    processP50s: runs.map((samples) => percentile(samples, 50)),
   };
 }
 
-// ---------------------------------------------------------------------------------------------
-// Heap growth: one child process per tool.
-
-function writeHeapFixture(dir) {
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(
-    path.join(dir, 'big.js'),
-    "'use strict';\n// 2^20 small integers: 8 MB of JS heap per loaded version.\n" +
-      'module.exports = { data: new Array(1 << 20).fill(0).map((_, i) => i) };\n',
-  );
-  fs.writeFileSync(
-    path.join(dir, 'holder.js'),
-    "'use strict';\n// Second parent of big.js: requires it again after every reload.\n" +
-      "module.exports.touch = function touch() {\n  return require('./big.js').data.length;\n};\n",
-  );
-}
-
-function runHeapChild(tool, counts) {
-  const args = [
-    '--expose-gc',
-    '--max-old-space-size=4096',
-    path.join(__dirname, 'heap-child.js'),
-    tool,
-    HEAP_DIR,
-    String(counts.maxReloads),
-    String(counts.capBytes),
-  ];
-  const child = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 16 * MB });
-  if (child.status !== 0) throw new Error(`heap child for ${tool} failed (${child.status}): ${child.stderr}`);
-  return JSON.parse(child.stdout.trim().split('\n').pop());
-}
-
-function benchHeap(counts) {
-  writeHeapFixture(HEAP_DIR);
-  return ['modswap', 'clear-module', 'decache'].map((tool) => runHeapChild(tool, counts));
-}
-
-// ---------------------------------------------------------------------------------------------
-// Report.
-
-function machineInfo() {
-  const binary = path.join(ROOT, 'modswap.linux-x64-gnu.node');
-  const stat = fs.existsSync(binary) ? fs.statSync(binary) : null;
+function aggregateSwap(workers) {
+  const runs = workers.map((w) => w.swap);
   return {
-    cpu: os.cpus()[0].model,
-    cores: os.cpus().length,
-    totalMemGB: +(os.totalmem() / 2 ** 30).toFixed(1),
-    node: process.version,
-    platform: `${os.platform()} ${os.release()}`,
-    date: new Date().toISOString(),
-    binary: stat ? { file: path.basename(binary), bytes: stat.size, mtime: stat.mtime.toISOString() } : null,
+    ...pooled(runs.map((run) => run.samples)),
+    generations: runs.map((run) => run.generations),
+    samples: runs.map((run) => run.samples),
   };
 }
 
-function printHeader(machine, quick) {
-  console.log(`modswap reload benchmark${quick ? ' (--quick: reduced counts, not for comparison)' : ''}`);
-  console.log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.totalMemGB} GB RAM (${machine.platform})`);
-  console.log(`node:    ${machine.node}`);
-  console.log(`date:    ${machine.date}`);
-  if (machine.binary) {
-    const { file, bytes, mtime } = machine.binary;
-    console.log(`addon:   ${file}, ${formatMB(bytes)}, built ${mtime}`);
-  }
-  console.log('');
+function aggregateMidGraph(app, counts, workers) {
+  const runs = workers.map((w) => w.midGraph);
+  const reEvaluated = runs.flatMap((run) => run.reEvaluated);
+  return {
+    ...pooled(runs.map((run) => run.samples)),
+    target: path.relative(app.dir, app.modulePath(counts.target)),
+    reload: pooled(runs.map((run) => run.reloadMs)),
+    requireRouter: pooled(runs.map((run) => run.requireMs)),
+    reEvaluatedMedian: median(reEvaluated),
+    reEvaluatedRange: [Math.min(...reEvaluated), Math.max(...reEvaluated)],
+    expectedFromGraph: importerClosure(app, counts.target).length,
+    generations: runs.map((run) => run.generations),
+    samples: runs.map((run) => run.samples),
+  };
 }
 
-const verdict = (ok) => (ok ? 'PASS' : 'MISS');
+async function benchInProcess(app, options, only, quick) {
+  const wanted = ['swap', 'mid'].filter((name) => only.has(name));
+  const workers = spawnWorkers(options.processes, wanted, quick);
+  return {
+    swap: only.has('swap') ? aggregateSwap(workers) : undefined,
+    midGraph: only.has('mid') ? aggregateMidGraph(app, options.midGraph, workers) : undefined,
+  };
+}
 
-function mainRows(r) {
-  const restartRatio = r.restart.median / r.swap.p50;
-  return [
-    [
-      'router hot swap: reload(router.js)',
-      `p50 ${formatMs(r.swap.p50)}, p95 ${formatMs(r.swap.p95)} (n=${r.swap.n})`,
-      `p50 <= ${GOALS.swapP50Ms} ms`,
-      verdict(r.swap.p50 <= GOALS.swapP50Ms),
-    ],
-    [
-      `mid-graph: reload(${r.midGraph.target}) + require(router)`,
-      `p50 ${formatMs(r.midGraph.p50)}, p95 ${formatMs(r.midGraph.p95)} (n=${r.midGraph.n}), ` +
-        `${r.midGraph.reEvaluatedMedian} modules re-evaluated`,
-      `p50 <= ${GOALS.midGraphP50Ms} ms`,
-      verdict(r.midGraph.p50 <= GOALS.midGraphP50Ms),
-    ],
-    [
-      'restart: spawn server.js -> first HTTP 200',
-      `median ${formatMs(r.restart.median)} (n=${r.restart.n})`,
-      '',
-      '',
-    ],
-    [
-      'restart / router swap p50',
-      `${Math.round(restartRatio)}x`,
-      `>= ${GOALS.restartOverSwap}x`,
-      verdict(restartRatio >= GOALS.restartOverSwap),
-    ],
-    [
-      'startup app.js: plain node (in-child performance.now())',
-      `median ${formatMs(r.startup.plainMs)} (wall ${formatMs(r.startup.plainWallMs)}, n=${r.startup.n})`,
-      '',
-      '',
-    ],
-    [
-      'startup app.js: node -r modswap',
-      `median ${formatMs(r.startup.trackedMs)} (wall ${formatMs(r.startup.trackedWallMs)}, n=${r.startup.n})`,
-      '',
-      '',
-    ],
-    [
-      'startup ratio modswap / plain',
-      `${r.startup.ratio.toFixed(3)}x (wall ${r.startup.wallRatio.toFixed(3)}x)`,
-      `<= ${GOALS.startupRatio}x`,
-      verdict(r.startup.ratio <= GOALS.startupRatio),
-    ],
+function benchFloor(app, options) {
+  const files = importerClosure(app, options.midGraph.target);
+  const runs = Array.from({ length: options.processes }, () =>
+    benchMidGraphFloor(app, files, options.midGraph, TMP).samples,
+  );
+  return { ...pooled(runs), samples: runs };
+}
+
+// --- orchestration -----------------------------------------------------------------------------
+
+/**
+ * Runs the selected sections in order. Results go in `results`, with the cores other processes
+ * kept busy during each section (`otherCores`), to tell a slow result from a busy machine.
+ */
+async function runSections(app, options, only, quick, results) {
+  const sections = [
+    ['swap+mid', 'router swap and mid-graph reload (worker processes)', async () => {
+      Object.assign(results, await benchInProcess(app, options, only, quick));
+    }],
+    ['floor', 'mid-graph floor (child processes)', () => {
+      results.midGraphFloor = benchFloor(app, options);
+    }],
+    ['restart', 'restart (child processes)', async () => {
+      results.restart = await benchRestart(app, options.restart);
+    }],
+    ['startup', 'startup (child processes)', () => {
+      results.startup = benchStartup(app, options.startup);
+    }],
+    ['heap', 'heap growth (one child process per tool)', () => {
+      results.heap = benchHeap(HEAP_DIR, options.heap);
+    }],
   ];
-}
-
-function heapRows(heap) {
-  return heap.map((h) => [
-    h.tool,
-    String(h.reloads),
-    h.stoppedBy === 'heap-cap' ? 'heap cap' : 'done',
-    formatMB(h.heapBefore),
-    formatMB(h.heapAfter),
-    `${h.growth >= 0 ? '+' : ''}${formatMB(h.growth)}`,
-    `${h.maxVersionsInChildren}${h.maxVersionsParent ? ` (${h.maxVersionsParent})` : ''}`,
-  ]);
-}
-
-function printReport(r) {
-  console.log(renderTable(['measurement', 'result', 'goal', ''], mainRows(r)));
-  console.log('');
-  console.log(
-    `mid-graph detail: reload() p50 ${formatMs(r.midGraph.reloadP50)}, require(router) p50 ` +
-      `${formatMs(r.midGraph.requireRouterP50)}; re-evaluated per reload ${r.midGraph.reEvaluatedRange.join('..')} ` +
-      `(static importer closure incl. barrel+router: ${r.midGraph.expectedFromGraph})`,
-  );
-  console.log('');
-  console.log(
-    `heap growth, 8 MB module with two parents (entry + holder.js), heapUsed after forced GC, ` +
-      `cap ${formatMB(r.options.heap.capBytes)} growth / ${r.options.heap.maxReloads} reloads:`,
-  );
-  console.log(
-    renderTable(
-      ['tool', 'reloads', 'stopped', 'heap before', 'heap after', 'growth', 'max versions in one children[]'],
-      heapRows(r.heap),
-    ),
-  );
-}
-
-function writeResults(results) {
-  fs.mkdirSync(TMP, { recursive: true });
-  fs.writeFileSync(RESULTS_FILE, JSON.stringify(results, null, 2) + '\n');
-  console.log(`\nresults written to ${path.relative(process.cwd(), RESULTS_FILE) || RESULTS_FILE}`);
+  for (const [name, title, run] of sections) {
+    if (!name.split('+').some((part) => only.has(part))) continue;
+    process.stderr.write(`  ${title}...\n`);
+    const before = cpuNoise.snapshot();
+    await run();
+    results.otherCores[name] = cpuNoise.otherCores(before, cpuNoise.snapshot());
+  }
 }
 
 async function main() {
-  const quick = process.argv.includes('--quick');
+  const { quick, worker, only } = parseArgs(process.argv.slice(2));
   const options = quick ? QUICK : FULL;
-  const machine = machineInfo();
-  printHeader(machine, quick);
+  if (worker) return runWorker(options, only);
 
-  const app = generateApp(APP_DIR);
-  const step = (name) => process.stderr.write(`  ${name}...\n`);
-
-  step('loading app in-process');
-  require(app.files.router);
-  step('router hot swap');
-  const swap = await benchRouterSwap(app, options.swap);
-  step('mid-graph reload');
-  const midGraph = await benchMidGraph(app, options.midGraph);
-  step('restart');
-  const restart = await benchRestart(app, options.restart);
-  step('startup');
-  const startup = benchStartup(app, options.startup);
-  step('heap growth (3 child processes)');
-  const heap = benchHeap(options.heap);
-
-  const results = { machine, quick, options, goals: GOALS, app: { modules: app.modules, seed: app.seed }, swap, midGraph, restart, startup, heap };
+  const machine = environment();
+  console.log(header(machine, quick));
   console.log('');
-  printReport(results);
-  writeResults(results);
+  fs.mkdirSync(TMP, { recursive: true });
+  const app = generateApp(APP_DIR);
+  const results = {
+    machine,
+    quick,
+    options,
+    goals: GOALS,
+    app: { modules: app.modules, seed: app.seed },
+    otherCores: {},
+  };
+  await runSections(app, options, only, quick, results);
+
+  console.log(report(results, GOALS));
+  fs.writeFileSync(RESULTS_FILE, JSON.stringify(results, null, 2) + '\n');
+  console.log(`\nresults written to ${path.relative(process.cwd(), RESULTS_FILE)}`);
 }
 
 main().catch((error) => {
