@@ -12,7 +12,8 @@ export declare class ModswapError extends Error {
    * - `ERR_MODSWAP_NATIVE_ADDON`: `.node` addons cannot be reloaded.
    * - `ERR_MODSWAP_INVALID_ID`, `ERR_MODSWAP_INVALID_OPTIONS`: bad arguments; nothing changed.
    * - `ERR_MODSWAP_REENTRANT`: `reload`/`clear` called while a reload evaluates new code.
-   * - `ERR_MODSWAP_NATIVE_MISSING`: the addon is not built.
+   * - `ERR_MODSWAP_NATIVE_MISSING`: the addon is not built; `ERR_MODSWAP_NATIVE_MISMATCH`: it
+   *   was built from other sources (rebuild with `npm run build`).
    * - `ERR_MODSWAP_INTERNAL`, `ERR_MODSWAP_BAD_EVENTS`: a bug in modswap; please report it.
    */
   code: string;
@@ -93,6 +94,10 @@ export declare const clear: Clear;
  * `require`. Dependencies of the module stay cached unless `includeDependencies` is set.
  *
  * If the module is not loaded yet, it is simply loaded.
+ *
+ * Old versions become collectable when the current job ends: many reloads in one synchronous
+ * loop keep their old versions alive until the loop's code returns (V8 keeps `WeakRef` targets
+ * alive until the end of the job).
  *
  * @throws {ModswapError} `ERR_MODSWAP_RELOAD_FAILED` when the new version throws while loading
  *   (syntax error, exception); `require.cache`, every `children` array and `parent` pointer are

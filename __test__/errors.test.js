@@ -77,3 +77,15 @@ console.log('done');`,
   assert.doesNotMatch(run.stderr, /DEP0144/);
   fixture.remove();
 });
+
+test('an addon built from other sources is refused with a rebuild hint', () => {
+  const { checkProtocol, binding } = require('../lib/native');
+  assert.equal(checkProtocol(binding), binding);
+  for (const stale of [{ protocolVersion: () => 1 }, {}]) {
+    assert.throws(() => checkProtocol(stale), (error) => {
+      assert.equal(error.code, 'ERR_MODSWAP_NATIVE_MISMATCH');
+      assert.match(error.message, /npm run build/);
+      return true;
+    });
+  }
+});

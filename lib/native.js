@@ -16,7 +16,22 @@ function loadBinding() {
   }
 }
 
-const binding = loadBinding();
+/** Must equal PROTOCOL_VERSION in src/graph/events.rs. */
+const PROTOCOL_VERSION = 2;
+
+function checkProtocol(loaded) {
+  const found = typeof loaded.protocolVersion === 'function' ? loaded.protocolVersion() : undefined;
+  if (found !== PROTOCOL_VERSION) {
+    throw new ModswapError(
+      'ERR_MODSWAP_NATIVE_MISMATCH',
+      `modswap's native addon speaks protocol ${found ?? 'unknown'}, this JavaScript expects ` +
+        `${PROTOCOL_VERSION}: the addon is stale. Rebuild it with \`npm run build\`.`,
+    );
+  }
+  return loaded;
+}
+
+const binding = checkProtocol(loadBinding());
 
 /** Calls `fn`, rethrowing native errors as ModswapErrors. */
 function callNative(fn) {
@@ -27,4 +42,4 @@ function callNative(fn) {
   }
 }
 
-module.exports = { binding, callNative };
+module.exports = { binding, callNative, checkProtocol };

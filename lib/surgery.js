@@ -55,20 +55,33 @@ class Surgery {
     return removed;
   }
 
+  /** `pairs` is sorted by parent: each parent's `children` is rewritten in one pass. */
   cutChildren(pairs) {
-    for (let i = 0; i < pairs.length; i += 2) {
-      const parent = this.tracker.moduleOf(pairs[i]);
-      const child = this.tracker.moduleOf(pairs[i + 1]);
-      if (parent === undefined || child === undefined) continue;
-      const children = parent.children;
-      if (!Array.isArray(children)) continue;
-      for (let at = children.length - 1; at >= 0; at--) {
-        if (children[at] !== child) continue;
-        children.splice(at, 1);
-        this.undo.push(() => children.splice(at, 0, child));
+    for (let start = 0; start < pairs.length; ) {
+      const parentId = pairs[start];
+      let end = start;
+      const doomed = new Set();
+      for (; end < pairs.length && pairs[end] === parentId; end += 2) {
+        const child = this.tracker.moduleOf(pairs[end + 1]);
+        if (child !== undefined) doomed.add(child);
+        this.tracker.logUnedge(parentId, pairs[end + 1]);
       }
-      this.tracker.logUnedge(pairs[i], pairs[i + 1]);
+      const parent = this.tracker.moduleOf(parentId);
+      if (parent !== undefined && doomed.size > 0) this.removeChildren(parent.children, doomed);
+      start = end;
     }
+  }
+
+  removeChildren(children, doomed) {
+    if (!Array.isArray(children) || !children.some((child) => doomed.has(child))) return;
+    const before = children.slice();
+    let kept = 0;
+    for (const child of before) if (!doomed.has(child)) children[kept++] = child;
+    children.length = kept;
+    this.undo.push(() => {
+      children.length = 0;
+      for (const child of before) children.push(child);
+    });
   }
 
   repointParents(pairs, retiredModules) {

@@ -1,3 +1,4 @@
+use crate::graph::events::PROTOCOL_VERSION;
 use crate::graph::{decode_events, ClearScope, GenerationInfo, ModuleGraph, StaleInfo, NO_NODE};
 use napi::bindgen_prelude::{Float64Array, Uint32Array};
 use napi::{Error, Result, Status};
@@ -21,6 +22,14 @@ fn guarded<T>(what: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
 
 fn coded_error(code: &str, message: &str) -> Error {
     Error::new(Status::GenericFailure, format!("{code}: {message}"))
+}
+
+/// Version of the event-log and plan encodings this addon speaks; `lib/native.js` refuses an
+/// addon built from other sources.
+#[napi]
+#[cfg_attr(test, allow(dead_code))] // only the generated registration calls it
+pub fn protocol_version() -> u32 {
+    PROTOCOL_VERSION
 }
 
 /// One row of a file's generation table.

@@ -6,6 +6,10 @@
 use super::NodeId;
 use std::fmt;
 
+/// Version of the event-log and plan encodings shared with `lib/`. Bump it on any change to
+/// opcodes, operands or the plan layout, so a stale addon is refused instead of misread.
+pub const PROTOCOL_VERSION: u32 = 2;
+
 /// Opcode of [`Event::Load`]: `LOAD node at` (file from the names list).
 pub const OP_LOAD: u32 = 1;
 /// Opcode of [`Event::Edge`]: `EDGE parent child`.

@@ -23,7 +23,8 @@ pub struct Plan {
     /// Instances to delete from `require.cache`, in discovery order.
     pub retire: Vec<NodeId>,
     /// `(parent, child)`: remove `child` from `parent.children`. Covers every parent, current or
-    /// old, including parents that are retired in the same plan.
+    /// old, including parents that are retired in the same plan. Sorted by parent, so each
+    /// `children` array is rewritten in one pass.
     pub cuts: Vec<(NodeId, NodeId)>,
     /// `(child, new_parent)`: live children that stay although their `parent` (first requirer)
     /// is retired. `parent` must point at `new_parent` (a current importer that stays) or be
@@ -142,10 +143,12 @@ impl ModuleGraph {
     }
 
     fn cuts_for(&self, retire: &[NodeId]) -> Vec<(NodeId, NodeId)> {
-        retire
+        let mut cuts: Vec<_> = retire
             .iter()
             .flat_map(|&node| self.importers_of(node).iter().map(move |&p| (p, node)))
-            .collect()
+            .collect();
+        cuts.sort_by_key(|&(parent, _)| parent);
+        cuts
     }
 
     fn reparent_for(&self, retire: &[NodeId], chosen: &HashSet<NodeId>) -> Vec<(NodeId, NodeId)> {

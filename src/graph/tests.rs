@@ -989,7 +989,7 @@ fn descendants_terminate_on_cycles() {
     );
     let plan = graph.plan_clear(&[0], ClearScope::Descendants, None);
     assert_eq!(plan.retire, [0, 1, 2]);
-    assert_eq!(plan.cuts, [(2, 0), (0, 1), (1, 2), (2, 2)]);
+    assert_eq!(plan.cuts, [(0, 1), (1, 2), (2, 0), (2, 2)]);
     assert_eq!(plan.reparent, []);
 }
 
@@ -1089,7 +1089,7 @@ fn importers_are_transitive_up_to_but_excluding_main() {
     );
     let plan = graph.plan_clear(&[3], IMPORTERS, Some(0));
     assert_eq!(plan.retire, [3, 2, 4, 1]);
-    assert_eq!(plan.cuts, [(2, 3), (4, 3), (1, 2), (0, 4), (0, 1)]);
+    assert_eq!(plan.cuts, [(0, 4), (0, 1), (1, 2), (2, 3), (4, 3)]);
     assert_eq!(plan.reparent, []);
 }
 
@@ -1124,13 +1124,13 @@ fn importers_under_node_modules_are_excluded_and_stop_the_traversal() {
     let plan = graph.plan_clear(&[3], IMPORTERS, Some(0));
     assert_eq!(plan.retire, [3, 4]);
     // The dependency stays, but its `children` entry for m is still cut.
-    assert_eq!(plan.cuts, [(2, 3), (4, 3), (0, 4)]);
+    assert_eq!(plan.cuts, [(0, 4), (2, 3), (4, 3)]);
     assert_eq!(plan.reparent, []);
 
     // include_dependencies walks through the dependency up to x.
     let plan = graph.plan_clear(&[3], IMPORTERS_AND_DEPS, Some(0));
     assert_eq!(plan.retire, [3, 2, 4, 1]);
-    assert_eq!(plan.cuts, [(2, 3), (4, 3), (1, 2), (0, 4), (0, 1)]);
+    assert_eq!(plan.cuts, [(0, 4), (0, 1), (1, 2), (2, 3), (4, 3)]);
 }
 
 #[test]
@@ -1178,7 +1178,7 @@ fn importers_with_dependencies_add_the_roots_descendants_except_main_and_addons(
     let plan = graph.plan_clear(&[2], IMPORTERS_AND_DEPS, Some(0));
     assert_eq!(plan.retire, [2, 1, 4, 7, 5]);
     assert!(!plan.retire.contains(&3), "a sibling is not a descendant");
-    assert_eq!(plan.cuts, [(1, 2), (0, 1), (2, 4), (2, 7), (4, 5)]);
+    assert_eq!(plan.cuts, [(0, 1), (1, 2), (2, 4), (2, 7), (4, 5)]);
     // Children of retired instances that stay, in retirement order: main (imported by m),
     // p's sibling s and the addon. None has an importer that stays.
     assert_eq!(plan.reparent, [(0, NO_NODE), (3, NO_NODE), (6, NO_NODE)]);
@@ -1220,7 +1220,7 @@ fn old_generation_importer_is_cut_but_not_retired() {
     let plan = graph.plan_clear(&[2], IMPORTERS, Some(0));
     assert_eq!(plan.retire, [2, 3]);
     assert!(plan.cuts.contains(&(1, 2)), "cuts {:?}", plan.cuts);
-    assert_eq!(plan.cuts, [(1, 2), (3, 2), (0, 3)]);
+    assert_eq!(plan.cuts, [(0, 3), (1, 2), (3, 2)]);
     // Traversal does not continue through the old instance to q.
     assert!(!plan.retire.contains(&1));
     assert!(!plan.retire.contains(&4));
@@ -1739,4 +1739,16 @@ fn decode_reads_parent_events_with_and_without_a_parent() {
         decode_events(&[6.0, 3.0, -2.0], ""),
         Err(EventError::BadNodeId { index: 2 })
     );
+}
+
+#[test]
+fn cuts_come_grouped_by_parent() {
+    // Two retired children share parents 0 and 3; each parent's cuts must be adjacent.
+    let graph = build(
+        &[(0, "/p.js"), (1, "/a.js"), (2, "/b.js"), (3, "/q.js")],
+        &[(0, 1), (3, 1), (0, 2), (3, 2)],
+    );
+    let plan = graph.plan_clear(&[1, 2], ClearScope::Single, None);
+    let parents: Vec<NodeId> = plan.cuts.iter().map(|&(p, _)| p).collect();
+    assert_eq!(parents, [0, 0, 3, 3]);
 }
