@@ -1,15 +1,13 @@
 'use strict';
 // modswap: safe hot module swapping for Node.js. See index.d.ts for the documented API.
-const { clear, tracker } = require('./lib/clear');
+const { clear, expectString, tracker } = require('./lib/clear');
 const { reload } = require('./lib/reload');
 const { callerFile, resolveQuietly } = require('./lib/caller');
 const { ModswapError } = require('./lib/errors');
 
 /** The generation table of a module: one row per load of its file. */
 function generations(id) {
-  if (typeof id !== 'string') {
-    throw new TypeError(`Expected a \`string\`, got \`${typeof id}\``);
-  }
+  expectString(id);
   const filename = resolveQuietly(id, callerFile(generations)) ?? id;
   return tracker.generations(filename);
 }

@@ -80,4 +80,4 @@ clear.single = function single(id) {
   if (filename !== undefined) clearFiles([filename], 'single');
 };
 
-module.exports = { clear, removeModules, refuseDuringReload, tracker };
+module.exports = { clear, expectString, removeModules, refuseDuringReload, tracker };

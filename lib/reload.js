@@ -106,7 +106,7 @@ function reload(id, options) {
   const callerModule = cached instanceof Module ? cached : undefined;
   const target = Module._cache[filename];
   tracker.prepare(target ? [target] : []);
-  const mark = { ops: tracker.ops.length, files: tracker.files.length, id: tracker.nextId };
+  const mark = tracker.mark();
   const scope = includeDependencies ? 'importers+dependencies' : 'importers';
   const surgery = removeModules([filename], scope);
   tracker.openTransaction = filename;
@@ -117,23 +117,10 @@ function reload(id, options) {
     return exports;
   } catch (error) {
     tracker.openTransaction = null;
-    discardAttempt(mark);
+    tracker.discardSince(mark);
     surgery.rollback();
     throw failure(filename, error);
   }
-}
-
-/** Removes what the failed evaluation added: new instances and their events. */
-function discardAttempt(mark) {
-  const cache = Module._cache;
-  for (let id = mark.id; id < tracker.nextId; id++) {
-    const mod = tracker.moduleOf(id);
-    if (mod !== undefined && cache[mod.filename] === mod) delete cache[mod.filename];
-  }
-  tracker.forgetFrom(mark.id);
-  tracker.nextId = mark.id;
-  tracker.ops.length = mark.ops;
-  tracker.files.length = mark.files;
 }
 
 module.exports = { reload };

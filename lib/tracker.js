@@ -190,13 +190,27 @@ class Tracker {
     this.ops.push(OP_COLLECTED, id);
   }
 
-  /** Forgets ids assigned from `mark` on: their modules were discarded by a rollback. */
-  forgetFrom(mark) {
-    for (let id = mark; id < this.nextId; id++) {
+  /** A position in the event log and id sequence that `discardSince` can return to. */
+  mark() {
+    return { ops: this.ops.length, files: this.files.length, id: this.nextId };
+  }
+
+  /**
+   * Undoes what happened since `mark`: instances created since then leave `require.cache` and
+   * are forgotten, and their events are dropped before Rust ever sees them.
+   */
+  discardSince(mark) {
+    const cache = Module._cache;
+    for (let id = mark.id; id < this.nextId; id++) {
       const mod = this.moduleOf(id);
       this.refs.delete(id);
-      if (mod !== undefined && mod[kNodeId] === id) delete mod[kNodeId];
+      if (mod === undefined) continue;
+      if (cache[moduleFile(mod)] === mod) delete cache[moduleFile(mod)];
+      if (mod[kNodeId] === id) delete mod[kNodeId];
     }
+    this.nextId = mark.id;
+    this.ops.length = mark.ops;
+    this.files.length = mark.files;
   }
 
   /**
