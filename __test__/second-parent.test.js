@@ -74,3 +74,35 @@ module.exports = { module, stop: () => clearInterval(timer), latest: () => lates
   );
   fixture.remove();
 });
+
+test('a module first loaded by an old generation does not pin that generation', async () => {
+  const { readParent } = require('../lib/module-parent');
+  const fixture = makeFixture({
+    'lazy-loader.js': "module.exports = { module, load: () => require('./late') };",
+    'late.js': 'module.exports = { late: true };',
+  });
+  const loaderFile = fixture.path('lazy-loader.js');
+  let loaderCollected;
+  const collected = new Promise((resolve) => {
+    loaderCollected = new FinalizationRegistry(resolve);
+  });
+  // In its own function so that no reference to the old loader survives it.
+  (function runOldLoader() {
+    const loader = require(loaderFile);
+    loaderCollected.register(loader.module, 'loader');
+    modswap.clear.single(loaderFile);
+    assert.equal(modswap.generations(loaderFile)[0].state, 'old');
+    // The old loader keeps running and loads a module nobody loaded before.
+    assert.deepEqual(loader.load(), { late: true });
+    const late = require.cache[fixture.path('late.js')];
+    assert.equal(readParent(late), null, 'parent reset instead of naming the old generation');
+    assert.deepEqual(loader.module.children, [late]);
+  })();
+
+  // The cached module does not point back at the old loader, so it can go.
+  await retainedBytes();
+  await collected;
+  await retainedBytes();
+  assert.equal(modswap.generations(loaderFile)[0].state, 'collected');
+  fixture.remove();
+});
