@@ -6,5 +6,7 @@
 #![deny(clippy::all)]
 
 pub mod graph;
+pub mod heap;
+pub mod memwatch;
 
 mod binding;

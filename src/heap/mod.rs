@@ -1,0 +1,1 @@
+//! V8 heap snapshots: streaming parsing and analysis.
