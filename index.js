@@ -4,6 +4,7 @@ const { clear, expectString, tracker } = require('./lib/clear');
 const { reload } = require('./lib/reload');
 const { callerFile, resolveQuietly } = require('./lib/caller');
 const { ModswapError } = require('./lib/errors');
+const memwatch = require('./lib/memwatch');
 
 /** The generation table of a module: one row per load of its file. */
 function generations(id) {
@@ -21,4 +22,5 @@ module.exports.clear = clear;
 module.exports.reload = reload;
 module.exports.generations = generations;
 module.exports.stale = stale;
+module.exports.memwatch = memwatch;
 module.exports.ModswapError = ModswapError;

@@ -3,3 +3,4 @@
 //! `error.code`.
 
 mod graph;
+mod memwatch;

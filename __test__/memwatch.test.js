@@ -1,0 +1,187 @@
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const v8 = require('node:v8');
+const { once } = require('node:events');
+const { Worker } = require('node:worker_threads');
+const modswap = require('..');
+
+const memwatch = modswap.memwatch;
+const nextStats = () => once(memwatch, 'stats').then(([stats]) => stats);
+
+const CLASSIC_FIELDS = [
+  'num_full_gc',
+  'num_inc_gc',
+  'heap_compactions',
+  'usage_trend',
+  'estimated_base',
+  'current_base',
+  'min',
+  'max',
+];
+const AIRBNB_FIELDS = [
+  'gcScavengeCount',
+  'gcScavengeTime',
+  'gcMarkSweepCompactCount',
+  'gcMarkSweepCompactTime',
+  'gcIncrementalMarkingCount',
+  'gcIncrementalMarkingTime',
+  'gcProcessWeakCallbacksCount',
+  'gcProcessWeakCallbacksTime',
+  'total_heap_size',
+  'total_heap_size_executable',
+  'total_physical_size',
+  'total_available_size',
+  'used_heap_size',
+  'heap_size_limit',
+  'malloced_memory',
+  'peak_malloced_memory',
+  'gc_time',
+  'gc_ts',
+];
+
+test('one emitter, whatever the require path, with the memwatch surface', () => {
+  assert.equal(require('../memwatch'), memwatch);
+  assert.equal(require('../lib/memwatch'), memwatch);
+  for (const member of ['gc', 'on', 'once', 'removeAllListeners', 'HeapDiff']) {
+    assert.equal(typeof memwatch[member], 'function', member);
+  }
+  assert.equal(typeof globalThis.gc, 'undefined', 'gc() does not leak a global');
+});
+
+test('no work at all while nobody listens', async () => {
+  assert.equal(memwatch.feed.running, false);
+  let events = 0;
+  const count = () => events++;
+  memwatch.on('stats', count);
+  assert.equal(memwatch.feed.running, true);
+  memwatch.removeListener('stats', count);
+  assert.equal(memwatch.feed.running, false);
+  memwatch.gc();
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(events, 0);
+});
+
+test("gc() leads to a 'stats' event with the classic and airbnb fields", async () => {
+  const stats = nextStats();
+  memwatch.gc();
+  const payload = await stats;
+  for (const field of [...CLASSIC_FIELDS, ...AIRBNB_FIELDS]) {
+    assert.equal(typeof payload[field], 'number', field);
+    assert.ok(Number.isFinite(payload[field]), field);
+  }
+  assert.ok(payload.num_full_gc >= 1);
+  assert.ok(payload.gcMarkSweepCompactCount >= 1);
+  assert.equal(payload.current_base, payload.used_heap_size);
+  assert.ok(Math.abs(payload.gc_ts / 1000 - Date.now()) < 60_000, 'gc_ts is µs since the epoch');
+});
+
+test('once() works and current_base is the exact post-GC heap', async () => {
+  const profiler = new v8.GCProfiler();
+  profiler.start();
+  const stats = nextStats();
+  memwatch.gc();
+  const payload = await stats;
+  const fulls = profiler.stop().statistics.filter((gc) => gc.gcType === 'MarkSweepCompact');
+  assert.equal(payload.current_base, fulls.at(-1).afterGC.heapStatistics.usedHeapSize);
+  assert.equal(memwatch.listenerCount('stats'), 0);
+});
+
+test('classic mode: steady growth gives a leak at the 5th full GC, emitted before its stats', async () => {
+  memwatch.configure({ detector: 'classic' });
+  // A fresh classic detector: its first full GC always counts as growth.
+  const order = [];
+  const onLeak = (leak) => order.push(['leak', leak]);
+  const onStats = (stats) => order.push(['stats', stats]);
+  memwatch.on('leak', onLeak);
+  memwatch.on('stats', onStats);
+  const retained = [];
+  for (let i = 0; i < 5; i++) {
+    for (let k = 0; k < 50_000; k++) retained.push({ k });
+    memwatch.gc();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  memwatch.removeListener('leak', onLeak);
+  memwatch.removeListener('stats', onStats);
+  memwatch.configure({ detector: 'robust' });
+
+  const kinds = order.map(([kind]) => kind);
+  assert.deepEqual(kinds, ['stats', 'stats', 'stats', 'stats', 'leak', 'stats']);
+  const [, leak] = order[4];
+  const [, statsOfLeakGc] = order[5];
+  assert.equal(statsOfLeakGc.heap_compactions, 5);
+  assert.ok(leak.start instanceof Date && leak.end instanceof Date);
+  assert.ok(leak.growth > 4 * 50_000 * 16, `growth ${leak.growth}`);
+  assert.match(leak.reason, /^heap growth over 5 consecutive GCs \(\d+s\) - -?[\d.]+ (bytes|kb|mb)\/hr$/);
+  assert.ok(retained.length > 0);
+});
+
+async function leaksDuring(steps, work) {
+  const leaks = [];
+  const onLeak = (leak) => leaks.push(leak);
+  memwatch.on('leak', onLeak);
+  for (let i = 0; i < steps; i++) {
+    work(i);
+    memwatch.gc();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  memwatch.removeListener('leak', onLeak);
+  return leaks;
+}
+
+test("robust mode: a real leaking loop triggers 'leak'", async () => {
+  memwatch.configure({ detector: 'classic' });
+  memwatch.configure({ detector: 'robust' }); // fresh state
+  const leaked = [];
+  const leaks = await leaksDuring(40, () => {
+    for (let k = 0; k < 20_000; k++) leaked.push({ k, label: `request ${k}` });
+  });
+  assert.ok(leaks.length >= 1, 'leak detected');
+  assert.ok(leaks[0].growth > 1024 * 1024);
+  assert.match(leaks[0].reason, /^heap floor grew over \d+ full GCs/);
+});
+
+test('robust mode: an idle process and a sawtooth cache raise no leak', async () => {
+  memwatch.configure({ detector: 'classic' });
+  memwatch.configure({ detector: 'robust' });
+  assert.deepEqual(await leaksDuring(40, () => {}), []);
+  let cache = [];
+  const leaks = await leaksDuring(60, (i) => {
+    if (i % 6 === 0) cache = [];
+    for (let k = 0; k < 20_000; k++) cache.push({ k, label: `entry ${k}` });
+  });
+  assert.deepEqual(leaks, []);
+  assert.ok(cache.length > 0);
+});
+
+test('configure rejects unknown detectors and keeps the current one', () => {
+  assert.throws(() => memwatch.configure({ detector: 'magic' }), { code: 'ERR_MODSWAP_INVALID_OPTIONS' });
+  assert.throws(() => memwatch.configure(5), { code: 'ERR_MODSWAP_INVALID_OPTIONS' });
+  assert.deepEqual(memwatch.configure(), { detector: 'robust' });
+});
+
+test('each worker thread has its own memwatch state', async () => {
+  const source = `
+    const { parentPort } = require('node:worker_threads');
+    const memwatch = require(${JSON.stringify(require.resolve('../memwatch'))});
+    let seen = 0;
+    memwatch.on('stats', (s) => {
+      seen = s.num_full_gc;
+      if (seen === 3) { memwatch.removeAllListeners('stats'); parentPort.postMessage(seen); }
+    });
+    for (let i = 0; i < 3; i++) memwatch.gc();
+  `;
+  const runWorker = () =>
+    new Promise((resolve, reject) => {
+      const worker = new Worker(source, { eval: true });
+      let fullGcs;
+      worker.on('message', (n) => (fullGcs = n));
+      worker.on('error', reject);
+      worker.on('exit', (code) => (code === 0 ? resolve(fullGcs) : reject(new Error(`exit ${code}`))));
+    });
+  const before = memwatch.feed.running;
+  assert.deepEqual(await Promise.all([runWorker(), runWorker()]), [3, 3]);
+  assert.equal(memwatch.feed.running, before, "the workers' listeners did not touch this thread");
+});

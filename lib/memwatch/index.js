@@ -1,0 +1,125 @@
+'use strict';
+// modswap.memwatch: a drop-in for node-memwatch's emitter ('stats', 'leak', gc(), HeapDiff),
+// computed from V8's own statistics, with the detection state machine in Rust.
+const { EventEmitter } = require('node:events');
+const v8 = require('node:v8');
+const vm = require('node:vm');
+const { binding, callNative } = require('../native');
+const { ModswapError } = require('../errors');
+const { GcFeed } = require('./gc-feed');
+const { HeapDiff } = require('./heapdiff');
+
+const DETECTORS = ['robust', 'classic'];
+const WATCHED_EVENTS = new Set(['stats', 'leak']);
+const kSingleton = Symbol.for('modswap.memwatch');
+
+/** The airbnb fields read from V8's post-GC heap statistics. */
+function heapFields(heap) {
+  return {
+    total_heap_size: heap.totalHeapSize,
+    total_heap_size_executable: heap.totalHeapSizeExecutable,
+    total_physical_size: heap.totalPhysicalSize,
+    total_available_size: heap.totalAvailableSize,
+    used_heap_size: heap.usedHeapSize,
+    heap_size_limit: heap.heapSizeLimit,
+    malloced_memory: heap.mallocedMemory,
+    peak_malloced_memory: heap.peakMallocedMemory,
+  };
+}
+
+function statsPayload(stats, record) {
+  return {
+    num_full_gc: stats.numFullGc,
+    num_inc_gc: stats.numIncGc,
+    heap_compactions: stats.heapCompactions,
+    usage_trend: stats.usageTrend,
+    estimated_base: stats.estimatedBase,
+    current_base: stats.currentBase,
+    min: stats.min,
+    max: stats.max,
+    ...record.counters,
+    ...heapFields(record.heap),
+    gc_time: record.costNs,
+    gc_ts: Math.round(record.atMs * 1000),
+  };
+}
+
+let forceFullGc;
+
+class Memwatch extends EventEmitter {
+  constructor() {
+    super();
+    this.detectorKind = 'robust';
+    this.detector = new binding.LeakDetector(this.detectorKind);
+    this.feed = new GcFeed((records) => this.onGcBatch(records));
+    // No work at all while nobody listens: the feed runs only with a 'stats' or 'leak' listener.
+    this.on('newListener', (event) => {
+      if (WATCHED_EVENTS.has(event)) this.feed.start();
+    });
+    this.on('removeListener', () => this.stopWhenUnwatched());
+    process.once('exit', () => this.feed.stop());
+    this.gc = this.gc.bind(this);
+    this.HeapDiff = HeapDiff;
+    HeapDiff.feed = this.feed;
+  }
+
+  /** Chooses the leak detector: 'robust' (default) or 'classic' (the reference's numbers). */
+  configure(options = {}) {
+    if (options === null || typeof options !== 'object') {
+      throw new ModswapError('ERR_MODSWAP_INVALID_OPTIONS', 'memwatch.configure() expects an options object');
+    }
+    const { detector = this.detectorKind } = options;
+    if (!DETECTORS.includes(detector)) {
+      throw new ModswapError(
+        'ERR_MODSWAP_INVALID_OPTIONS',
+        `unknown detector ${JSON.stringify(detector)}: use 'robust' or 'classic'`,
+      );
+    }
+    if (detector !== this.detectorKind) {
+      this.detector = callNative(() => new binding.LeakDetector(detector));
+      this.detectorKind = detector;
+    }
+    return { detector: this.detectorKind };
+  }
+
+  /** Runs a full garbage collection now (no --expose-gc needed); a 'stats' event follows. */
+  gc() {
+    if (forceFullGc === undefined) {
+      v8.setFlagsFromString('--expose-gc');
+      forceFullGc = vm.runInNewContext('gc');
+    }
+    forceFullGc();
+    this.feed.flushSoon();
+  }
+
+  stopWhenUnwatched() {
+    if (this.listenerCount('stats') + this.listenerCount('leak') === 0) this.feed.stop();
+  }
+
+  onGcBatch(records) {
+    const samples = new Float64Array(records.length * 3);
+    records.forEach((record, i) => {
+      samples[i * 3] = record.full ? 1 : 0;
+      samples[i * 3 + 1] = record.heap.usedHeapSize;
+      samples[i * 3 + 2] = record.atMs;
+    });
+    const events = callNative(() => this.detector.observe(samples));
+    for (const event of events) {
+      if (event.leak) {
+        const { start, end, growth, reason } = event.leak;
+        this.emit('leak', { start: new Date(start), end: new Date(end), growth, reason });
+      }
+      this.emit('stats', statsPayload(event.stats, records[event.index]));
+    }
+  }
+}
+
+/** One emitter per JS environment (main thread or worker), whatever the require path. */
+function singleton() {
+  if (!globalThis[kSingleton]) {
+    Object.defineProperty(globalThis, kSingleton, { value: new Memwatch(), enumerable: false });
+  }
+  return globalThis[kSingleton];
+}
+
+module.exports = singleton();

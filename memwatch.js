@@ -1,0 +1,3 @@
+'use strict';
+// require('modswap/memwatch'): the same emitter as require('modswap').memwatch.
+module.exports = require('./lib/memwatch');
