@@ -1,4 +1,5 @@
 // Type definitions for modswap (handwritten; the generated binding types live in binding.d.ts).
+import type { EventEmitter } from 'node:events';
 
 /** An error thrown by modswap. */
 export declare class ModswapError extends Error {
@@ -115,3 +116,125 @@ export declare function generations(id: string): Generation[];
 
 /** Old generations that are still alive, oldest retirement first. */
 export declare function stale(): StaleGeneration[];
+
+/** The payload of memwatch's `'stats'` event, emitted after every full (mark-sweep-compact) GC. */
+export interface MemwatchStats {
+  /** Full GCs observed while listened to. */
+  num_full_gc: number;
+  /** Other GCs (scavenges, incremental marking, weak callbacks). */
+  num_inc_gc: number;
+  /** Compactions used for the statistics (equals `num_full_gc`). */
+  heap_compactions: number;
+  /** Percentage by which the recent base exceeds the long-term base (negative when falling). */
+  usage_trend: number;
+  /** Moving average of the post-GC heap over the last ~10 full GCs, in bytes. */
+  estimated_base: number;
+  /** The exact used heap right after this GC, in bytes (from V8's GC profiler). */
+  current_base: number;
+  /** Smallest / largest `current_base` seen, from the 3rd full GC on (0 before). */
+  min: number;
+  max: number;
+  /** @airbnb/node-memwatch fields: GC counts and times (ns) per kind, up to this GC. */
+  gcScavengeCount: number;
+  gcScavengeTime: number;
+  gcMarkSweepCompactCount: number;
+  gcMarkSweepCompactTime: number;
+  gcIncrementalMarkingCount: number;
+  gcIncrementalMarkingTime: number;
+  gcProcessWeakCallbacksCount: number;
+  gcProcessWeakCallbacksTime: number;
+  /** V8 heap statistics right after this GC, in bytes. */
+  total_heap_size: number;
+  total_heap_size_executable: number;
+  total_physical_size: number;
+  total_available_size: number;
+  used_heap_size: number;
+  heap_size_limit: number;
+  malloced_memory: number;
+  peak_malloced_memory: number;
+  /** Duration of this GC in ns. */
+  gc_time: number;
+  /** When this GC ended, in µs since the epoch. */
+  gc_ts: number;
+}
+
+/** The payload of memwatch's `'leak'` event, emitted before the `'stats'` of the same GC. */
+export interface MemwatchLeak {
+  start: Date;
+  end: Date;
+  /** Bytes the heap grew over the period. */
+  growth: number;
+  /** E.g. "heap growth over 5 consecutive GCs (20s) - 68.66 mb/hr" (classic). */
+  reason: string;
+}
+
+/** One side of a HeapDiff. */
+export interface HeapDiffSide {
+  /** Objects in the heap (modswap's own HeapDiff objects excluded). */
+  nodes: number;
+  size_bytes: number;
+  /** `size_bytes` as memwatch prints it ("11.67 mb"). */
+  size: string;
+  time: Date;
+}
+
+/** A class whose instances were allocated or freed between the two snapshots. */
+export interface HeapDiffDetail {
+  /** Constructor name, or Array, String, Code, Closure, RegExp, Number, Native. */
+  what: string;
+  /** Bytes allocated minus bytes freed. */
+  size_bytes: number;
+  size: string;
+  /** Instances allocated. */
+  '+': number;
+  /** Instances freed. */
+  '-': number;
+}
+
+/** What `HeapDiff#end()` returns: node-memwatch's exact shape. */
+export interface HeapDiffResult {
+  before: HeapDiffSide;
+  after: HeapDiffSide;
+  change: {
+    size_bytes: number;
+    size: string;
+    freed_nodes: number;
+    allocated_nodes: number;
+    /** Sorted by the byte order of `what`. */
+    details: HeapDiffDetail[];
+  };
+}
+
+/** node-memwatch's HeapDiff: a heap snapshot now, compared with another at `end()`. */
+export declare class HeapDiff {
+  /** Takes the first snapshot (a full GC that emits no `'stats'`). Requires `new`. */
+  constructor();
+  /**
+   * Takes the second snapshot and returns the diff.
+   * @throws Error "attempt to end() a HeapDiff that was already ended" on a second call.
+   */
+  end(): HeapDiffResult;
+}
+
+/** The memwatch emitter: drop-in for node-memwatch / memwatch-next / @airbnb/node-memwatch. */
+export interface Memwatch extends EventEmitter {
+  on(event: 'stats', listener: (stats: MemwatchStats) => void): this;
+  on(event: 'leak', listener: (leak: MemwatchLeak) => void): this;
+  on(event: string | symbol, listener: (...args: any[]) => void): this;
+  once(event: 'stats', listener: (stats: MemwatchStats) => void): this;
+  once(event: 'leak', listener: (leak: MemwatchLeak) => void): this;
+  once(event: string | symbol, listener: (...args: any[]) => void): this;
+  /** Runs a full GC now, without --expose-gc; a `'stats'` event follows asynchronously. */
+  gc(): void;
+  /**
+   * Chooses the leak detector. `'robust'` (default): no arithmetic wrap-around, a leak is a
+   * heap floor that keeps rising over windows of full GCs. `'classic'`: node-memwatch's rule and
+   * numbers (5 consecutive post-GC increases), defects included. Switching resets its state.
+   * @throws {ModswapError} ERR_MODSWAP_INVALID_OPTIONS for an unknown detector.
+   */
+  configure(options?: { detector?: 'robust' | 'classic' }): { detector: 'robust' | 'classic' };
+  HeapDiff: typeof HeapDiff;
+}
+
+/** memwatch rebuilt on V8's statistics; also `require('modswap/memwatch')`. */
+export declare const memwatch: Memwatch;

@@ -24,3 +24,23 @@ try {
 void fresh;
 void state;
 void ages;
+
+// memwatch
+import memwatchAlone = require('../../memwatch');
+const memwatch: modswap.Memwatch = modswap.memwatch;
+memwatch.on('stats', (stats) => {
+  const base: number = stats.current_base + stats.gcScavengeTime;
+  void base;
+});
+memwatch.once('leak', (leak) => {
+  const when: Date = leak.start;
+  const why: string = leak.reason;
+  void when;
+  void why;
+});
+memwatch.gc();
+memwatch.configure({ detector: 'classic' });
+const diff = new memwatchAlone.HeapDiff();
+const result: modswap.HeapDiffResult = diff.end();
+const plus: number = result.change.details[0]['+'];
+void plus;
