@@ -88,7 +88,7 @@ impl BindingLeakDetector {
     #[napi]
     pub fn observe(&mut self, samples: Float64Array) -> Result<Vec<BindingDetectorEvent>> {
         guarded("observe", || {
-            if samples.len() % 3 != 0 {
+            if !samples.len().is_multiple_of(3) {
                 return Err(Error::new(
                     Status::InvalidArg,
                     "ERR_MODSWAP_BAD_EVENTS: GC samples come in triples".to_owned(),

@@ -3,4 +3,5 @@
 //! `error.code`.
 
 mod graph;
+mod heapdiff;
 mod memwatch;

@@ -1,1 +1,5 @@
 //! V8 heap snapshots: streaming parsing and analysis.
+
+pub mod stream;
+
+pub use stream::{parse_file, NodeSummary, NodeSummaryParser, SnapshotError};

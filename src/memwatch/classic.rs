@@ -144,7 +144,7 @@ fn c_int(x: f64) -> i32 {
 
 /// `(unsigned int) x` on x86-64 for a non-negative double: truncation modulo 2^32.
 fn c_unsigned(x: f64) -> u32 {
-    if x.is_finite() && x >= 0.0 && x < 9.2e18 {
+    if (0.0..9.2e18).contains(&x) {
         (x as u64) as u32
     } else {
         0

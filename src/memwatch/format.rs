@@ -49,7 +49,11 @@ pub fn six_significant(value: f64) -> String {
         return if value.is_nan() {
             "nan".into()
         } else if value.is_infinite() {
-            if value > 0.0 { "inf".into() } else { "-inf".into() }
+            if value > 0.0 {
+                "inf".into()
+            } else {
+                "-inf".into()
+            }
         } else {
             "0".into()
         };

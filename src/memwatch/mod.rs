@@ -3,6 +3,7 @@
 
 pub mod classic;
 pub mod format;
+pub mod heapdiff;
 pub mod robust;
 
 pub use classic::ClassicDetector;

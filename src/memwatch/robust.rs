@@ -110,7 +110,11 @@ impl RobustDetector {
             self.base_ancient = (self.base_ancient * (decay - 1.0) + self.last_base) / decay;
         }
         if self.full >= 3 {
-            self.min = if self.min == 0.0 { self.last_base } else { self.min.min(self.last_base) };
+            self.min = if self.min == 0.0 {
+                self.last_base
+            } else {
+                self.min.min(self.last_base)
+            };
             self.max = self.max.max(self.last_base);
         }
     }
@@ -189,7 +193,10 @@ impl RobustDetector {
 fn leak_report(start: Floor, now_ms: f64, growth: f64, gcs: u64) -> LeakReport {
     let elapsed_ms = (now_ms - start.started_ms).max(0.0);
     let rate = if elapsed_ms > 0.0 {
-        format!(" - {}/hr", nice_size((growth / (elapsed_ms / 3_600_000.0)).round()))
+        format!(
+            " - {}/hr",
+            nice_size((growth / (elapsed_ms / 3_600_000.0)).round())
+        )
     } else {
         String::new()
     };

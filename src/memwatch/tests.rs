@@ -24,7 +24,11 @@ fn minor(at_ms: f64) -> GcSample {
 fn run(detector: &mut dyn Detector, samples: &[(f64, f64)]) -> Vec<DetectorOutput> {
     samples
         .iter()
-        .map(|&(used, at)| detector.observe(full(used, at)).expect("full GCs always report"))
+        .map(|&(used, at)| {
+            detector
+                .observe(full(used, at))
+                .expect("full GCs always report")
+        })
         .collect()
 }
 
@@ -40,7 +44,12 @@ fn leak_points(outputs: &[DetectorOutput]) -> Vec<usize> {
 
 fn steady_growth(start: f64, step: f64, gcs: usize, ms_between: f64) -> Vec<(f64, f64)> {
     (0..gcs)
-        .map(|i| (start + step * (i + 1) as f64, 1_700_000_000_000.0 + ms_between * i as f64))
+        .map(|i| {
+            (
+                start + step * (i + 1) as f64,
+                1_700_000_000_000.0 + ms_between * i as f64,
+            )
+        })
         .collect()
 }
 
@@ -72,7 +81,12 @@ fn classic_compactions_1_to_9_keep_trend_0_and_estimate_equal_to_current() {
     for (i, output) in outputs.iter().take(9).enumerate() {
         let stats = output.stats;
         assert_eq!(stats.usage_trend, 0.0, "compaction {}", i + 1);
-        assert_eq!(stats.estimated_base, stats.current_base, "compaction {}", i + 1);
+        assert_eq!(
+            stats.estimated_base,
+            stats.current_base,
+            "compaction {}",
+            i + 1
+        );
         assert_eq!(stats.heap_compactions, (i + 1) as f64);
         assert_eq!(stats.num_full_gc, (i + 1) as f64);
     }
@@ -111,7 +125,9 @@ fn classic_wraps_a_falling_trend() {
 #[test]
 fn classic_overflows_above_477_mb_as_the_reference_does() {
     // Constant 600,000,000 B: at compaction 10, base_recent * 9 wraps (reference numbers).
-    let samples: Vec<(f64, f64)> = (0..10).map(|i| (600_000_000.0, i as f64 * 1000.0)).collect();
+    let samples: Vec<(f64, f64)> = (0..10)
+        .map(|i| (600_000_000.0, i as f64 * 1000.0))
+        .collect();
     let classic = run(&mut ClassicDetector::new(), &samples);
     assert_eq!(classic[9].stats.estimated_base, 170_503_270.0);
     assert_eq!(classic[9].stats.usage_trend, 644.2);
@@ -138,8 +154,14 @@ fn classic_reports_a_5_gc_warm_up_as_a_leak_and_robust_does_not() {
         let noise = if i % 2 == 0 { 20_000.0 } else { -20_000.0 };
         (32.0 * MB + noise, 7_000.0 + 1_000.0 * i as f64)
     }));
-    assert_eq!(leak_points(&run(&mut ClassicDetector::new(), &samples)), [5]);
-    assert_eq!(leak_points(&run(&mut RobustDetector::default(), &samples)), []);
+    assert_eq!(
+        leak_points(&run(&mut ClassicDetector::new(), &samples)),
+        [5]
+    );
+    assert_eq!(
+        leak_points(&run(&mut RobustDetector::default(), &samples)),
+        [0usize; 0]
+    );
 }
 
 #[test]
@@ -152,7 +174,12 @@ fn robust_detects_a_steady_leak_and_reports_growth_and_rate() {
     let leak = outputs[19].leak.as_ref().unwrap();
     // Floors: window 1 = GC 5, window 4 = GC 17 -> 12 steps of 256 KiB.
     assert_eq!(leak.growth, 12.0 * 256.0 * 1024.0);
-    assert!(leak.reason.starts_with("heap floor grew over 16 full GCs (15s) - "), "{}", leak.reason);
+    assert!(
+        leak.reason
+            .starts_with("heap floor grew over 16 full GCs (15s) - "),
+        "{}",
+        leak.reason
+    );
     assert!(leak.reason.ends_with(" mb/hr"), "{}", leak.reason);
     // A continuing leak is reported again after three more rises.
     assert_eq!(points, [20, 32, 44]);
@@ -164,10 +191,16 @@ fn robust_detects_a_leak_that_grows_in_bursts() {
     let samples: Vec<(f64, f64)> = (0..80)
         .map(|i| {
             let noise = if i % 3 == 0 { -50_000.0 } else { 30_000.0 };
-            (40.0 * MB + 3.0 * MB * (i / 10) as f64 + noise, 1_000.0 * i as f64)
+            (
+                40.0 * MB + 3.0 * MB * (i / 10) as f64 + noise,
+                1_000.0 * i as f64,
+            )
         })
         .collect();
-    assert_eq!(leak_points(&run(&mut ClassicDetector::new(), &samples)), []);
+    assert_eq!(
+        leak_points(&run(&mut ClassicDetector::new(), &samples)),
+        [0usize; 0]
+    );
     assert!(!leak_points(&run(&mut RobustDetector::default(), &samples)).is_empty());
 }
 
@@ -177,24 +210,37 @@ fn robust_ignores_a_sawtooth_cache_and_a_large_allocation_then_free() {
     let sawtooth: Vec<(f64, f64)> = (0..120)
         .map(|i| (50.0 * MB + 2.0 * MB * (i % 8) as f64, 1_000.0 * i as f64))
         .collect();
-    assert_eq!(leak_points(&run(&mut RobustDetector::default(), &sawtooth)), []);
+    assert_eq!(
+        leak_points(&run(&mut RobustDetector::default(), &sawtooth)),
+        [0usize; 0]
+    );
     // 200 MB held for 6 GCs, then freed.
     let spike: Vec<(f64, f64)> = (0..60)
         .map(|i| {
-            let held = if (20..26).contains(&i) { 200.0 * MB } else { 0.0 };
+            let held = if (20..26).contains(&i) {
+                200.0 * MB
+            } else {
+                0.0
+            };
             (60.0 * MB + held, 1_000.0 * i as f64)
         })
         .collect();
-    assert_eq!(leak_points(&run(&mut RobustDetector::default(), &spike)), []);
+    assert_eq!(
+        leak_points(&run(&mut RobustDetector::default(), &spike)),
+        [0usize; 0]
+    );
 }
 
 #[test]
 fn robust_never_reports_a_flat_or_shrinking_heap() {
     let flat: Vec<(f64, f64)> = (0..200).map(|i| (25.0 * MB, 1_000.0 * i as f64)).collect();
-    assert_eq!(leak_points(&run(&mut RobustDetector::default(), &flat)), []);
+    assert_eq!(
+        leak_points(&run(&mut RobustDetector::default(), &flat)),
+        [0usize; 0]
+    );
     let shrinking = steady_growth(400.0 * MB, -MB, 100, 1_000.0);
     let outputs = run(&mut RobustDetector::default(), &shrinking);
-    assert_eq!(leak_points(&outputs), []);
+    assert_eq!(leak_points(&outputs), [0usize; 0]);
     assert!(outputs[99].stats.usage_trend < 0.0);
 }
 
@@ -205,6 +251,9 @@ fn robust_handles_heaps_above_4_gib_and_zero_second_windows() {
     let leak = outputs[19].leak.as_ref().expect("leak at GC 20");
     assert_eq!(leak.growth, 12.0 * 64.0 * MB);
     assert_eq!(leak.reason, "heap floor grew over 16 full GCs (0s)");
-    assert_eq!(outputs[19].stats.current_base, 5_000.0 * MB + 20.0 * 64.0 * MB);
+    assert_eq!(
+        outputs[19].stats.current_base,
+        5_000.0 * MB + 20.0 * 64.0 * MB
+    );
     assert!(outputs[19].stats.estimated_base > 5_000.0 * MB);
 }
