@@ -5,41 +5,61 @@
 //! or one large allocation trip it, while a leak that grows in bursts (flat between them) never
 //! does. Here the post-GC heap sizes are grouped in windows of [`RobustConfig::window`] full GCs;
 //! the minimum of each window is the floor that survived every collection in it. A leak is a run
-//! of windows whose floors never fall (beyond a small noise tolerance), in which the floor rose
-//! at least [`RobustConfig::rises`] times, by at least [`RobustConfig::min_growth_bytes`] and
-//! [`RobustConfig::min_growth_ratio`] of the starting floor in all. Caches and sawtooth patterns
-//! return to the same floor; a warm-up or one large allocation raises it once or twice and
-//! stops; real leaks keep raising it.
+//! of windows whose floors never fall (beyond [`RobustConfig::fall_tolerance`]) in which
+//! - the floor rose in windows at least [`RobustConfig::min_rise_span`] windows apart: growth
+//!   that lasts longer than a warm-up;
+//! - no single window brought more than [`RobustConfig::max_step_share`] of the growth: a leak in
+//!   bursts qualifies after a few bursts, one large allocation never does;
+//! - the second half of the run brought at least [`RobustConfig::ongoing_share`] of it: growth
+//!   is still going on, unlike a warm-up that ended;
+//! - it rose by at least [`RobustConfig::min_growth_bytes`] and
+//!   [`RobustConfig::min_growth_ratio`] of the starting floor in all.
+//!
+//! Caches and sawtooth patterns return to the same floor and reset the run; a warm-up or one
+//! large allocation raises it for a while and stops; real leaks keep raising it.
 
 use super::format::{nice_delta, nice_size};
 use super::{Detector, DetectorOutput, GcSample, LeakReport, Stats};
+use std::collections::VecDeque;
 
 /// Tuning of [`RobustDetector`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RobustConfig {
     /// Full GCs per window.
     pub window: u32,
-    /// Rises of the floor needed within one non-falling run before a leak is reported.
-    pub rises: u32,
-    /// Full GCs ignored at start (warm-up).
+    /// Full GCs ignored at start.
     pub warmup: u32,
+    /// Windows between the first and the last rise of a run before a leak is reported.
+    pub min_rise_span: u32,
+    /// Largest share of the growth a single window may bring.
+    pub max_step_share: f64,
+    /// Smallest share of the growth the second half of the run must bring.
+    pub ongoing_share: f64,
+    /// Windows a run remembers; older ones slide out (a run is at most this long).
+    pub max_run_windows: usize,
+    /// A floor counts as a rise when it exceeds the previous one by more than this, in bytes.
+    pub rise_epsilon_bytes: f64,
+    /// A floor counts as a fall (ending the run) when it is this fraction below the previous one.
+    pub fall_tolerance: f64,
     /// Smallest floor growth that counts, in bytes.
     pub min_growth_bytes: f64,
     /// Smallest floor growth that counts, as a fraction of the starting floor.
     pub min_growth_ratio: f64,
-    /// A floor may dip this fraction below the previous one and still continue the run.
-    pub noise_ratio: f64,
 }
 
 impl Default for RobustConfig {
     fn default() -> Self {
         Self {
             window: 4,
-            rises: 3,
             warmup: 4,
+            min_rise_span: 8,
+            max_step_share: 0.6,
+            ongoing_share: 0.25,
+            max_run_windows: 64,
+            rise_epsilon_bytes: 4096.0,
+            fall_tolerance: 0.005,
             min_growth_bytes: 512.0 * 1024.0,
             min_growth_ratio: 0.02,
-            noise_ratio: 0.005,
         }
     }
 }
@@ -64,10 +84,8 @@ pub struct RobustDetector {
     window_min: f64,
     window_started_ms: f64,
     window_len: u32,
-    run_start: Option<Floor>,
-    previous_floor: f64,
-    run_rises: u32,
-    run_gcs: u64,
+    /// Floors of the windows of the current run, oldest first; empty before the first window.
+    run: VecDeque<Floor>,
 }
 
 impl Default for RobustDetector {
@@ -91,10 +109,7 @@ impl RobustDetector {
             window_min: f64::INFINITY,
             window_started_ms: 0.0,
             window_len: 0,
-            run_start: None,
-            previous_floor: 0.0,
-            run_rises: 0,
-            run_gcs: 0,
+            run: VecDeque::new(),
         }
     }
 
@@ -157,36 +172,44 @@ impl RobustDetector {
     }
 
     fn follow_floor(&mut self, floor: Floor, now_ms: f64) -> Option<LeakReport> {
-        let noise = self.previous_floor * self.config.noise_ratio;
-        let falls = floor.bytes < self.previous_floor - noise;
-        let rises = floor.bytes > self.previous_floor + noise;
-        self.previous_floor = floor.bytes;
-        let start = match self.run_start {
-            Some(start) if !falls => start,
-            _ => {
-                self.restart_run(floor);
-                return None;
-            }
-        };
-        self.run_gcs += u64::from(self.config.window);
-        if rises {
-            self.run_rises += 1;
+        let falls = self
+            .run
+            .back()
+            .is_none_or(|last| floor.bytes < last.bytes * (1.0 - self.config.fall_tolerance));
+        if falls {
+            self.run.clear();
         }
-        let growth = floor.bytes - start.bytes;
-        let enough = growth >= self.config.min_growth_bytes
-            && growth >= start.bytes * self.config.min_growth_ratio;
-        if self.run_rises < self.config.rises || !enough {
-            return None;
+        self.run.push_back(floor);
+        if self.run.len() > self.config.max_run_windows {
+            self.run.pop_front();
         }
-        let report = leak_report(start, now_ms, growth, self.run_gcs);
-        self.restart_run(floor);
-        Some(report)
+        let growth = self.leaking_growth()?;
+        let start = self.run[0];
+        let gcs = self.run.len() as u64 * u64::from(self.config.window);
+        self.run.clear();
+        self.run.push_back(floor);
+        Some(leak_report(start, now_ms, growth, gcs))
     }
 
-    fn restart_run(&mut self, floor: Floor) {
-        self.run_start = Some(floor);
-        self.run_rises = 0;
-        self.run_gcs = u64::from(self.config.window);
+    /// The floor growth of the current run if it qualifies as a leak (see the module docs).
+    fn leaking_growth(&self) -> Option<f64> {
+        let config = &self.config;
+        let floors: Vec<f64> = self.run.iter().map(|f| f.bytes).collect();
+        let (first, last) = (*floors.first()?, *floors.last()?);
+        let growth = last - first;
+        if growth < config.min_growth_bytes || growth < first * config.min_growth_ratio {
+            return None;
+        }
+        let steps: Vec<f64> = floors.windows(2).map(|pair| pair[1] - pair[0]).collect();
+        let rises: Vec<usize> = (0..steps.len())
+            .filter(|&i| steps[i] > config.rise_epsilon_bytes)
+            .collect();
+        let lasting = rises.last()? - rises.first()? >= config.min_rise_span as usize;
+        let largest_step = steps.iter().copied().fold(0.0, f64::max);
+        let spread = largest_step <= config.max_step_share * growth;
+        let recent_growth = last - floors[floors.len() / 2];
+        let ongoing = recent_growth >= config.ongoing_share * growth;
+        (lasting && spread && ongoing).then_some(growth)
     }
 }
 
