@@ -75,21 +75,22 @@ module.exports = { module, stop: () => clearInterval(timer), latest: () => lates
   fixture.remove();
 });
 
-test('a module first loaded by an old generation does not pin that generation', async () => {
+// Node >= 22 also records the *last* requirer of every module under a V8 private symbol
+// (node:module_last_parent) that JavaScript cannot reach; until another module requires `late`,
+// that reference keeps the old loader alive. modswap cannot cut it (README, Limits).
+const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
+const lastParentPins = NODE_MAJOR >= 22 ? "Node's private module_last_parent pins the old loader" : false;
+
+test('a module first loaded by an old generation does not pin that generation', async (t) => {
   const { readParent } = require('../lib/module-parent');
   const fixture = makeFixture({
     'lazy-loader.js': "module.exports = { module, load: () => require('./late') };",
     'late.js': 'module.exports = { late: true };',
   });
   const loaderFile = fixture.path('lazy-loader.js');
-  let loaderCollected;
-  const collected = new Promise((resolve) => {
-    loaderCollected = new FinalizationRegistry(resolve);
-  });
   // In its own function so that no reference to the old loader survives it.
   (function runOldLoader() {
     const loader = require(loaderFile);
-    loaderCollected.register(loader.module, 'loader');
     modswap.clear.single(loaderFile);
     assert.equal(modswap.generations(loaderFile)[0].state, 'old');
     // The old loader keeps running and loads a module nobody loaded before.
@@ -99,10 +100,19 @@ test('a module first loaded by an old generation does not pin that generation', 
     assert.deepEqual(loader.module.children, [late]);
   })();
 
-  // The cached module does not point back at the old loader, so it can go.
-  await retainedBytes();
-  await collected;
-  await retainedBytes();
-  assert.equal(modswap.generations(loaderFile)[0].state, 'collected');
+  if (lastParentPins) {
+    t.skip(lastParentPins);
+    fixture.remove();
+    return;
+  }
+  // The cached module does not point back at the old loader, so it can go. FinalizationRegistry
+  // callbacks do not keep the event loop alive: poll with timers, which do.
+  let state;
+  for (let attempt = 0; attempt < 50 && state !== 'collected'; attempt++) {
+    await retainedBytes();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    state = modswap.generations(loaderFile)[0].state;
+  }
+  assert.equal(state, 'collected');
   fixture.remove();
 });
