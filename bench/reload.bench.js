@@ -271,7 +271,7 @@ async function main() {
   if (worker) return runWorker(options, only);
 
   const machine = environment();
-  console.log(header(machine, quick));
+  console.log(header('modswap reload benchmark', machine, quick));
   console.log('');
   fs.mkdirSync(TMP, { recursive: true });
   const app = generateApp(APP_DIR);

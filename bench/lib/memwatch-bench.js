@@ -5,9 +5,9 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
-const { formatMB } = require('./stats');
 const { environment } = require('./environment');
 const cpuNoise = require('./cpu-noise');
+const { header, NOISY_CORES } = require('./report');
 
 const ROOT = path.join(__dirname, '..', '..');
 const TMP = path.join(ROOT, '.bench-tmp');
@@ -17,29 +17,6 @@ const MODSWAP_MEMWATCH = path.join(ROOT, 'memwatch.js');
 const AIRBNB_DIR = path.join(TMP, 'airbnb');
 const AIRBNB_PACKAGE = path.join(AIRBNB_DIR, 'node_modules', '@airbnb', 'node-memwatch');
 const MB = 1 << 20;
-/** Other processes using more than this many cores make the timings unreliable. */
-const NOISY_CORES = 0.25;
-
-function header(title, machine, quick) {
-  const lines = [
-    `${title}${quick ? ' (--quick: reduced counts, smoke run only)' : ''}`,
-    `machine: ${machine.cpu}, ${machine.cores} cores, ${machine.totalMemGB} GB RAM (${machine.platform})`,
-    `node:    ${machine.node}`,
-    `date:    ${machine.date}`,
-  ];
-  if (machine.addon) {
-    const { file, bytes, mtime, profile } = machine.addon;
-    lines.push(`addon:   ${file}, ${profile} build (${formatMB(bytes)}, built ${mtime})`);
-  }
-  if (machine.source) {
-    const { commit, dirty } = machine.source;
-    lines.push(`source:  ${commit}${dirty.length > 0 ? `, uncommitted changes in ${dirty.join(' ')}` : ', clean'}`);
-  } else {
-    lines.push('source:  not a git checkout');
-  }
-  lines.push(`load:    1-min load average ${machine.loadAverage.toFixed(2)} at start`);
-  return lines.join('\n');
-}
 
 /**
  * The installed @airbnb/node-memwatch: `{ dir, version }`, or `{ error }` saying why it is not

@@ -6,9 +6,10 @@ const verdict = (ok) => (ok ? 'PASS' : 'MISS');
 /** Other processes using more than this many cores make the timings unreliable. */
 const NOISY_CORES = 0.25;
 
-function header(machine, quick) {
+/** The run's identity: title, machine, Node, date, addon build, source commit, load. */
+function header(title, machine, quick) {
   const lines = [
-    `modswap reload benchmark${quick ? ' (--quick: reduced counts, smoke run only)' : ''}`,
+    `${title}${quick ? ' (--quick: reduced counts, smoke run only)' : ''}`,
     `machine: ${machine.cpu}, ${machine.cores} cores, ${machine.totalMemGB} GB RAM (${machine.platform})`,
     `node:    ${machine.node}`,
     `date:    ${machine.date}`,
@@ -200,4 +201,4 @@ function report(r, goals) {
   return out.join('\n');
 }
 
-module.exports = { header, report };
+module.exports = { header, report, NOISY_CORES };
