@@ -1,29 +1,53 @@
 'use strict';
-// memwatch's HeapDiff: two heap snapshots, compared by object id. Snapshots go from V8 to a
-// temporary file (v8.writeHeapSnapshot is synchronous, as HeapDiff's API is) and from there, in
-// chunks, into a Rust parser that keeps only id, type, name and size per object: the snapshot is
-// never a JS string or object, so measuring does not pollute what is measured.
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
+// memwatch's HeapDiff: two heap snapshots, compared by object id. Each snapshot comes from
+// v8.getHeapSnapshot(), whose stream V8 fills synchronously inside one readStart() call; every
+// chunk is handed straight to a Rust parser thread that keeps only id, type, name and size per
+// object. The snapshot is never a JS string or object, never a file, and the parse runs while V8
+// is still serializing.
 const v8 = require('node:v8');
 const { binding, callNative } = require('../native');
-
-let snapshotCounter = 0;
-
-function snapshotFile() {
-  snapshotCounter += 1;
-  return path.join(os.tmpdir(), `modswap-heapdiff-${process.pid}-${snapshotCounter}.heapsnapshot`);
-}
+const { ModswapError } = require('../errors');
 
 /** Snapshots the heap into `slot`; the GCs the snapshot causes are not reported as 'stats'. */
-function sampleHeap(slot, file) {
-  try {
-    HeapDiff.feed.silently(() => v8.writeHeapSnapshot(file));
-    callNative(() => slot.load(file));
-  } finally {
-    fs.rmSync(file, { force: true });
+function sampleHeap(slot) {
+  callNative(() => slot.begin());
+  const streamed = HeapDiff.feed.silently(() => streamSnapshot((chunk) => slot.write(chunk)));
+  if (streamed.error) throw streamed.error;
+  if (!streamed.ended) {
+    throw new ModswapError('ERR_MODSWAP_BAD_SNAPSHOT', 'V8 heap snapshot stream ended before its end of stream');
   }
+  callNative(() => slot.end());
+}
+
+/**
+ * Takes a snapshot and passes each chunk of its JSON to `write` as V8 produces it, instead of
+ * letting the Readable buffer the whole snapshot. Node's stream calls push() for every chunk and
+ * push(null) at the end, all before readStart() returns; an exception must not escape into that
+ * native callback, so it is kept and returned.
+ */
+function streamSnapshot(write) {
+  const stream = v8.getHeapSnapshot();
+  const result = { ended: false, error: null };
+  stream.push = (chunk) => {
+    if (chunk === null) {
+      result.ended = true;
+    } else if (result.error === null) {
+      try {
+        write(chunk);
+      } catch (error) {
+        result.error = error;
+      }
+    }
+    return true;
+  };
+  // Node follows push(null) with read(0), which would call _read() and serialize a second time:
+  // only the first call may start the serialization.
+  const readStart = stream._read;
+  stream._read = () => {};
+  // Not destroy(): that schedules ticks which would keep this stream alive into the next
+  // snapshot. Read to the end, nothing references it any more.
+  readStart.call(stream);
+  return result;
 }
 
 /**
@@ -40,9 +64,8 @@ function HeapDiff() {
   this._after = new binding.HeapSampleSlot();
   this._beforeTime = new Date(0);
   this._afterTime = new Date(0);
-  this._files = [snapshotFile(), snapshotFile()];
   this._ended = false;
-  sampleHeap(this._before, this._files[0]);
+  sampleHeap(this._before);
   this._beforeTime.setTime(Date.now());
 }
 
@@ -50,7 +73,7 @@ function HeapDiff() {
 HeapDiff.prototype.end = function end() {
   if (this._ended) throw new Error('attempt to end() a HeapDiff that was already ended');
   this._ended = true;
-  sampleHeap(this._after, this._files[1]);
+  sampleHeap(this._after);
   this._afterTime.setTime(Date.now());
   const json = callNative(() =>
     binding.diffHeapSamples(this._before, this._after, this._beforeTime.toISOString(), this._afterTime.toISOString()),

@@ -1,8 +1,8 @@
-use crate::heap::stream::parse_file;
+use crate::heap::BackgroundParser;
 use crate::memwatch::heapdiff::{diff, HeapSample, WhatInterner};
+use napi::bindgen_prelude::BufferSlice;
 use napi::{Error, Result, Status};
 use napi_derive::napi;
-use std::path::Path;
 
 use super::graph::guarded;
 
@@ -14,6 +14,7 @@ fn coded(code: &str, message: String) -> Error {
 /// exists in both snapshots and does not show up in the diff.
 #[napi(js_name = "HeapSampleSlot")]
 pub struct BindingHeapSampleSlot {
+    parser: Option<BackgroundParser>,
     sample: Option<HeapSample>,
 }
 
@@ -28,21 +29,54 @@ impl BindingHeapSampleSlot {
     /// An empty slot.
     #[napi(constructor)]
     pub fn new() -> Self {
-        Self { sample: None }
+        Self {
+            parser: None,
+            sample: None,
+        }
     }
 
-    /// Parses the `.heapsnapshot` file at `path` in chunks, keeping id, type, name and size per
-    /// object.
+    /// Starts parsing a snapshot on a background thread; [`write`](Self::write) feeds it.
     #[napi]
-    pub fn load(&mut self, path: String) -> Result<()> {
-        guarded("HeapSampleSlot.load", || {
-            let summary = parse_file(Path::new(&path))
-                .map_err(|e| coded("ERR_MODSWAP_BAD_SNAPSHOT", format!("{path}: {e}")))?;
+    pub fn begin(&mut self) -> Result<()> {
+        guarded("HeapSampleSlot.begin", || {
+            let parser = BackgroundParser::start()
+                .map_err(|e| coded("ERR_MODSWAP_INTERNAL", format!("heap snapshot parser: {e}")))?;
+            self.parser = Some(parser);
+            self.sample = None;
+            Ok(())
+        })
+    }
+
+    /// Queues the next chunk of the snapshot's JSON (copied: the buffer may be reused).
+    #[napi]
+    pub fn write(&mut self, chunk: BufferSlice) -> Result<()> {
+        guarded("HeapSampleSlot.write", || {
+            let parser = self.parser.as_mut().ok_or_else(not_begun)?;
+            parser.feed(&chunk);
+            Ok(())
+        })
+    }
+
+    /// Ends the snapshot and keeps id, type, name and size per object.
+    #[napi]
+    pub fn end(&mut self) -> Result<()> {
+        guarded("HeapSampleSlot.end", || {
+            let parser = self.parser.take().ok_or_else(not_begun)?;
+            let summary = parser
+                .finish()
+                .map_err(|e| coded("ERR_MODSWAP_BAD_SNAPSHOT", format!("V8 heap snapshot: {e}")))?;
             let mut interner = WhatInterner::new();
             self.sample = Some(HeapSample::new(&summary, &mut interner));
             Ok(())
         })
     }
+}
+
+fn not_begun() -> Error {
+    coded(
+        "ERR_MODSWAP_INVALID_ARG",
+        "HeapSampleSlot.begin() must be called first".to_owned(),
+    )
 }
 
 /// node-memwatch's HeapDiff result of two loaded slots, as a JSON string.

@@ -1,5 +1,7 @@
 //! V8 heap snapshots: streaming parsing and analysis.
 
+pub mod background;
 pub mod stream;
 
+pub use background::BackgroundParser;
 pub use stream::{parse_file, NodeSummary, NodeSummaryParser, SnapshotError};

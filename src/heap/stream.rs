@@ -84,6 +84,8 @@ pub enum SnapshotError {
     },
     /// `feed`/`finish` called again after an error.
     AlreadyFailed { first: String },
+    /// The parsing thread of a [`BackgroundParser`](super::background::BackgroundParser) panicked.
+    ParserPanicked { cause: String },
 }
 
 impl fmt::Display for SnapshotError {
@@ -172,6 +174,9 @@ impl fmt::Display for SnapshotError {
             ),
             SnapshotError::AlreadyFailed { first } => {
                 write!(f, "heap snapshot parser already failed: {first}")
+            }
+            SnapshotError::ParserPanicked { cause } => {
+                write!(f, "heap snapshot parser thread panicked: {cause}")
             }
         }
     }

@@ -1,0 +1,130 @@
+//! Parsing a snapshot on a thread of its own while the producer (V8 serializing the snapshot, on
+//! the JS thread) keeps writing: the producer only copies each chunk into a bounded channel, so
+//! the parse overlaps the serialization instead of adding to it.
+
+use super::stream::{NodeSummary, NodeSummaryParser, SnapshotError};
+use std::sync::mpsc::{sync_channel, SyncSender};
+use std::thread::JoinHandle;
+
+/// Chunks in flight before [`BackgroundParser::feed`] blocks. The parser is several times
+/// faster than V8 writes, so this only bounds memory if it ever falls behind (64 KiB chunks:
+/// ~4 MiB).
+const CHANNEL_CHUNKS: usize = 64;
+
+/// A [`NodeSummaryParser`] running on its own thread.
+#[derive(Debug)]
+pub struct BackgroundParser {
+    chunks: Option<SyncSender<Vec<u8>>>,
+    worker: Option<JoinHandle<Result<NodeSummary, SnapshotError>>>,
+}
+
+impl BackgroundParser {
+    /// Starts the parsing thread.
+    pub fn start() -> Result<Self, SnapshotError> {
+        let (chunks, received) = sync_channel::<Vec<u8>>(CHANNEL_CHUNKS);
+        let worker = std::thread::Builder::new()
+            .name("modswap-snapshot-parser".to_owned())
+            .spawn(move || {
+                let mut parser = NodeSummaryParser::new();
+                for chunk in received {
+                    // Returning drops the receiver: the producer's later sends fail and stop.
+                    parser.feed(&chunk)?;
+                }
+                parser.finish()
+            })?;
+        Ok(Self {
+            chunks: Some(chunks),
+            worker: Some(worker),
+        })
+    }
+
+    /// Queues a copy of the next chunk. Once the parser has failed, chunks are dropped and
+    /// [`finish`](Self::finish) returns the error.
+    pub fn feed(&mut self, chunk: &[u8]) {
+        let Some(chunks) = &self.chunks else { return };
+        if chunks.send(chunk.to_vec()).is_err() {
+            // The thread stopped early (it failed): nothing more to send.
+            self.chunks = None;
+        }
+    }
+
+    /// Ends the input and waits for the summary. A panic on the parsing thread comes back as
+    /// [`SnapshotError::ParserPanicked`].
+    pub fn finish(mut self) -> Result<NodeSummary, SnapshotError> {
+        self.chunks = None;
+        let worker = self.worker.take().expect("finish() consumes the parser");
+        worker.join().unwrap_or_else(|payload| {
+            let cause = payload
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                .unwrap_or_else(|| "unknown panic".to_owned());
+            Err(SnapshotError::ParserPanicked { cause })
+        })
+    }
+}
+
+impl Drop for BackgroundParser {
+    fn drop(&mut self) {
+        // Abandoned without finish(): close the channel and let the thread end on its own.
+        self.chunks = None;
+        if let Some(worker) = self.worker.take() {
+            let _ = worker.join();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::heap::stream::parse_reader;
+
+    const SNAPSHOT: &str = r#"{"snapshot":{"meta":{"node_fields":["type","name","id","self_size","edge_count","trace_node_id","detachedness"],"node_types":[["hidden","array","string","object"],"string","number","number","number","number","number"],"edge_fields":["type","name_or_index","to_node"],"edge_types":[["context","element"],"string_or_number","node"]},"node_count":2,"edge_count":0,"trace_function_count":0},"nodes":[3,1,1,40,0,0,0,2,2,3,24,0,0,0],"edges":[],"trace_function_infos":[],"trace_tree":[],"samples":[],"locations":[],"strings":["","Foo","bar"]}"#;
+
+    #[test]
+    fn gives_the_same_summary_as_parsing_in_place_whatever_the_chunking() {
+        let expected = parse_reader(SNAPSHOT.as_bytes()).unwrap();
+        for chunk_size in [1, 3, 17, SNAPSHOT.len()] {
+            let mut parser = BackgroundParser::start().unwrap();
+            for chunk in SNAPSHOT.as_bytes().chunks(chunk_size) {
+                parser.feed(chunk);
+            }
+            let summary = parser.finish().unwrap();
+            assert_eq!(summary.ids(), expected.ids(), "chunks of {chunk_size}");
+            assert_eq!(summary.self_sizes(), &[40, 24]);
+            assert_eq!(summary.name_of(0), Some("Foo"));
+        }
+    }
+
+    #[test]
+    fn a_syntax_error_is_reported_by_finish_and_later_chunks_are_ignored() {
+        let mut parser = BackgroundParser::start().unwrap();
+        parser.feed(b"{\"snapshot\":{\"meta\":[}");
+        for _ in 0..(CHANNEL_CHUNKS * 4) {
+            parser.feed(b"more bytes that must not block the producer");
+        }
+        let error = parser.finish().unwrap_err();
+        assert!(
+            matches!(
+                error,
+                SnapshotError::Syntax { .. } | SnapshotError::InvalidHeader { .. }
+            ),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn truncated_input_is_an_error() {
+        let mut parser = BackgroundParser::start().unwrap();
+        parser.feed(&SNAPSHOT.as_bytes()[..SNAPSHOT.len() / 2]);
+        let error = parser.finish().unwrap_err();
+        assert!(matches!(error, SnapshotError::Truncated { .. }), "{error}");
+    }
+
+    #[test]
+    fn dropping_an_unfinished_parser_ends_its_thread() {
+        let mut parser = BackgroundParser::start().unwrap();
+        parser.feed(&SNAPSHOT.as_bytes()[..10]);
+        drop(parser);
+    }
+}
