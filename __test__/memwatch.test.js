@@ -114,6 +114,37 @@ test('once() works and current_base is the post-GC heap of every full GC', async
   assert.equal(memwatch.listenerCount('stats'), 0, 'the once() listener is gone');
 });
 
+test('scavenges between full GCs are counted in the next full GC\'s stats', async () => {
+  // The feed reads V8's profile only when a full GC arrives: the young-generation GCs before it
+  // must still be counted, once each, in order.
+  const seen = [];
+  const collect = (stats) => seen.push(stats);
+  memwatch.on('stats', collect);
+  const profiler = new v8.GCProfiler();
+  profiler.start();
+  memwatch.gc();
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  for (let round = 0; round < 20; round++) {
+    allocate(16 * 1024 * 1024);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  memwatch.gc();
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  const gcs = profiler.stop().statistics;
+  memwatch.removeListener('stats', collect);
+
+  const fullAt = gcs.flatMap((gc, i) => (gc.gcType === 'MarkSweepCompact' ? [i] : []));
+  assert.equal(seen.length, fullAt.length, 'one stats event per full GC');
+  let scavengesBetween = 0;
+  for (let k = 1; k < fullAt.length; k++) {
+    const expected = gcs.slice(fullAt[k - 1] + 1, fullAt[k]).filter((gc) => gc.gcType === 'Scavenge').length;
+    scavengesBetween += expected;
+    assert.equal(seen[k].gcScavengeCount - seen[k - 1].gcScavengeCount, expected, `scavenges before full GC ${k}`);
+    assert.ok(seen[k].gc_ts >= seen[k - 1].gc_ts, 'gc_ts in GC order');
+  }
+  assert.ok(scavengesBetween >= 5, `the allocation loop scavenged (${scavengesBetween})`);
+});
+
 /** About `bytes` of arrays of doubles, reachable until the caller drops them. */
 function allocate(bytes) {
   const chunks = [];

@@ -1,12 +1,19 @@
 'use strict';
 // Turns V8's GC notifications into ordered samples. A PerformanceObserver on 'gc' says *that*
-// collections happened (delivered in batches after the fact); a GCProfiler that is stopped and
-// restarted on every batch says exactly what each one was and the heap right after it.
+// collections happened (delivered in batches after the fact); a GCProfiler says exactly what each
+// one was and the heap right after it. Stopping the profiler costs (Node builds and parses a JSON
+// record per GC), and only full GCs produce events, so it is stopped and restarted only on batches
+// that contain a full GC; the scavenges before it are read from the same profile, in order.
 // Nothing here runs unless started: memwatch starts it with its first listener.
 const v8 = require('node:v8');
-const { PerformanceObserver, performance } = require('node:perf_hooks');
+const { PerformanceObserver, performance, constants } = require('node:perf_hooks');
 
 const FULL_GC = 'MarkSweepCompact';
+/**
+ * GCs the profiler may hold before it is read even without a full GC: bounds its memory (about
+ * 1 KB per GC) in processes that scavenge for a long time between full GCs.
+ */
+const MAX_PENDING_GCS = 512;
 
 /** Per-kind counters in the shape of @airbnb/node-memwatch's 'stats' (times in ns). */
 function emptyCounters() {
@@ -38,6 +45,11 @@ class GcFeed {
     this.observer = null;
     this.profiler = null;
     this.counters = emptyCounters();
+    /** When each GC the profiler holds but has not been read for ended (ms since timeOrigin). */
+    this.pendingEnds = [];
+    this.pendingFull = false;
+    /** GCs already read from the profiler whose observer entries have not arrived yet. */
+    this.readAhead = 0;
   }
 
   get running() {
@@ -58,6 +70,9 @@ class GcFeed {
     this.profiler.stop();
     this.observer = null;
     this.profiler = null;
+    this.pendingEnds = [];
+    this.pendingFull = false;
+    this.readAhead = 0;
   }
 
   /**
@@ -66,7 +81,7 @@ class GcFeed {
    */
   silently(work) {
     if (!this.running) return work();
-    this.drain(this.observer.takeRecords());
+    this.drain(this.observer.takeRecords(), { flush: true });
     this.profiler.stop();
     try {
       return work();
@@ -86,27 +101,46 @@ class GcFeed {
   flushSoon() {
     if (!this.running) return;
     setImmediate(() => {
-      if (this.running) this.drain(this.observer.takeRecords());
+      if (this.running) this.drain(this.observer.takeRecords(), { flush: true });
     });
   }
 
-  drain(entries) {
+  /**
+   * Notes a batch of observer entries; reads the profiler when one of them (or an earlier one) is
+   * a full GC, when too many are pending, or when `flush` is set.
+   */
+  drain(entries, { flush = false } = {}) {
     if (!this.running) return;
+    for (const entry of entries) {
+      // Entries of GCs run while the profiler was stopped (heap snapshots) have no record.
+      if (entry.startTime <= this.ignoreEntriesUntil) continue;
+      if (this.readAhead > 0) {
+        this.readAhead -= 1;
+        continue;
+      }
+      this.pendingEnds.push(entry.startTime + entry.duration);
+      if (entry.detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) this.pendingFull = true;
+    }
+    if (!(flush || this.pendingFull || this.pendingEnds.length >= MAX_PENDING_GCS)) return;
     const profile = this.profiler.stop();
     this.profiler.start();
-    const timed = entries.filter((entry) => !(entry.startTime <= this.ignoreEntriesUntil));
-    const records = profile.statistics.map((gc, i) => this.record(gc, timed[i]));
+    const ends = this.pendingEnds;
+    this.pendingEnds = [];
+    this.pendingFull = false;
+    // A GC that ran after its batch was queued is in the profile already: its entry comes later.
+    this.readAhead = Math.max(0, profile.statistics.length - ends.length);
+    const records = profile.statistics.map((gc, i) => this.record(gc, ends[i]));
     if (records.length > 0) this.onBatch(records);
   }
 
-  record(gc, entry) {
+  record(gc, endMs) {
     const costNs = Math.round(gc.cost * 1000);
     const counter = COUNTER_OF_TYPE[gc.gcType];
     if (counter) {
       this.counters[`${counter}Count`] += 1;
       this.counters[`${counter}Time`] += costNs;
     }
-    const atMs = entry ? performance.timeOrigin + entry.startTime + entry.duration : Date.now();
+    const atMs = endMs === undefined ? Date.now() : performance.timeOrigin + endMs;
     const full = gc.gcType === FULL_GC;
     // Counters as of this GC: several GCs can arrive in one batch.
     const counters = full ? { ...this.counters } : undefined;
