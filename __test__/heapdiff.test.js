@@ -1,8 +1,6 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const fs = require('node:fs');
-const os = require('node:os');
 const { memwatch } = require('..');
 
 const { HeapDiff } = memwatch;
@@ -82,7 +80,7 @@ test('a diff with no work in between shows no pollution from our own parsing', (
   if (natives) assert.equal(natives['+'], natives['-'], 'native churn is balanced');
 });
 
-test("HeapDiff's snapshots emit no 'stats' and leave no snapshot file behind", async () => {
+test("HeapDiff's snapshots emit no 'stats'", async () => {
   let statsDuring = 0;
   const count = () => statsDuring++;
   memwatch.on('stats', count);
@@ -92,6 +90,4 @@ test("HeapDiff's snapshots emit no 'stats' and leave no snapshot file behind", a
   await new Promise((resolve) => setTimeout(resolve, 50));
   memwatch.removeListener('stats', count);
   assert.equal(statsDuring, 0);
-  const leftovers = fs.readdirSync(os.tmpdir()).filter((name) => name.startsWith(`modswap-heapdiff-${process.pid}-`));
-  assert.deepEqual(leftovers, []);
 });

@@ -6,6 +6,8 @@
 //
 // tool: modswap | airbnb     new HeapDiff(), allocate objects * addedFraction more, end()
 //       floor-stream         V8 alone: one v8.getHeapSnapshot(), every chunk read and dropped
+//       floor-sync           V8 alone: one v8.getHeapSnapshot(), each chunk dropped the moment
+//                            V8 writes it (no Readable buffering; how modswap consumes it)
 //       floor-file           V8 alone: one v8.writeHeapSnapshot('/dev/null')
 //
 // Builds a heap of `objects` live BenchItem objects first. Prints one JSON line: the timings,
@@ -14,7 +16,7 @@
 const v8 = require('node:v8');
 const { msSince } = require('./lib/stats');
 
-const TOOLS = ['modswap', 'airbnb', 'floor-stream', 'floor-file'];
+const TOOLS = ['modswap', 'airbnb', 'floor-stream', 'floor-sync', 'floor-file'];
 
 /**
  * A small object with a few fields and a string of its own: 4 snapshot nodes each (the object,
@@ -106,6 +108,26 @@ async function runFloorStream() {
   return { snapshotMs, drainMs: msSince(start), jsonBytes: bytes, snapshotNodes: nodeCountOf(head) };
 }
 
+/** Consumes the stream as modswap's HeapDiff does: push() overridden, one synchronous read. */
+function runFloorSync() {
+  let start = process.hrtime.bigint();
+  const stream = v8.getHeapSnapshot();
+  const snapshotMs = msSince(start);
+  start = process.hrtime.bigint();
+  let head = '';
+  let bytes = 0;
+  stream.push = (chunk) => {
+    if (chunk === null) return true;
+    if (head.length < 1 << 16) head += chunk.toString('latin1');
+    bytes += chunk.length;
+    return true;
+  };
+  const readStart = stream._read;
+  stream._read = () => {};
+  readStart.call(stream);
+  return { snapshotMs, drainMs: msSince(start), jsonBytes: bytes, snapshotNodes: nodeCountOf(head) };
+}
+
 function runFloorFile() {
   const start = process.hrtime.bigint();
   v8.writeHeapSnapshot('/dev/null');
@@ -130,6 +152,7 @@ async function main() {
 
   let measured;
   if (tool === 'floor-stream') measured = await runFloorStream();
+  else if (tool === 'floor-sync') measured = runFloorSync();
   else if (tool === 'floor-file') measured = runFloorFile();
   else measured = runDiff(memwatch.HeapDiff, objects, added);
 

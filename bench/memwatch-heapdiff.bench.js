@@ -4,13 +4,14 @@
 // floor for anything built on heap snapshots.
 //
 //   node bench/memwatch-heapdiff.bench.js [--quick] [--runs=3] [--runs-large=N] [--sizes=200000,1000000]
-//       [--tools=modswap,airbnb,floor-stream,floor-file]
+//       [--tools=modswap,airbnb,floor-stream,floor-sync,floor-file]
 //
 // Every measurement is a fresh process (memwatch-heapdiff-child.js) that builds a heap of N live
 // BenchItem objects, then either diffs (new HeapDiff(), +10% BenchAdded objects, end()) or takes
 // ONE snapshot with V8 alone: v8.getHeapSnapshot() with every chunk read and dropped
-// (floor-stream, the floor the goals refer to) or v8.writeHeapSnapshot('/dev/null') (floor-file:
-// the same snapshot serialized straight to a file, no JS buffers). Runs go round-robin over the
+// (floor-stream, the floor the goals refer to), the same with each chunk dropped the moment V8
+// writes it (floor-sync: how modswap consumes the stream, so the tightest floor for it), or
+// v8.writeHeapSnapshot('/dev/null') (floor-file: serialized straight to a file, no JS buffers). Runs go round-robin over the
 // tools, so drift on this shared machine hits all of them alike. Prints a table and writes
 // .bench-tmp/memwatch-heapdiff-results.json with every sample.
 //
@@ -31,7 +32,7 @@ const {
 
 const CHILD = path.join(__dirname, 'memwatch-heapdiff-child.js');
 const RESULTS_FILE = resultsFile('heapdiff', process.argv.slice(2));
-const TOOLS = ['modswap', 'airbnb', 'floor-stream', 'floor-file'];
+const TOOLS = ['modswap', 'airbnb', 'floor-stream', 'floor-sync', 'floor-file'];
 const DIFF_TOOLS = ['modswap', 'airbnb'];
 
 const FULL = { sizes: [200000, 1000000], runs: 3, runsLarge: 3, largeFrom: 500000, addedFraction: 0.1 };
@@ -108,13 +109,21 @@ const FIRST_LABEL = {
   modswap: 'new HeapDiff()',
   airbnb: 'new HeapDiff()',
   'floor-stream': 'getHeapSnapshot()',
+  'floor-sync': 'getHeapSnapshot()',
   'floor-file': 'writeHeapSnapshot()',
 };
-const SECOND_LABEL = { modswap: 'end()', airbnb: 'end()', 'floor-stream': 'read all chunks', 'floor-file': '' };
+const SECOND_LABEL = {
+  modswap: 'end()',
+  airbnb: 'end()',
+  'floor-stream': 'read all chunks',
+  'floor-sync': 'serialize',
+  'floor-file': '',
+};
 
 function toolLabel(tool, airbnb) {
   if (tool === 'airbnb') return `@airbnb/node-memwatch ${airbnb.version ?? ''}`.trim();
   if (tool === 'floor-stream') return 'V8 floor: 1 snapshot, streamed';
+  if (tool === 'floor-sync') return 'V8 floor: 1 snapshot, chunks dropped as written';
   if (tool === 'floor-file') return 'V8 floor: 1 snapshot, to /dev/null';
   return 'modswap';
 }
@@ -169,6 +178,13 @@ function goalRows(size) {
       `<= ${GOALS.peakRssVsFloor}x`,
       verdict(floorRatio <= GOALS.peakRssVsFloor),
     ]);
+  }
+  const sync = size.summary['floor-sync'];
+  if (usable(m) && usable(sync)) {
+    // Not a goal: how far end() is from one snapshot consumed the same way with nothing kept.
+    const floorTime = sync.firstMs + sync.secondMs;
+    rows.push([`${size.objects}: modswap end() / V8 floor (chunks dropped as written)`, formatRatio(m.secondMs / floorTime), '', '']);
+    rows.push([`${size.objects}: modswap peak RSS / same floor`, formatRatio(m.peakRss / sync.peakRss), '', '']);
   }
   return rows;
 }
