@@ -7,7 +7,8 @@
 // The rates and sizes of WORKLOADS were chosen before any detector ran on them, from what each
 // pattern is meant to look like next to a ~20 MB application heap (built before the measurement
 // starts). Only the churn was changed afterwards, so that it reaches scavenges; that changed no
-// result of the robust detector. HOLDOUT_WORKLOADS: see there.
+// result of the robust detector. HOLDOUT_WORKLOADS and FRESH_WORKLOADS: see there.
+const { EventEmitter } = require('node:events');
 
 const KB = 1024;
 const MB = 1024 * KB;
@@ -285,14 +286,257 @@ const HOLDOUT_WORKLOADS = [
   },
 ];
 
+/**
+ * Request-handling garbage, as a web handler makes it: per request a headers object, a parsed
+ * JSON body, a response object and its serialized string. Nothing of it survives the step.
+ * Returns the responses' total length so the work cannot be elided.
+ */
+function serveRequests(count, rng) {
+  let bytes = 0;
+  for (let r = 0; r < count; r++) {
+    const req = requestOf(Math.floor(rng() * 1e9), rng);
+    const body = JSON.parse(req.body);
+    const res = { status: 200, headers: { 'content-type': 'application/json' }, data: body.items.map((it) => ({ ...it, ok: true })) };
+    bytes += JSON.stringify(res).length;
+  }
+  return bytes;
+}
+
+/** A request as a handler sees it: id, url, headers and a ~1 KB JSON body (as text). */
+function requestOf(id, rng) {
+  const items = Array.from({ length: 12 }, (_, k) => ({ sku: `sku-${(id + k) % 9973}`, qty: 1 + (k % 3), note: 'x'.repeat(20 + (k % 7)) }));
+  return {
+    id,
+    method: rng() < 0.7 ? 'GET' : 'POST',
+    url: `/api/orders/${id}?expand=items`,
+    headers: { host: 'api.local', 'user-agent': 'bench/1.0', 'x-request-id': `req-${id}`, cookie: `sid=${id.toString(36)}` },
+    body: JSON.stringify({ user: `user-${id % 5000}`, items }),
+  };
+}
+
+/** Requests served per step by every fresh workload besides its own pattern (~2 MB of garbage). */
+const REQUESTS = 150;
+
+/**
+ * Fresh workloads: written after the redesign of the robust detector had started, from what Node
+ * services do (listeners, request maps, timers, caches, reports, config), never run against a
+ * detector before their sizes were fixed (the sizes in `what` were measured with plain V8 heap
+ * statistics, no detector), and not to be tuned on. Rates, shapes and lengths differ
+ * from the two sets above. Each one serves REQUESTS requests per step on top of its pattern.
+ */
+const FRESH_WORKLOADS = [
+  {
+    name: 'listeners never removed',
+    leaking: true,
+    what: 'each step 30 requests subscribe a closure over their context (~1.2 KB) to a shared emitter and never unsubscribe (~36 KB/step, +5.4 MB)',
+    make() {
+      const rng = random(0x1157);
+      const bus = new EventEmitter();
+      bus.setMaxListeners(0); // as services do that silence the warning instead of fixing it
+      return (i) => {
+        serveRequests(REQUESTS, rng);
+        for (let r = 0; r < 30; r++) subscribe(bus, requestOf(i * 30 + r, rng));
+      };
+    },
+  },
+  {
+    name: 'request map never cleaned',
+    leaking: true,
+    what: 'in-flight Map keyed by request id, 40 requests/step; the ~12% that fail (random) skip the delete: ~5 entries x ~2.5 KB, ~12 KB/step, irregular (+1.8 MB)',
+    make() {
+      const rng = random(0x2e9);
+      const inFlight = new Map();
+      return (i) => {
+        serveRequests(REQUESTS, rng);
+        for (let r = 0; r < 40; r++) trackRequest(inFlight, requestOf(i * 40 + r, rng), rng() < 0.12);
+      };
+    },
+  },
+  {
+    name: 'late slow leak',
+    leaking: true,
+    what: 'nothing kept for 60 steps, then one failed webhook payload (~3.5 KB) per step queued for a retry that never runs (+0.3 MB over the last 90 GCs, ~1% of the heap)',
+    make() {
+      const rng = random(0x3a7e);
+      const retries = [];
+      return (i) => {
+        serveRequests(REQUESTS, rng);
+        if (i >= 60) retries.push(webhookPayload(i));
+      };
+    },
+  },
+  {
+    name: 'leak under a batch sawtooth',
+    leaking: true,
+    what: 'write-behind batch gains 400 log records (~420 KB) per step, flushed every 20 steps (0..8 MB sawtooth); 10 of each step\'s records also go to a dead-letter list never drained (~11 KB/step, +1.6 MB)',
+    make() {
+      let batch = [];
+      const deadLetter = [];
+      const rng = random(0x5a4);
+      return (i) => {
+        serveRequests(REQUESTS, rng);
+        const records = Array.from({ length: 400 }, (_, k) => logRecord(i * 400 + k));
+        batch.push(records);
+        deadLetter.push(...records.slice(0, 10));
+        if (i % 20 === 19) batch = [];
+      };
+    },
+  },
+  {
+    name: 'heartbeat timers never cleared',
+    leaking: true,
+    what: '3 connections open per step and close the next; close forgets clearInterval, so each unref\'d 60 s heartbeat keeps its connection (~7 KB) alive (~21 KB/step, +3.1 MB)',
+    make() {
+      const rng = random(0x7e47);
+      let open = [];
+      return (i) => {
+        serveRequests(REQUESTS, rng);
+        // The previous step's connections close: nothing but their timers refers to them any more.
+        open = [0, 1, 2].map((k) => connect(i * 3 + k));
+        return open.length;
+      };
+    },
+  },
+  {
+    name: 'LRU fills in ~20 steps',
+    leaking: false,
+    what: 'LRU of 2,500 user profiles (~1.2 KB each), 150 lookups/step over 10,000 users: fills over ~20 steps (+3 MB), then evicts one per miss',
+    make() {
+      const rng = random(0x1a0);
+      const cache = new LruCache(2500);
+      return () => {
+        serveRequests(REQUESTS, rng);
+        for (let k = 0; k < 150; k++) {
+          const user = Math.floor(rng() * 10000);
+          cache.get(user, () => profileOf(user));
+        }
+      };
+    },
+  },
+  {
+    name: 'periodic large report',
+    leaking: false,
+    what: 'every 30 steps from step 10 (5 times), a ~9 MB report (75,000 row objects) is built and held 3 steps while it "uploads", then dropped',
+    make() {
+      const rng = random(0x9e9);
+      let report = null;
+      return (i) => {
+        serveRequests(REQUESTS, rng);
+        if (i % 30 === 10) report = buildReport(75000);
+        if (i % 30 === 13) report = null;
+        return report === null ? 0 : report.length;
+      };
+    },
+  },
+  {
+    name: 'saturating memo table',
+    leaking: false,
+    what: 'memo of 64 shapes x depth 0..8 (~8 KB per result, at most 576: ~4.8 MB); 700 lookups/step with geometric depths, so new entries come ever rarer (logarithmic growth) until all exist',
+    make() {
+      const rng = random(0x3e30);
+      const memo = new Map();
+      return () => {
+        serveRequests(REQUESTS, rng);
+        for (let k = 0; k < 700; k++) {
+          const key = `${Math.floor(rng() * 64)}:${geometricDepth(rng, 8)}`;
+          if (!memo.has(key)) memo.set(key, blobs(8, KB));
+        }
+      };
+    },
+  },
+  {
+    name: 'busy steady state',
+    leaking: false,
+    what: '600 requests/step (~8 MB of short-lived garbage), access log kept in a ring of the last 1,000 lines (full after 2 steps)',
+    make() {
+      const rng = random(0xb057);
+      const ring = new Array(1000).fill(null);
+      let next = 0;
+      return (i) => {
+        serveRequests(600, rng);
+        for (let k = 0; k < 600; k++) ring[next++ % ring.length] = `${i} GET /api/orders/${k} 200 ${Math.floor(rng() * 90)}ms`;
+      };
+    },
+  },
+  {
+    name: 'config loaded mid-run',
+    leaking: false,
+    what: 'at step 75 a 3.2 MB JSON routing config (30,000 routes) is parsed (+5.9 MB of objects) and kept for the rest of the run; nothing else kept',
+    make() {
+      const rng = random(0xc0f);
+      let config = null;
+      return (i) => {
+        serveRequests(REQUESTS, rng);
+        if (i === 75) config = JSON.parse(configText(30000));
+        return config === null ? 0 : config.routes.length;
+      };
+    },
+  },
+];
+
+/** The leak: a listener whose closure keeps the request's context. */
+function subscribe(bus, req) {
+  const ctx = { req, user: JSON.parse(req.body).user, startedAt: Date.now() };
+  bus.on('config-changed', () => ctx.startedAt);
+}
+
+/** Tracks a request while it runs; the error path forgets to delete it. */
+function trackRequest(inFlight, req, fails) {
+  inFlight.set(req.id, { req, parsed: JSON.parse(req.body), startedAt: Date.now() });
+  if (!fails) inFlight.delete(req.id);
+}
+
+/** A webhook delivery's payload, ~3 KB of JS heap. */
+function webhookPayload(i) {
+  return { id: `evt-${i}`, type: 'order.updated', attempts: 1, data: blobs(6, 512) };
+}
+
+/** One structured log line, ~1 KB. */
+function logRecord(n) {
+  return { ts: n, level: 'info', msg: `request ${n} done`, fields: blob(896) };
+}
+
+/** A connection with its heartbeat; closing it (dropping the object) never clears the interval. */
+function connect(id) {
+  const conn = { id, lastPing: 0, backlog: blobs(12, 512) };
+  setInterval(() => {
+    conn.lastPing = Date.now();
+  }, 60_000).unref();
+  return conn;
+}
+
+/** A user profile as loaded from a database row, ~1.2 KB. */
+function profileOf(user) {
+  return { id: user, name: `user-${user}`, email: `user-${user}@example.com`, prefs: blob(1024) };
+}
+
+/** A report: `rows` rows of ~150 B objects. */
+function buildReport(rows) {
+  return Array.from({ length: rows }, (_, k) => ({ k, day: `2026-01-${1 + (k % 28)}`, total: k * 3, sku: `sku-${k % 9973}` }));
+}
+
+/** 0, 1, 2… with probability 1/2, 1/4, 1/8…, capped at `max`. */
+function geometricDepth(rng, max) {
+  let depth = 0;
+  while (depth < max && rng() < 0.5) depth += 1;
+  return depth;
+}
+
+/** A routing config with `routes` entries, as JSON text. */
+function configText(routes) {
+  const list = Array.from({ length: routes }, (_, k) => ({ path: `/svc/${k}/:id`, methods: ['GET', 'POST'], upstream: `http://svc-${k % 50}.local:8080`, timeoutMs: 1000 + (k % 9) * 500 }));
+  return JSON.stringify({ version: 7, routes: list });
+}
+
 for (const workload of WORKLOADS) workload.set = 'main';
 for (const workload of HOLDOUT_WORKLOADS) workload.set = 'holdout';
+for (const workload of FRESH_WORKLOADS) workload.set = 'fresh';
 /** Every workload; the child process takes an index into this list. */
-const ALL_WORKLOADS = [...WORKLOADS, ...HOLDOUT_WORKLOADS];
+const ALL_WORKLOADS = [...WORKLOADS, ...HOLDOUT_WORKLOADS, ...FRESH_WORKLOADS];
 
 /** The application's long-lived state, built before the measurement: ~20 MB. */
 function applicationState() {
   return Array.from({ length: 150000 }, (_, i) => ({ id: i, name: `user-${i}`, roles: [i & 7] }));
 }
 
-module.exports = { WORKLOADS, HOLDOUT_WORKLOADS, ALL_WORKLOADS, applicationState, MB };
+module.exports = { WORKLOADS, HOLDOUT_WORKLOADS, FRESH_WORKLOADS, ALL_WORKLOADS, applicationState, MB };
