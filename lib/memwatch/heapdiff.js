@@ -3,14 +3,18 @@
 // v8.getHeapSnapshot(), whose stream V8 fills synchronously inside one readStart() call; every
 // chunk is handed straight to a Rust parser thread that keeps only id, type, name and size per
 // object. The snapshot is never a JS string or object, never a file, and the parse runs while V8
-// is still serializing.
+// is still serializing. The second parse only marks the objects the first one has and keeps the
+// new ones, so end() holds little more than the first sample while V8's snapshot is alive.
 const v8 = require('node:v8');
 const { binding, callNative } = require('../native');
 const { ModswapError } = require('../errors');
 
-/** Snapshots the heap into `slot`; the GCs the snapshot causes are not reported as 'stats'. */
-function sampleHeap(slot) {
-  callNative(() => slot.begin());
+/**
+ * Snapshots the heap into `slot`; with `earlier`, keeps only the objects that are not in it.
+ * The GCs the snapshot causes are not reported as 'stats'.
+ */
+function sampleHeap(slot, earlier) {
+  callNative(() => (earlier ? slot.beginAfter(earlier) : slot.begin()));
   const streamed = HeapDiff.feed.silently(() => streamSnapshot((chunk) => slot.write(chunk)));
   if (streamed.error) throw streamed.error;
   if (!streamed.ended) {
@@ -73,7 +77,7 @@ function HeapDiff() {
 HeapDiff.prototype.end = function end() {
   if (this._ended) throw new Error('attempt to end() a HeapDiff that was already ended');
   this._ended = true;
-  sampleHeap(this._after);
+  sampleHeap(this._after, this._before);
   this._afterTime.setTime(Date.now());
   const json = callNative(() =>
     binding.diffHeapSamples(this._before, this._after, this._beforeTime.toISOString(), this._afterTime.toISOString()),

@@ -1,8 +1,11 @@
 use crate::heap::BackgroundParser;
-use crate::memwatch::heapdiff::{diff, HeapSample, WhatInterner};
+use crate::memwatch::heapdiff::{
+    diff, diff_with_seen, HeapSample, SeenFilter, SeenNodes, WhatInterner,
+};
 use napi::bindgen_prelude::BufferSlice;
 use napi::{Error, Result, Status};
 use napi_derive::napi;
+use std::sync::Arc;
 
 use super::graph::guarded;
 
@@ -16,6 +19,9 @@ fn coded(code: &str, message: String) -> Error {
 pub struct BindingHeapSampleSlot {
     parser: Option<BackgroundParser>,
     sample: Option<HeapSample>,
+    /// Set when this slot was parsed against an earlier one: `sample` then holds only the new
+    /// nodes, and this which of the earlier slot's nodes are still there.
+    seen: Option<Arc<SeenNodes>>,
 }
 
 impl Default for BindingHeapSampleSlot {
@@ -32,6 +38,7 @@ impl BindingHeapSampleSlot {
         Self {
             parser: None,
             sample: None,
+            seen: None,
         }
     }
 
@@ -43,6 +50,29 @@ impl BindingHeapSampleSlot {
                 .map_err(|e| coded("ERR_MODSWAP_INTERNAL", format!("heap snapshot parser: {e}")))?;
             self.parser = Some(parser);
             self.sample = None;
+            self.seen = None;
+            Ok(())
+        })
+    }
+
+    /// Like [`begin`](Self::begin) for the later snapshot of a diff against `earlier` (loaded):
+    /// only nodes that are not in `earlier` are kept, so this slot stays small.
+    #[napi]
+    pub fn begin_after(&mut self, earlier: &BindingHeapSampleSlot) -> Result<()> {
+        guarded("HeapSampleSlot.beginAfter", || {
+            let earlier = earlier.sample.as_ref().ok_or_else(|| {
+                coded(
+                    "ERR_MODSWAP_INVALID_ARG",
+                    "the earlier heap sample is not loaded".to_owned(),
+                )
+            })?;
+            let seen = SeenNodes::of(earlier);
+            let filter = Box::new(SeenFilter(Arc::clone(&seen)));
+            let parser = BackgroundParser::start_with_filter(filter)
+                .map_err(|e| coded("ERR_MODSWAP_INTERNAL", format!("heap snapshot parser: {e}")))?;
+            self.parser = Some(parser);
+            self.sample = None;
+            self.seen = Some(seen);
             Ok(())
         })
     }
@@ -89,12 +119,17 @@ pub fn diff_heap_samples(
     after_time: String,
 ) -> Result<String> {
     guarded("diffHeapSamples", || {
+        let seen = after.seen.as_deref();
         let (Some(before), Some(after)) = (&before.sample, &after.sample) else {
             return Err(coded(
                 "ERR_MODSWAP_INVALID_ARG",
                 "both heap samples must be loaded before diffing".to_owned(),
             ));
         };
-        Ok(diff(before, after).to_json(Some(before_time), Some(after_time)))
+        let result = match seen {
+            Some(seen) => diff_with_seen(before, seen, after),
+            None => diff(before, after),
+        };
+        Ok(result.to_json(Some(before_time), Some(after_time)))
     })
 }

@@ -2,7 +2,7 @@
 //! the JS thread) keeps writing: the producer only copies each chunk into a bounded channel, so
 //! the parse overlaps the serialization instead of adding to it.
 
-use super::stream::{NodeSummary, NodeSummaryParser, SnapshotError};
+use super::stream::{NodeFilter, NodeSummary, NodeSummaryParser, SnapshotError};
 use std::sync::mpsc::{sync_channel, SyncSender};
 use std::thread::JoinHandle;
 
@@ -21,11 +21,19 @@ pub struct BackgroundParser {
 impl BackgroundParser {
     /// Starts the parsing thread.
     pub fn start() -> Result<Self, SnapshotError> {
+        Self::spawn(NodeSummaryParser::new())
+    }
+
+    /// Starts the parsing thread with a parser that keeps only the nodes `filter` accepts.
+    pub fn start_with_filter(filter: Box<dyn NodeFilter>) -> Result<Self, SnapshotError> {
+        Self::spawn(NodeSummaryParser::with_filter(filter))
+    }
+
+    fn spawn(mut parser: NodeSummaryParser) -> Result<Self, SnapshotError> {
         let (chunks, received) = sync_channel::<Vec<u8>>(CHANNEL_CHUNKS);
         let worker = std::thread::Builder::new()
             .name("modswap-snapshot-parser".to_owned())
             .spawn(move || {
-                let mut parser = NodeSummaryParser::new();
                 for chunk in received {
                     // Returning drops the receiver: the producer's later sends fail and stop.
                     parser.feed(&chunk)?;

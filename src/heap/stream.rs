@@ -1020,6 +1020,13 @@ impl Needed {
     }
 }
 
+/// Decides, node by node, which nodes a [`NodeSummaryParser`] keeps; the others are validated
+/// and counted but not stored. Runs on the parsing thread.
+pub trait NodeFilter: Send + fmt::Debug {
+    /// `true` to keep the node in the summary.
+    fn keep(&mut self, id: u32, self_size: u64) -> bool;
+}
+
 /// Incremental snapshot parser: [`feed`](Self::feed) chunks split anywhere, then
 /// [`finish`](Self::finish). After an error every further call fails.
 #[derive(Debug)]
@@ -1049,6 +1056,9 @@ pub struct NodeSummaryParser {
     cur_name_at: u64,
     cur_id: u32,
     cur_size: u64,
+    /// Nodes read so far, kept or not.
+    nodes_seen: u64,
+    filter: Option<Box<dyn NodeFilter>>,
     ids: Vec<u32>,
     types: Vec<u8>,
     names: Vec<u32>,
@@ -1097,6 +1107,8 @@ impl NodeSummaryParser {
             cur_name_at: 0,
             cur_id: 0,
             cur_size: 0,
+            nodes_seen: 0,
+            filter: None,
             ids: Vec::new(),
             types: Vec::new(),
             names: Vec::new(),
@@ -1109,6 +1121,15 @@ impl NodeSummaryParser {
             kept_index: Vec::new(),
             kept_end: Vec::new(),
             arena: String::new(),
+        }
+    }
+
+    /// A parser that keeps only the nodes `filter` accepts (node counts are still checked
+    /// against the header, and every name index against the strings).
+    pub fn with_filter(filter: Box<dyn NodeFilter>) -> Self {
+        NodeSummaryParser {
+            filter: Some(filter),
+            ..Self::new()
         }
     }
 
@@ -1267,9 +1288,14 @@ impl NodeSummaryParser {
                     if done {
                         let header = Header::parse(&self.header_raw, base + i as u64)?;
                         self.header_raw = Vec::new();
-                        let reserve = usize::try_from(header.node_count)
-                            .unwrap_or(usize::MAX)
-                            .min(INITIAL_NODE_RESERVE);
+                        // A filtered parse keeps few nodes: let it grow as they come.
+                        let reserve = if self.filter.is_some() {
+                            0
+                        } else {
+                            usize::try_from(header.node_count)
+                                .unwrap_or(usize::MAX)
+                                .min(INITIAL_NODE_RESERVE)
+                        };
                         self.ids.reserve_exact(reserve);
                         self.types.reserve_exact(reserve);
                         self.names.reserve_exact(reserve);
@@ -1589,7 +1615,7 @@ impl NodeSummaryParser {
             if value >= u64::from(layout.types) {
                 return Err(SnapshotError::TypeOutOfRange {
                     offset: at,
-                    node: self.ids.len() as u64,
+                    node: self.nodes_seen,
                     type_index: value,
                     types: usize::from(layout.types),
                 });
@@ -1614,28 +1640,35 @@ impl NodeSummaryParser {
         Ok(())
     }
 
-    /// Appends the node whose last field was just stored.
+    /// Appends the node whose last field was just stored (unless the filter drops it).
     fn push_node(&mut self, at: u64) -> Result<(), SnapshotError> {
         let declared = self.layout.node_count;
-        let len = self.ids.len();
-        if len as u64 >= declared {
+        let ordinal = self.nodes_seen;
+        if ordinal >= declared {
             return Err(SnapshotError::NodeCountMismatch {
                 offset: at,
                 declared,
-                actual: len as u64 + 1,
+                actual: ordinal + 1,
             });
         }
+        self.nodes_seen += 1;
+        if self.max_name.is_none_or(|(max, _, _)| self.cur_name > max) {
+            self.max_name = Some((self.cur_name, ordinal, self.cur_name_at));
+        }
+        if let Some(filter) = self.filter.as_mut() {
+            if !filter.keep(self.cur_id, self.cur_size) {
+                return Ok(());
+            }
+        }
+        let len = self.ids.len();
         if len == self.ids.capacity() {
             // Grow with the input, never past the declared count.
-            let room = usize::try_from(declared - len as u64).unwrap_or(usize::MAX);
+            let room = usize::try_from(declared - ordinal).unwrap_or(usize::MAX);
             let extra = room.min(len.max(INITIAL_NODE_RESERVE));
             self.ids.reserve_exact(extra);
             self.types.reserve_exact(extra);
             self.names.reserve_exact(extra);
             self.sizes.reserve_exact(extra);
-        }
-        if self.max_name.is_none_or(|(max, _, _)| self.cur_name > max) {
-            self.max_name = Some((self.cur_name, len as u64, self.cur_name_at));
         }
         self.ids.push(self.cur_id);
         self.types.push(self.cur_type);
@@ -1654,7 +1687,7 @@ impl NodeSummaryParser {
                 stride: header.stride,
             });
         }
-        let actual = self.ids.len() as u64;
+        let actual = self.nodes_seen;
         if actual != header.node_count {
             return Err(SnapshotError::NodeCountMismatch {
                 offset: at,

@@ -11,12 +11,13 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::format::nice_size;
-use crate::heap::stream::NodeSummary;
+use crate::heap::stream::{NodeFilter, NodeSummary};
 
 /// Constructor name of modswap's own HeapDiff objects, which are left out of samples.
 pub const OWN_CONSTRUCTOR: &str = "HeapDiff";
@@ -222,29 +223,32 @@ fn signed_difference(plus: u64, minus: u64) -> i64 {
     i64::try_from(d).unwrap_or(if d < 0 { i64::MIN } else { i64::MAX })
 }
 
+/// (count, bytes) per local `what` of one sample.
+type PerWhat = Vec<(u64, u64)>;
+
+fn count_into(table: &mut PerWhat, e: &Entry) {
+    if let Some(slot) = table.get_mut(e.what as usize) {
+        slot.0 += 1;
+        slot.1 = slot.1.saturating_add(e.self_size);
+    }
+}
+
 /// Merges two id-sorted samples: freed = before ∖ after, allocated = after ∖ before.
 pub fn diff(before: &HeapSample, after: &HeapSample) -> HeapDiffResult {
-    // (count, bytes) per local what of each side.
     let mut freed = vec![(0u64, 0u64); before.whats.len()];
     let mut allocated = vec![(0u64, 0u64); after.whats.len()];
     let (mut freed_nodes, mut allocated_nodes) = (0u64, 0u64);
-    let count = |table: &mut [(u64, u64)], e: &Entry| {
-        if let Some(slot) = table.get_mut(e.what as usize) {
-            slot.0 += 1;
-            slot.1 = slot.1.saturating_add(e.self_size);
-        }
-    };
     let (b, a) = (&before.entries, &after.entries);
     let (mut i, mut j) = (0, 0);
     while i < b.len() && j < a.len() {
         match b[i].id.cmp(&a[j].id) {
             std::cmp::Ordering::Less => {
-                count(&mut freed, &b[i]);
+                count_into(&mut freed, &b[i]);
                 freed_nodes += 1;
                 i += 1;
             }
             std::cmp::Ordering::Greater => {
-                count(&mut allocated, &a[j]);
+                count_into(&mut allocated, &a[j]);
                 allocated_nodes += 1;
                 j += 1;
             }
@@ -255,48 +259,198 @@ pub fn diff(before: &HeapSample, after: &HeapSample) -> HeapDiffResult {
         }
     }
     for e in &b[i..] {
-        count(&mut freed, e);
+        count_into(&mut freed, e);
         freed_nodes += 1;
     }
     for e in &a[j..] {
-        count(&mut allocated, e);
+        count_into(&mut allocated, e);
         allocated_nodes += 1;
     }
-    // Merge by string (a what may sit at different local indices on each side): `str` order is
-    // byte order. (plus, plus_bytes, minus, minus_bytes)
-    let mut by_what: BTreeMap<&str, (u64, u64, u64, u64)> = BTreeMap::new();
-    for (what, &(n, bytes)) in before.whats.iter().zip(&freed) {
-        if n > 0 {
-            let slot = by_what.entry(what).or_default();
-            slot.2 += n;
-            slot.3 = slot.3.saturating_add(bytes);
+    let sides = Sides {
+        before,
+        after_totals: after.totals,
+        after_whats: &after.whats,
+    };
+    sides.result(&freed, &allocated, freed_nodes, allocated_nodes)
+}
+
+/// The diff of `before` and a later snapshot parsed with [`SeenFilter`]: `fresh` holds only the
+/// nodes that were not in `before`, `seen` which of `before`'s nodes the snapshot still had.
+/// Equal to [`diff`] of `before` and the whole later sample.
+pub fn diff_with_seen(before: &HeapSample, seen: &SeenNodes, fresh: &HeapSample) -> HeapDiffResult {
+    let mut freed = vec![(0u64, 0u64); before.whats.len()];
+    let mut allocated = vec![(0u64, 0u64); fresh.whats.len()];
+    let mut freed_nodes = 0u64;
+    for (index, e) in before.entries.iter().enumerate() {
+        if !seen.was_seen(index) {
+            count_into(&mut freed, e);
+            freed_nodes += 1;
         }
     }
-    for (what, &(n, bytes)) in after.whats.iter().zip(&allocated) {
-        if n > 0 {
-            let slot = by_what.entry(what).or_default();
-            slot.0 += n;
-            slot.1 = slot.1.saturating_add(bytes);
-        }
+    for e in &fresh.entries {
+        count_into(&mut allocated, e);
     }
-    let details = by_what
-        .into_iter()
-        .map(|(what, (plus, plus_bytes, minus, minus_bytes))| Detail {
-            what: what.to_owned(),
-            size_bytes: signed_difference(plus_bytes, minus_bytes),
-            plus,
-            minus,
-        })
-        .collect();
-    HeapDiffResult {
-        before: before.totals,
-        after: after.totals,
-        change: Change {
-            size_bytes: signed_difference(after.totals.size_bytes, before.totals.size_bytes),
-            freed_nodes,
-            allocated_nodes,
-            details,
+    let kept = seen.totals();
+    let sides = Sides {
+        before,
+        after_totals: Totals {
+            nodes: kept.nodes + fresh.totals.nodes,
+            size_bytes: kept.size_bytes.saturating_add(fresh.totals.size_bytes),
         },
+        after_whats: &fresh.whats,
+    };
+    sides.result(&freed, &allocated, freed_nodes, fresh.entries.len() as u64)
+}
+
+struct Sides<'a> {
+    before: &'a HeapSample,
+    after_totals: Totals,
+    after_whats: &'a [Arc<str>],
+}
+
+impl Sides<'_> {
+    fn result(
+        &self,
+        freed: &PerWhat,
+        allocated: &PerWhat,
+        freed_nodes: u64,
+        allocated_nodes: u64,
+    ) -> HeapDiffResult {
+        // Merge by string (a what may sit at different local indices on each side): `str` order
+        // is byte order. (plus, plus_bytes, minus, minus_bytes)
+        let mut by_what: BTreeMap<&str, (u64, u64, u64, u64)> = BTreeMap::new();
+        for (what, &(n, bytes)) in self.before.whats.iter().zip(freed) {
+            if n > 0 {
+                let slot = by_what.entry(what).or_default();
+                slot.2 += n;
+                slot.3 = slot.3.saturating_add(bytes);
+            }
+        }
+        for (what, &(n, bytes)) in self.after_whats.iter().zip(allocated) {
+            if n > 0 {
+                let slot = by_what.entry(what).or_default();
+                slot.0 += n;
+                slot.1 = slot.1.saturating_add(bytes);
+            }
+        }
+        let details = by_what
+            .into_iter()
+            .map(|(what, (plus, plus_bytes, minus, minus_bytes))| Detail {
+                what: what.to_owned(),
+                size_bytes: signed_difference(plus_bytes, minus_bytes),
+                plus,
+                minus,
+            })
+            .collect();
+        HeapDiffResult {
+            before: self.before.totals,
+            after: self.after_totals,
+            change: Change {
+                size_bytes: signed_difference(
+                    self.after_totals.size_bytes,
+                    self.before.totals.size_bytes,
+                ),
+                freed_nodes,
+                allocated_nodes,
+                details,
+            },
+        }
+    }
+}
+
+/// Ids sorted ascending, with a table of where each range of 2^`shift` ids starts, so a lookup
+/// is a few steps of binary search inside one small bucket.
+#[derive(Debug)]
+struct SortedIds {
+    ids: Vec<u32>,
+    shift: u32,
+    /// `starts[b]` = first position whose id >> shift >= b; one extra entry at the end.
+    starts: Vec<u32>,
+}
+
+/// Buckets of the id index: 64 Ki (256 KiB of offsets) whatever the sample size.
+const ID_BUCKET_BITS: u32 = 16;
+
+impl SortedIds {
+    fn new(ids: Vec<u32>) -> Self {
+        debug_assert!(ids.windows(2).all(|w| w[0] < w[1]));
+        let max = ids.last().copied().unwrap_or(0);
+        let bits = 32 - max.leading_zeros();
+        let shift = bits.saturating_sub(ID_BUCKET_BITS);
+        let buckets = (max >> shift) as usize + 1;
+        let mut starts = vec![0u32; buckets + 1];
+        let mut position = 0usize;
+        for (bucket, start) in starts.iter_mut().enumerate() {
+            while position < ids.len() && ((ids[position] >> shift) as usize) < bucket {
+                position += 1;
+            }
+            *start = position as u32;
+        }
+        Self { ids, shift, starts }
+    }
+
+    fn position(&self, id: u32) -> Option<usize> {
+        let bucket = (id >> self.shift) as usize;
+        let (&from, &to) = (self.starts.get(bucket)?, self.starts.get(bucket + 1)?);
+        let range = from as usize..to as usize;
+        self.ids[range.clone()]
+            .binary_search(&id)
+            .ok()
+            .map(|offset| range.start + offset)
+    }
+}
+
+/// Which nodes of an earlier [`HeapSample`] a later snapshot still holds, and their count and
+/// bytes in it. Filled on the parsing thread by [`SeenFilter`], read after the parse.
+#[derive(Debug)]
+pub struct SeenNodes {
+    index: SortedIds,
+    bits: Vec<AtomicU64>,
+    nodes: AtomicU64,
+    bytes: AtomicU64,
+}
+
+impl SeenNodes {
+    /// Ready to record which of `sample`'s nodes a later snapshot has.
+    pub fn of(sample: &HeapSample) -> Arc<Self> {
+        let ids: Vec<u32> = sample.entries.iter().map(|e| e.id).collect();
+        let words = ids.len().div_ceil(64);
+        Arc::new(Self {
+            index: SortedIds::new(ids),
+            bits: (0..words).map(|_| AtomicU64::new(0)).collect(),
+            nodes: AtomicU64::new(0),
+            bytes: AtomicU64::new(0),
+        })
+    }
+
+    fn was_seen(&self, position: usize) -> bool {
+        self.bits[position / 64].load(Relaxed) & (1 << (position % 64)) != 0
+    }
+
+    /// Count and self sizes (in the later snapshot) of the nodes seen again.
+    pub fn totals(&self) -> Totals {
+        Totals {
+            nodes: self.nodes.load(Relaxed),
+            size_bytes: self.bytes.load(Relaxed),
+        }
+    }
+}
+
+/// A [`NodeFilter`] that records nodes already in an earlier sample in [`SeenNodes`] and keeps
+/// only the others: the parse of the later snapshot then holds just what is new.
+#[derive(Debug)]
+pub struct SeenFilter(pub Arc<SeenNodes>);
+
+impl NodeFilter for SeenFilter {
+    fn keep(&mut self, id: u32, self_size: u64) -> bool {
+        let seen = &self.0;
+        let Some(position) = seen.index.position(id) else {
+            return true;
+        };
+        seen.bits[position / 64].fetch_or(1 << (position % 64), Relaxed);
+        seen.nodes.fetch_add(1, Relaxed);
+        seen.bytes.fetch_add(self_size, Relaxed);
+        false
     }
 }
 
@@ -360,17 +514,83 @@ impl HeapDiffResult {
 mod tests {
     use super::*;
     use crate::heap::stream::test_support::{build_snapshot, parse, TestNode, NODE20_FIELDS};
+    use crate::heap::NodeSummaryParser;
 
     fn summary(nodes: &[TestNode]) -> NodeSummary {
         let text = build_snapshot(NODE20_FIELDS, nodes, &[], &[], true);
         parse(text.as_bytes()).unwrap_or_else(|e| panic!("{e}"))
     }
 
+    /// The diff of two node lists, computed both ways: whole samples merged by id, and the
+    /// later snapshot parsed with a [`SeenFilter`] (what HeapDiff does). They must agree.
     fn diff_of(before: &[TestNode], after: &[TestNode]) -> HeapDiffResult {
         let mut interner = WhatInterner::new();
         let before = HeapSample::new(&summary(before), &mut interner);
-        let after = HeapSample::new(&summary(after), &mut interner);
-        diff(&before, &after)
+        let whole = diff(&before, &HeapSample::new(&summary(after), &mut interner));
+        assert_eq!(filtered_diff(&before, after), whole);
+        whole
+    }
+
+    fn filtered_diff(before: &HeapSample, after: &[TestNode]) -> HeapDiffResult {
+        let seen = SeenNodes::of(before);
+        let mut parser = NodeSummaryParser::with_filter(Box::new(SeenFilter(Arc::clone(&seen))));
+        let text = build_snapshot(NODE20_FIELDS, after, &[], &[], true);
+        parser.feed(text.as_bytes()).unwrap();
+        let fresh = parser.finish().unwrap();
+        let fresh = HeapSample::new(&fresh, &mut WhatInterner::new());
+        diff_with_seen(before, &seen, &fresh)
+    }
+
+    #[test]
+    fn sorted_ids_find_every_id_and_nothing_else() {
+        for ids in [
+            vec![],
+            vec![7],
+            (1..5000).map(|i| i * 2 + 1).collect::<Vec<u32>>(),
+            vec![0, 1, u32::MAX - 1, u32::MAX],
+        ] {
+            let index = SortedIds::new(ids.clone());
+            for (position, &id) in ids.iter().enumerate() {
+                assert_eq!(index.position(id), Some(position), "id {id}");
+            }
+            for absent in [2u32, 4, 10_002, 1 << 20, u32::MAX - 2] {
+                if !ids.contains(&absent) {
+                    assert_eq!(index.position(absent), None, "absent {absent}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn filtered_parse_agrees_with_the_merge_on_a_large_random_diff() {
+        // Ids spread over ~2^22 so the id index uses shifted buckets; about half the nodes
+        // survive, some sizes change between the snapshots.
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let classes = ["Foo", "Bar", "HeapDiff", "Baz"];
+        let mut before = Vec::new();
+        let mut after = Vec::new();
+        for k in 0..20_000u64 {
+            let id = (k * 199 + 1) as u32;
+            let class = classes[(next() % 4) as usize];
+            let size = 16 + next() % 64;
+            let node = ("object", class, id, size);
+            let roll = next() % 4;
+            if roll != 0 {
+                before.push(node);
+            }
+            if roll != 1 {
+                let grown = if next() % 8 == 0 { size + 8 } else { size };
+                after.push(("object", class, id, grown));
+            }
+        }
+        let result = diff_of(&before, &after);
+        assert!(result.change.allocated_nodes > 1000 && result.change.freed_nodes > 1000);
     }
 
     fn detail(what: &str, size_bytes: i64, plus: u64, minus: u64) -> Detail {
