@@ -2,7 +2,8 @@
 
 use super::*;
 
-const MB: f64 = 1024.0 * 1024.0;
+const KB: f64 = 1024.0;
+const MB: f64 = 1024.0 * KB;
 
 fn full(used: f64, at_ms: f64) -> GcSample {
     GcSample {
@@ -146,6 +147,166 @@ fn classic_leak_within_one_second_reports_int_min_per_hour() {
     );
 }
 
+// ---- Robust detector: the behaviours of the leak rule (see the module docs of `robust`). ----
+
+const T0: f64 = 1_700_000_000_000.0;
+
+/// `gcs` full GCs one second apart; GC `i` (0-based) has heap `heap(i)`.
+fn series(gcs: usize, heap: impl Fn(usize) -> f64) -> Vec<(f64, f64)> {
+    (0..gcs)
+        .map(|i| (heap(i), T0 + 1_000.0 * i as f64))
+        .collect()
+}
+
+/// Deterministic noise in [-amplitude, amplitude] (xorshift64*), one value per GC.
+fn noise(seed: u64, amplitude: f64) -> impl Fn(usize) -> f64 {
+    move |i| {
+        let mut x = seed ^ (i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        let unit = (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64;
+        amplitude * (2.0 * unit - 1.0)
+    }
+}
+
+/// Noise that wanders: an AR(1) process with coefficient 0.8, as a churning cache's size does.
+fn wandering_noise(seed: u64, amplitude: f64, gcs: usize) -> Vec<f64> {
+    let white = noise(seed, amplitude);
+    let mut level = 0.0;
+    (0..gcs)
+        .map(|i| {
+            level = 0.8 * level + white(i);
+            level
+        })
+        .collect()
+}
+
+fn robust_points(samples: &[(f64, f64)]) -> Vec<usize> {
+    leak_points(&run(&mut RobustDetector::default(), samples))
+}
+
+const NONE: [usize; 0] = [];
+
+#[test]
+fn robust_detects_a_steady_leak_and_reports_growth_and_rate() {
+    let samples = series(150, |i| 30.0 * MB + 256.0 * KB * (i + 1) as f64);
+    let outputs = run(&mut RobustDetector::default(), &samples);
+    // Warm-up 4, then windows of 4 full GCs closing at GCs 8, 12, ...; a leak needs 16 windows of
+    // steady growth after a window, i.e. 17 windows: GC 72. A report clears the history, so the
+    // next one comes 16 windows later: GC 136.
+    assert_eq!(leak_points(&outputs), [72, 136]);
+    let leak = outputs[71].leak.as_ref().unwrap();
+    // Floors: window 0 = GC 5, window 16 = GC 69 -> 64 steps of 256 KiB.
+    assert_eq!(leak.growth, 64.0 * 256.0 * KB);
+    assert_eq!(leak.start_ms, T0 + 4_000.0);
+    assert_eq!(leak.end_ms, T0 + 71_000.0);
+    // 16 MiB over 67 s = 859.70 MiB/h.
+    assert_eq!(
+        leak.reason,
+        "heap floor grew over 68 full GCs (1m 7s) - 859.7 mb/hr"
+    );
+}
+
+#[test]
+fn robust_detects_a_leak_that_starts_late_about_a_horizon_after_it_starts() {
+    // Flat (with noise) for 50 GCs, then 48 KiB per GC.
+    let jitter = noise(1, 20.0 * KB);
+    let samples = series(200, |i| {
+        25.0 * MB + 48.0 * KB * i.saturating_sub(50) as f64 + jitter(i)
+    });
+    let points = robust_points(&samples);
+    assert!(!points.is_empty());
+    // 16 windows minus the band's 10 % of slack: 58..64 full GCs after the start, plus the window
+    // that has to close.
+    assert!((100..=120).contains(&points[0]), "{points:?}");
+}
+
+#[test]
+fn robust_detects_slow_leaks_once_they_reach_the_minimum_growth() {
+    // 8 KiB and 6 KiB per full GC on a 25 MB heap, with noise: 2 % of the heap (512 KiB) takes
+    // 64 and 85 full GCs.
+    let jitter = noise(2, 3.0 * KB);
+    for (per_gc, earliest, latest) in [(8.0 * KB, 68, 84), (6.0 * KB, 88, 104)] {
+        let samples = series(150, |i| 25.0 * MB + per_gc * i as f64 + jitter(i));
+        let points = robust_points(&samples);
+        assert!(!points.is_empty(), "{per_gc}");
+        assert!(
+            (earliest..=latest).contains(&points[0]),
+            "{per_gc}: {points:?}"
+        );
+    }
+    // 2 KiB per GC is below the minimum growth for the whole run.
+    let samples = series(150, |i| 25.0 * MB + 2.0 * KB * i as f64 + jitter(i));
+    assert_eq!(robust_points(&samples), NONE);
+}
+
+#[test]
+fn robust_detects_a_leak_that_grows_in_bursts() {
+    // +3 MB every 10 GCs, flat (with noise) in between: no 5-step streak for the classic rule.
+    let samples: Vec<(f64, f64)> = series(80, |i| {
+        let noise = if i % 3 == 0 { -50_000.0 } else { 30_000.0 };
+        40.0 * MB + 3.0 * MB * (i / 10) as f64 + noise
+    });
+    assert_eq!(
+        leak_points(&run(&mut ClassicDetector::new(), &samples)),
+        NONE
+    );
+    // 17 windows are complete at GC 72, but that window's floor (GC 69) is from before the
+    // burst at GC 71; the next window shows it.
+    assert_eq!(robust_points(&samples), [76]);
+    // +2 MB every 25 GCs after a quiet start: reported once the third burst shows in a floor,
+    // three bursts (the first spread back over the quiet period before it) spanning the horizon.
+    let jitter = noise(3, 20.0 * KB);
+    let samples = series(150, |i| {
+        let bursts = if i >= 40 { 1 + (i - 40) / 25 } else { 0 };
+        25.0 * MB + 2.0 * MB * bursts as f64 + jitter(i)
+    });
+    let points = robust_points(&samples);
+    assert!(!points.is_empty());
+    // Bursts at GCs 41, 66, 91, 116: the window of GCs 89..92 has its floor before the third
+    // burst, the next one (closing at GC 96) after it.
+    assert_eq!(points[0], 96, "{points:?}");
+}
+
+#[test]
+fn robust_detects_a_leak_behind_a_one_off_step() {
+    // A cache fills in one go (+5 MB at GC 10) and stays; a 12 KiB/GC leak goes on behind it, with
+    // a noisy cache on top. The step is absorbed: the leak is reported as if it were not there.
+    let jitter = noise(4, 100.0 * KB);
+    let leak = |i: usize| 12.0 * KB * i as f64;
+    let with_step = series(150, |i| {
+        38.0 * MB + if i >= 10 { 5.0 * MB } else { 0.0 } + leak(i) + jitter(i)
+    });
+    let without_step = series(150, |i| 38.0 * MB + leak(i) + jitter(i));
+    let (with, without) = (robust_points(&with_step), robust_points(&without_step));
+    assert!(!with.is_empty() && !without.is_empty());
+    assert!(with[0] <= 100, "{with:?}");
+    // The same step *during* a leak delays nothing either.
+    let mid_step = series(150, |i| {
+        38.0 * MB + if i >= 40 { 5.0 * MB } else { 0.0 } + leak(i) + jitter(i)
+    });
+    let mid = robust_points(&mid_step);
+    assert!(!mid.is_empty());
+    assert!(mid[0] <= without[0] + 8, "{mid:?} vs {without:?}");
+    // A cache that fills over 8 GCs (several windows) before the leak: same.
+    let fill = series(150, |i| {
+        38.0 * MB + 4.6 * MB * (i.min(8) as f64 / 8.0) + leak(i) + jitter(i)
+    });
+    let filled = robust_points(&fill);
+    assert!(!filled.is_empty() && filled[0] <= 100, "{filled:?}");
+}
+
+#[test]
+fn robust_detects_a_leak_under_a_sawtooth() {
+    // A cache cleared every 12 GCs (0..3.3 MB) over a 16 KiB/GC leak: the retained envelope
+    // follows the bottoms of the teeth.
+    let samples = series(150, |i| {
+        25.0 * MB + 300.0 * KB * (i % 12) as f64 + 16.0 * KB * i as f64
+    });
+    assert!(!robust_points(&samples).is_empty());
+}
+
 #[test]
 fn classic_reports_a_5_gc_warm_up_as_a_leak_and_robust_does_not() {
     // Warm-up: the heap grows for 6 GCs, then stays flat with small noise.
@@ -158,149 +319,122 @@ fn classic_reports_a_5_gc_warm_up_as_a_leak_and_robust_does_not() {
         leak_points(&run(&mut ClassicDetector::new(), &samples)),
         [5]
     );
-    assert_eq!(
-        leak_points(&run(&mut RobustDetector::default(), &samples)),
-        [0usize; 0]
-    );
+    assert_eq!(robust_points(&samples), NONE);
 }
 
 #[test]
-fn robust_detects_a_steady_leak_and_reports_growth_and_rate() {
-    let samples = steady_growth(30.0 * MB, 256.0 * 1024.0, 100, 1_000.0);
-    let outputs = run(&mut RobustDetector::default(), &samples);
-    // Warm-up 4, then windows of 4 full GCs closing at GCs 8, 12, …; the floor rises from window
-    // 2 on, and rises 8 windows apart (windows 2 and 10) close at GC 44. The next run needs 8
-    // more windows: GC 80.
-    assert_eq!(leak_points(&outputs), [44, 80]);
-    let leak = outputs[43].leak.as_ref().unwrap();
-    // Floors: window 1 = GC 5, window 10 = GC 41 -> 36 steps of 256 KiB.
-    assert_eq!(leak.growth, 36.0 * 256.0 * 1024.0);
-    let prefix = "heap floor grew over 40 full GCs (39s) - ";
-    assert!(leak.reason.starts_with(prefix), "{}", leak.reason);
-    assert!(leak.reason.ends_with(" mb/hr"), "{}", leak.reason);
+fn robust_waits_out_warm_ups_that_stop() {
+    let jitter = noise(5, 20.0 * KB);
+    // 200 KiB per GC for 30 GCs from the start; 120 KiB per GC for 45 GCs after 30 quiet ones;
+    // 100 KiB per GC for 50 GCs from the start.
+    let warm_ups: [(usize, usize, f64); 3] = [
+        (0, 30, 200.0 * KB),
+        (30, 45, 120.0 * KB),
+        (0, 50, 100.0 * KB),
+    ];
+    for (start, length, per_gc) in warm_ups {
+        let samples = series(250, |i| {
+            20.0 * MB + per_gc * i.saturating_sub(start).min(length) as f64 + jitter(i)
+        });
+        assert_eq!(robust_points(&samples), NONE, "{length} GCs from {start}");
+        assert!(!leak_points(&run(&mut ClassicDetector::new(), &samples)).is_empty());
+    }
 }
 
 #[test]
-fn robust_detects_a_leak_that_grows_in_bursts() {
-    // +3 MB every 10 GCs, flat (with noise) in between: no 5-step streak for the classic rule.
-    let samples: Vec<(f64, f64)> = (0..80)
-        .map(|i| {
-            let noise = if i % 3 == 0 { -50_000.0 } else { 30_000.0 };
-            (
-                40.0 * MB + 3.0 * MB * (i / 10) as f64 + noise,
-                1_000.0 * i as f64,
-            )
-        })
-        .collect();
-    assert_eq!(
-        leak_points(&run(&mut ClassicDetector::new(), &samples)),
-        [0usize; 0]
-    );
-    assert!(!leak_points(&run(&mut RobustDetector::default(), &samples)).is_empty());
+fn robust_reports_growth_that_outlasts_the_horizon() {
+    // The trade-off, on purpose: steady growth for 80 full GCs (then flat) cannot be told from a
+    // leak before it stops, and is reported.
+    let samples = series(200, |i| {
+        20.0 * MB + 100.0 * KB * i.saturating_sub(40).min(80) as f64
+    });
+    assert!(!robust_points(&samples).is_empty());
 }
 
 #[test]
-fn robust_ignores_a_sawtooth_cache_and_a_large_allocation_then_free() {
-    // A cache that fills for 7 GCs and is dropped, over and over.
-    let sawtooth: Vec<(f64, f64)> = (0..120)
-        .map(|i| (50.0 * MB + 2.0 * MB * (i % 8) as f64, 1_000.0 * i as f64))
-        .collect();
-    assert_eq!(
-        leak_points(&run(&mut RobustDetector::default(), &sawtooth)),
-        [0usize; 0]
-    );
+fn robust_ignores_bounded_caches_that_fill_up() {
+    let jitter = noise(6, 30.0 * KB);
+    // An LRU cache with random keys fills fast, then slower and slower (6 MB, time constant 25
+    // GCs): front-loaded growth, not a straight line.
+    let lru = series(250, |i| {
+        25.0 * MB + 6.0 * MB * (1.0 - (-(i as f64) / 25.0).exp()) + jitter(i)
+    });
+    assert_eq!(robust_points(&lru), NONE);
+    // A cache with new keys every step fills linearly for 40 GCs, then evicts as fast as it adds.
+    let linear = series(250, |i| {
+        25.0 * MB + 150.0 * KB * i.min(40) as f64 + jitter(i)
+    });
+    assert_eq!(robust_points(&linear), NONE);
+}
+
+#[test]
+fn robust_ignores_sawtooth_caches() {
+    // Caches that fill for 7, 12 and 30 GCs and are dropped, over and over.
+    for (period, per_gc) in [(8, 2.0 * MB), (12, 300.0 * KB), (30, 200.0 * KB)] {
+        let samples = series(250, |i| 50.0 * MB + per_gc * (i % period) as f64);
+        assert_eq!(robust_points(&samples), NONE, "period {period}");
+    }
+}
+
+#[test]
+fn robust_ignores_an_idle_heap_with_noise() {
+    let jitter = noise(7, 50.0 * KB);
+    let samples = series(400, |i| 25.0 * MB + jitter(i));
+    assert_eq!(robust_points(&samples), NONE);
+    // A heap whose size wanders (a churning cache): +-~250 KB, correlated over several GCs.
+    let wander = wandering_noise(8, 100.0 * KB, 400);
+    let samples = series(400, |i| 38.0 * MB + wander[i]);
+    assert_eq!(robust_points(&samples), NONE);
+    // Start-up creep: +20 KB over the first GCs, then flat.
+    let samples = series(200, |i| 25.0 * MB + 2.0 * KB * i.min(10) as f64);
+    assert_eq!(robust_points(&samples), NONE);
+}
+
+#[test]
+fn robust_ignores_large_allocations_held_then_freed() {
     // 200 MB held for 6 GCs, then freed.
-    let spike: Vec<(f64, f64)> = (0..60)
-        .map(|i| {
-            let held = if (20..26).contains(&i) {
+    let spike = series(60, |i| {
+        60.0 * MB
+            + if (20..26).contains(&i) {
                 200.0 * MB
             } else {
                 0.0
-            };
-            (60.0 * MB + held, 1_000.0 * i as f64)
-        })
-        .collect();
-    assert_eq!(
-        leak_points(&run(&mut RobustDetector::default(), &spike)),
-        [0usize; 0]
-    );
-}
-
-#[test]
-fn robust_never_reports_a_flat_or_shrinking_heap() {
-    let flat: Vec<(f64, f64)> = (0..200).map(|i| (25.0 * MB, 1_000.0 * i as f64)).collect();
-    assert_eq!(
-        leak_points(&run(&mut RobustDetector::default(), &flat)),
-        [0usize; 0]
-    );
-    let shrinking = steady_growth(400.0 * MB, -MB, 100, 1_000.0);
-    let outputs = run(&mut RobustDetector::default(), &shrinking);
-    assert_eq!(leak_points(&outputs), [0usize; 0]);
-    assert!(outputs[99].stats.usage_trend < 0.0);
-}
-
-#[test]
-fn robust_handles_heaps_above_4_gib_and_zero_second_windows() {
-    let samples = steady_growth(5_000.0 * MB, 64.0 * MB, 50, 0.0);
-    let outputs = run(&mut RobustDetector::default(), &samples);
-    let leak = outputs[43].leak.as_ref().expect("leak at GC 44");
-    assert_eq!(leak.growth, 36.0 * 64.0 * MB);
-    assert_eq!(leak.reason, "heap floor grew over 40 full GCs (0s)");
-    let last = outputs[49].stats;
-    assert_eq!(last.current_base, 5_000.0 * MB + 50.0 * 64.0 * MB);
-    assert!(last.estimated_base > 5_000.0 * MB);
-}
-
-#[test]
-fn robust_detects_a_slow_leak_below_the_fall_tolerance() {
-    // 8 KiB per full GC on a 25 MB heap: each window's floor rises by 32 KiB, far below the
-    // 0.5% tolerance for falls, and far below what a 5-step streak with noise would survive.
-    let samples: Vec<(f64, f64)> = (0..150)
-        .map(|i| {
-            let noise = if i % 2 == 0 { 3_000.0 } else { -3_000.0 };
-            (25.0 * MB + 8192.0 * i as f64 + noise, 1_000.0 * i as f64)
-        })
-        .collect();
-    let points = leak_points(&run(&mut RobustDetector::default(), &samples));
-    assert!(!points.is_empty());
-    // 512 KiB of floor growth takes ~64 GCs at 8 KiB each.
-    assert!((60..=76).contains(&points[0]), "{points:?}");
-}
-
-#[test]
-fn robust_waits_out_a_warm_up_of_30_full_gcs() {
-    let mut samples = steady_growth(20.0 * MB, 200.0 * 1024.0, 30, 1_000.0);
-    samples.extend((0..120).map(|i| {
-        (
-            20.0 * MB + 30.0 * 200.0 * 1024.0,
-            31_000.0 + 1_000.0 * i as f64,
-        )
-    }));
-    assert_eq!(
-        leak_points(&run(&mut RobustDetector::default(), &samples)),
-        [0usize; 0]
-    );
-    assert!(!leak_points(&run(&mut ClassicDetector::new(), &samples)).is_empty());
-}
-
-#[test]
-fn robust_ignores_one_large_allocation_after_small_drift() {
-    // A slowly drifting heap (+1 KiB per GC, i.e. small rises) and 15 MB held for 5 GCs: the
-    // spike is one step carrying nearly all the growth.
-    let samples: Vec<(f64, f64)> = (0..150)
-        .map(|i| {
-            let held = if (40..45).contains(&i) || (100..105).contains(&i) {
+            }
+    });
+    assert_eq!(robust_points(&spike), NONE);
+    // 15 MB held for 5 GCs twice, on a heap drifting by 1 KiB per GC.
+    let twice = series(150, |i| {
+        let held = (40..45).contains(&i) || (100..105).contains(&i);
+        25.0 * MB + 1024.0 * i as f64 + if held { 15.0 * MB } else { 0.0 }
+    });
+    assert_eq!(robust_points(&twice), NONE);
+    // 15 MB held for 20 GCs: while it is held it is one step; once freed it vanishes.
+    let jitter = noise(9, 20.0 * KB);
+    let longer = series(150, |i| {
+        25.0 * MB
+            + if (50..70).contains(&i) {
                 15.0 * MB
             } else {
                 0.0
-            };
-            (25.0 * MB + 1024.0 * i as f64 + held, 1_000.0 * i as f64)
-        })
-        .collect();
-    assert_eq!(
-        leak_points(&run(&mut RobustDetector::default(), &samples)),
-        [0usize; 0]
-    );
+            }
+            + jitter(i)
+    });
+    assert_eq!(robust_points(&longer), NONE);
+}
+
+#[test]
+fn robust_ignores_one_off_steps_that_are_kept() {
+    let jitter = noise(10, 20.0 * KB);
+    // 15 MB allocated at GC 50 and kept, on a heap drifting by 1 KiB per GC.
+    let kept = series(250, |i| {
+        25.0 * MB + if i >= 50 { 15.0 * MB } else { 0.0 } + 1024.0 * i as f64 + jitter(i)
+    });
+    assert_eq!(robust_points(&kept), NONE);
+    // Two such steps far apart: two one-off steps are absorbed, so growth needs a third window.
+    let two = series(250, |i| {
+        25.0 * MB + 3.0 * MB * (u8::from(i >= 20) + u8::from(i >= 110)) as f64 + jitter(i)
+    });
+    assert_eq!(robust_points(&two), NONE);
 }
 
 #[test]
@@ -313,8 +447,27 @@ fn robust_ignores_a_warm_up_followed_by_rare_small_rises() {
             31_000.0 + 1_000.0 * i as f64,
         )
     }));
-    assert_eq!(
-        leak_points(&run(&mut RobustDetector::default(), &samples)),
-        [0usize; 0]
-    );
+    assert_eq!(robust_points(&samples), NONE);
+}
+
+#[test]
+fn robust_never_reports_a_flat_or_shrinking_heap() {
+    let flat = series(200, |_| 25.0 * MB);
+    assert_eq!(robust_points(&flat), NONE);
+    let shrinking = steady_growth(400.0 * MB, -MB, 100, 1_000.0);
+    let outputs = run(&mut RobustDetector::default(), &shrinking);
+    assert_eq!(leak_points(&outputs), NONE);
+    assert!(outputs[99].stats.usage_trend < 0.0);
+}
+
+#[test]
+fn robust_handles_heaps_above_4_gib_and_zero_second_windows() {
+    let samples = steady_growth(5_000.0 * MB, 64.0 * MB, 80, 0.0);
+    let outputs = run(&mut RobustDetector::default(), &samples);
+    let leak = outputs[71].leak.as_ref().expect("leak at GC 72");
+    assert_eq!(leak.growth, 64.0 * 64.0 * MB);
+    assert_eq!(leak.reason, "heap floor grew over 68 full GCs (0s)");
+    let last = outputs[79].stats;
+    assert_eq!(last.current_base, 5_000.0 * MB + 80.0 * 64.0 * MB);
+    assert!(last.estimated_base > 5_000.0 * MB);
 }
