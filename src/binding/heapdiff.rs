@@ -1,4 +1,4 @@
-use crate::heap::BackgroundParser;
+use crate::heap::ChunkParser;
 use crate::memwatch::heapdiff::{
     diff, diff_with_seen, HeapSample, SeenFilter, SeenNodes, WhatInterner,
 };
@@ -17,7 +17,7 @@ fn coded(code: &str, message: String) -> Error {
 /// exists in both snapshots and does not show up in the diff.
 #[napi(js_name = "HeapSampleSlot")]
 pub struct BindingHeapSampleSlot {
-    parser: Option<BackgroundParser>,
+    parser: Option<ChunkParser>,
     sample: Option<HeapSample>,
     /// Set when this slot was parsed against an earlier one: `sample` then holds only the new
     /// nodes, and this which of the earlier slot's nodes are still there.
@@ -42,13 +42,11 @@ impl BindingHeapSampleSlot {
         }
     }
 
-    /// Starts parsing a snapshot on a background thread; [`write`](Self::write) feeds it.
+    /// Starts parsing a snapshot (in place); [`write`](Self::write) feeds it.
     #[napi]
     pub fn begin(&mut self) -> Result<()> {
         guarded("HeapSampleSlot.begin", || {
-            let parser = BackgroundParser::start()
-                .map_err(|e| coded("ERR_MODSWAP_INTERNAL", format!("heap snapshot parser: {e}")))?;
-            self.parser = Some(parser);
+            self.parser = Some(ChunkParser::in_place());
             self.sample = None;
             self.seen = None;
             Ok(())
@@ -68,7 +66,7 @@ impl BindingHeapSampleSlot {
             })?;
             let seen = SeenNodes::of(earlier);
             let filter = Box::new(SeenFilter(Arc::clone(&seen)));
-            let parser = BackgroundParser::start_with_filter(filter)
+            let parser = ChunkParser::background_filtered(filter)
                 .map_err(|e| coded("ERR_MODSWAP_INTERNAL", format!("heap snapshot parser: {e}")))?;
             self.parser = Some(parser);
             self.sample = None;

@@ -3,7 +3,7 @@
 //! the parse overlaps the serialization instead of adding to it.
 
 use super::stream::{NodeFilter, NodeSummary, NodeSummaryParser, SnapshotError};
-use std::sync::mpsc::{sync_channel, SyncSender};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread::JoinHandle;
 
 /// Chunks in flight before [`BackgroundParser::feed`] blocks. The parser is several times
@@ -12,9 +12,14 @@ use std::thread::JoinHandle;
 const CHANNEL_CHUNKS: usize = 64;
 
 /// A [`NodeSummaryParser`] running on its own thread.
+///
+/// Chunk buffers travel back to the producer once parsed and are reused: a snapshot is
+/// thousands of chunks, and fresh 64 KiB allocations on every one interleave with V8's own
+/// allocations in the same malloc heap, which measurably raised the process's peak RSS.
 #[derive(Debug)]
 pub struct BackgroundParser {
     chunks: Option<SyncSender<Vec<u8>>>,
+    spare: Receiver<Vec<u8>>,
     worker: Option<JoinHandle<Result<NodeSummary, SnapshotError>>>,
 }
 
@@ -31,17 +36,21 @@ impl BackgroundParser {
 
     fn spawn(mut parser: NodeSummaryParser) -> Result<Self, SnapshotError> {
         let (chunks, received) = sync_channel::<Vec<u8>>(CHANNEL_CHUNKS);
+        // Room for every buffer in flight, so handing one back never blocks the parser.
+        let (give_back, spare) = sync_channel::<Vec<u8>>(CHANNEL_CHUNKS + 2);
         let worker = std::thread::Builder::new()
             .name("modswap-snapshot-parser".to_owned())
             .spawn(move || {
                 for chunk in received {
                     // Returning drops the receiver: the producer's later sends fail and stop.
                     parser.feed(&chunk)?;
+                    let _ = give_back.try_send(chunk);
                 }
                 parser.finish()
             })?;
         Ok(Self {
             chunks: Some(chunks),
+            spare,
             worker: Some(worker),
         })
     }
@@ -50,7 +59,10 @@ impl BackgroundParser {
     /// [`finish`](Self::finish) returns the error.
     pub fn feed(&mut self, chunk: &[u8]) {
         let Some(chunks) = &self.chunks else { return };
-        if chunks.send(chunk.to_vec()).is_err() {
+        let mut buffer = self.spare.try_recv().unwrap_or_default();
+        buffer.clear();
+        buffer.extend_from_slice(chunk);
+        if chunks.send(buffer).is_err() {
             // The thread stopped early (it failed): nothing more to send.
             self.chunks = None;
         }
@@ -78,6 +90,50 @@ impl Drop for BackgroundParser {
         self.chunks = None;
         if let Some(worker) = self.worker.take() {
             let _ = worker.join();
+        }
+    }
+}
+
+/// Where a streamed snapshot is parsed: on the thread that feeds it, or on a thread of its own.
+///
+/// In place costs the feeding thread the parse (~0.2 s per 60 MB) but allocates the result in
+/// that thread's malloc arena, where the memory is reused later (e.g. by V8's next snapshot); a
+/// summary built on another thread stays in that thread's arena after it is freed (measured:
+/// +22 MiB peak RSS for a 0.85 M-node sample). So: in place for a full summary, in the
+/// background when a filter keeps it small.
+#[derive(Debug)]
+pub enum ChunkParser {
+    InPlace(Box<NodeSummaryParser>),
+    Background(BackgroundParser),
+}
+
+impl ChunkParser {
+    /// A full summary, parsed on the feeding thread.
+    pub fn in_place() -> Self {
+        ChunkParser::InPlace(Box::default())
+    }
+
+    /// Only the nodes `filter` keeps, parsed on a thread of its own.
+    pub fn background_filtered(filter: Box<dyn NodeFilter>) -> Result<Self, SnapshotError> {
+        BackgroundParser::start_with_filter(filter).map(ChunkParser::Background)
+    }
+
+    /// Consumes the next chunk. Errors surface in [`finish`](Self::finish).
+    pub fn feed(&mut self, chunk: &[u8]) {
+        match self {
+            // The parser keeps its first error and finish() reports it.
+            ChunkParser::InPlace(parser) => {
+                let _ = parser.feed(chunk);
+            }
+            ChunkParser::Background(parser) => parser.feed(chunk),
+        }
+    }
+
+    /// Ends the input and returns the summary.
+    pub fn finish(self) -> Result<NodeSummary, SnapshotError> {
+        match self {
+            ChunkParser::InPlace(parser) => parser.finish(),
+            ChunkParser::Background(parser) => parser.finish(),
         }
     }
 }

@@ -3,5 +3,5 @@
 pub mod background;
 pub mod stream;
 
-pub use background::BackgroundParser;
+pub use background::{BackgroundParser, ChunkParser};
 pub use stream::{parse_file, NodeSummary, NodeSummaryParser, SnapshotError};
