@@ -227,8 +227,9 @@ export interface Memwatch extends EventEmitter {
   /** Runs a full GC now, without --expose-gc; a `'stats'` event follows asynchronously. */
   gc(): void;
   /**
-   * Chooses the leak detector. `'robust'` (default): no arithmetic wrap-around, a leak is a
-   * heap floor that keeps rising over windows of full GCs. `'classic'`: node-memwatch's rule and
+   * Chooses the leak detector. `'robust'` (default): no arithmetic wrap-around, a leak is
+   * retained memory (the heap's floor over windows of full GCs) growing at a steady pace over 64
+   * full GCs; one-off steps, caches and sawtooth patterns are not. `'classic'`: node-memwatch's rule and
    * numbers (5 consecutive post-GC increases), defects included. Switching resets its state.
    * @throws {ModswapError} ERR_MODSWAP_INVALID_OPTIONS for an unknown detector.
    */
