@@ -86,6 +86,55 @@ pub enum SnapshotError {
     AlreadyFailed { first: String },
     /// The parsing thread of a [`BackgroundParser`](super::background::BackgroundParser) panicked.
     ParserPanicked { cause: String },
+    /// The `edges` array does not hold a whole number of edges.
+    EdgeArrayLength {
+        offset: u64,
+        values: u64,
+        stride: usize,
+    },
+    /// The `edges` array disagrees with `snapshot.edge_count` (`declared`) or with the sum of
+    /// the nodes' `edge_count` fields (`from_nodes`); `actual` is what the array holds.
+    EdgeCountMismatch {
+        offset: u64,
+        declared: u64,
+        from_nodes: u64,
+        actual: u64,
+    },
+    /// An edge's `type` is not an index into `meta.edge_types`.
+    EdgeTypeOutOfRange {
+        offset: u64,
+        edge: u64,
+        type_index: u64,
+        types: usize,
+    },
+    /// A string-named edge's `name_or_index` is not an index into the `strings` array.
+    EdgeNameOutOfRange {
+        offset: u64,
+        edge: u64,
+        name: u64,
+        strings: u64,
+    },
+    /// An edge's `to_node` is not the offset of a node (a multiple of the node field count,
+    /// below the end of the `nodes` array).
+    EdgeTargetOutOfRange {
+        offset: u64,
+        edge: u64,
+        to_node: u64,
+        stride: usize,
+        nodes: u64,
+    },
+    /// Another node reference (`snapshot.root_index`, a location's `object_index`) is not the
+    /// offset of a node.
+    BadNodeReference {
+        offset: u64,
+        what: &'static str,
+        value: u64,
+        stride: usize,
+        nodes: u64,
+    },
+    /// The snapshot is valid but exceeds what the compact in-memory graph can index
+    /// (u32 node and edge ordinals).
+    TooLarge { offset: u64, message: String },
 }
 
 impl fmt::Display for SnapshotError {
@@ -178,6 +227,90 @@ impl fmt::Display for SnapshotError {
             SnapshotError::ParserPanicked { cause } => {
                 write!(f, "heap snapshot parser thread panicked: {cause}")
             }
+            SnapshotError::EdgeArrayLength {
+                offset,
+                values,
+                stride,
+            } => write!(
+                f,
+                "edges array ending at byte {offset} has {values} values, not a multiple of \
+                 the {stride} edge fields"
+            ),
+            SnapshotError::EdgeCountMismatch {
+                offset,
+                declared,
+                from_nodes,
+                actual,
+            } => {
+                if declared != actual {
+                    write!(
+                        f,
+                        "edges array ending at byte {offset} has {actual} edges but \
+                         snapshot.edge_count is {declared}"
+                    )
+                } else {
+                    write!(
+                        f,
+                        "edges array ending at byte {offset} has {actual} edges but the nodes' \
+                         edge_count fields add up to {from_nodes}"
+                    )
+                }
+            }
+            SnapshotError::EdgeTypeOutOfRange {
+                offset,
+                edge,
+                type_index,
+                types,
+            } => write!(
+                f,
+                "edge {edge} (value at byte {offset}) has type index {type_index} but \
+                 meta.edge_types lists {types} types"
+            ),
+            SnapshotError::EdgeNameOutOfRange {
+                offset,
+                edge,
+                name,
+                strings,
+            } => write!(
+                f,
+                "edge {edge} (value at byte {offset}) has name index {name} but the strings \
+                 array has {strings} entries"
+            ),
+            SnapshotError::EdgeTargetOutOfRange {
+                offset,
+                edge,
+                to_node,
+                stride,
+                nodes,
+            } => {
+                if to_node % (*stride as u64).max(1) != 0 {
+                    write!(
+                        f,
+                        "edge {edge} (value at byte {offset}) points to node offset {to_node}, \
+                         not a multiple of the {stride} node fields"
+                    )
+                } else {
+                    write!(
+                        f,
+                        "edge {edge} (value at byte {offset}) points to node offset {to_node}, \
+                         beyond the last of {nodes} nodes"
+                    )
+                }
+            }
+            SnapshotError::BadNodeReference {
+                offset,
+                what,
+                value,
+                stride,
+                nodes,
+            } => write!(
+                f,
+                "{what} {value} (at byte {offset}) is not the offset of a node: the nodes array \
+                 has {nodes} nodes of {stride} fields"
+            ),
+            SnapshotError::TooLarge { offset, message } => {
+                write!(f, "heap snapshot too large at byte {offset}: {message}")
+            }
         }
     }
 }
@@ -197,7 +330,7 @@ impl From<io::Error> for SnapshotError {
     }
 }
 
-fn syntax(offset: u64, message: impl Into<String>) -> SnapshotError {
+pub(super) fn syntax(offset: u64, message: impl Into<String>) -> SnapshotError {
     SnapshotError::Syntax {
         offset,
         message: message.into(),
@@ -333,7 +466,7 @@ enum Esc {
 /// Incremental decoder of a JSON string body (after the opening quote). Validates escapes, raw
 /// control characters and UTF-8; writes the decoded bytes only when given an output buffer.
 #[derive(Debug, Default)]
-struct StrScan {
+pub(super) struct StrScan {
     esc: Esc,
     /// A `\uD800`..`\uDBFF` waiting for its low half.
     high: Option<u16>,
@@ -383,7 +516,7 @@ impl StrScan {
 
     /// Consumes string bytes; returns the bytes consumed and whether the closing quote was one
     /// of them (it is consumed).
-    fn feed(
+    pub(super) fn feed(
         &mut self,
         buf: &[u8],
         mut out: Option<&mut Vec<u8>>,
@@ -584,7 +717,7 @@ enum Sk {
 
 /// End of the run of ASCII digits starting at `i`, eight bytes at a time.
 #[inline]
-fn digit_run(buf: &[u8], mut i: usize) -> usize {
+pub(super) fn digit_run(buf: &[u8], mut i: usize) -> usize {
     while let Some(word) = buf.get(i..i + 8) {
         let word = u64::from_le_bytes(word.try_into().expect("8 bytes"));
         // Digits become 0..=9. A byte >= 10 gets its high bit set by the add (below 0x80) or
@@ -604,7 +737,7 @@ fn digit_run(buf: &[u8], mut i: usize) -> usize {
 
 /// Scans (and validates) one complete JSON value without keeping it.
 #[derive(Debug)]
-struct Skipper {
+pub(super) struct Skipper {
     /// Open containers, `true` for objects.
     stack: Vec<bool>,
     st: Sk,
@@ -615,7 +748,7 @@ struct Skipper {
 }
 
 impl Skipper {
-    fn new() -> Self {
+    pub(super) fn new() -> Self {
         Skipper {
             stack: Vec::new(),
             st: Sk::Value,
@@ -694,7 +827,7 @@ impl Skipper {
 
     /// Consumes bytes of the value; returns the bytes consumed and whether the value ended. A
     /// byte that terminates a top-level number is not consumed.
-    fn feed(&mut self, buf: &[u8], base: u64) -> Result<(usize, bool), SnapshotError> {
+    pub(super) fn feed(&mut self, buf: &[u8], base: u64) -> Result<(usize, bool), SnapshotError> {
         let mut i = 0;
         while i < buf.len() {
             if self.stack.last() == Some(&false) {
@@ -851,7 +984,7 @@ impl Skipper {
     }
 }
 
-fn describe(b: u8) -> String {
+pub(super) fn describe(b: u8) -> String {
     if b.is_ascii_graphic() {
         format!("'{}'", char::from(b))
     } else {
