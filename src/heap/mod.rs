@@ -1,7 +1,29 @@
 //! V8 heap snapshots: streaming parsing and analysis.
+//!
+//! Two engines share the error type [`SnapshotError`]:
+//!
+//! * [`stream`]: an incremental, nodes-only parser (HeapDiff);
+//! * [`HeapGraph`] + [`HeapAnalysis`]: the whole graph in compact columns, analysed with
+//!   DevTools' rules (dominator tree, retained sizes, class aggregates).
 
+pub mod aggregate;
+pub mod analysis;
 pub mod background;
+pub mod bits;
+pub mod classes;
+pub mod dominators;
+pub mod essential;
+pub mod graph;
+mod load;
+mod numbers;
+pub mod retainers;
+pub mod shallow;
 pub mod stream;
 
+pub use aggregate::ClassAggregate;
+pub use analysis::{AnalysisTimings, HeapAnalysis, Reachability};
 pub use background::{BackgroundParser, ChunkParser};
+pub use graph::{
+    EdgeIndex, EdgeKind, EdgeName, HeapGraph, LoadTimings, Location, NodeIndex, NodeKind,
+};
 pub use stream::{parse_file, NodeSummary, NodeSummaryParser, SnapshotError};

@@ -1,0 +1,250 @@
+//! The full DevTools analysis of a [`HeapGraph`]: retainers, essential edges, shallow-size
+//! reassignment, dominator tree, retained sizes, class names and class aggregates.
+//!
+//! Independent phases run side by side (rayon::join): the reverse index next to the
+//! page-owned/essential-edge/shallow-size chain, then the (sequential) dominator computation
+//! next to class naming.
+
+use super::aggregate::{class_aggregates, AggregateInputs, ClassAggregate};
+use super::bits::{BitVec, SizeColumn};
+use super::classes::{node_classes, ClassNames};
+use super::dominators::{dominated_nodes, dominators, retained_sizes};
+use super::essential::{essential_edges, page_owned, WeakMapNames};
+use super::graph::{EdgeIndex, HeapGraph, NodeIndex};
+use super::retainers::Retainers;
+use super::shallow::shallow_sizes;
+use std::time::{Duration, Instant};
+
+/// How long each analysis phase took. Phases run two at a time, so the sum exceeds `total`.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct AnalysisTimings {
+    /// Reverse edge index.
+    pub retainers: Duration,
+    /// Page-owned flags, WeakMap edge names and the essential-edge bits.
+    pub essential_edges: Duration,
+    /// Shallow-size reassignment.
+    pub shallow_sizes: Duration,
+    /// Lengauer–Tarjan.
+    pub dominators: Duration,
+    /// Retained sizes and the dominator tree's children lists.
+    pub retained: Duration,
+    /// Class names (including plain-object interface inference).
+    pub classes: Duration,
+    /// Class aggregates.
+    pub aggregates: Duration,
+    /// Wall time of the whole analysis.
+    pub total: Duration,
+}
+
+/// Counts of nodes the dominator pass could not reach normally (see
+/// [`Dominators`](super::dominators::Dominators)).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Reachability {
+    /// Nodes not reachable from the root over essential edges.
+    pub unreachable_from_root: u32,
+    /// Of those, nodes not reachable from an orphan either (attached straight to the root).
+    pub unreachable_from_orphans: u32,
+}
+
+/// Results of analysing a graph. Holds no reference to it: methods that need names take the
+/// graph again.
+#[derive(Debug, Clone)]
+pub struct HeapAnalysis {
+    retainers: Retainers,
+    essential: BitVec,
+    page_owned: BitVec,
+    self_sizes: SizeColumn,
+    idom: Vec<NodeIndex>,
+    retained: Vec<u64>,
+    dominated_first: Vec<u32>,
+    dominated: Vec<NodeIndex>,
+    classes: Vec<u32>,
+    class_names: ClassNames,
+    aggregates: Vec<ClassAggregate>,
+    reachability: Reachability,
+    total_size: u64,
+    timings: AnalysisTimings,
+}
+
+fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
+    let started = Instant::now();
+    let value = f();
+    (value, started.elapsed())
+}
+
+/// Output of the phases that only need the graph.
+struct EdgePhases {
+    page_owned: BitVec,
+    essential: BitVec,
+    self_sizes: SizeColumn,
+}
+
+impl HeapAnalysis {
+    /// Runs every phase.
+    pub fn new(graph: &HeapGraph) -> HeapAnalysis {
+        let started = Instant::now();
+        let mut t = AnalysisTimings::default();
+        let ((retainers, t_ret), edge_phases) = rayon::join(
+            || timed(|| Retainers::build(graph)),
+            || edge_phases(graph, &mut t),
+        );
+        t.retainers = t_ret;
+        let EdgePhases {
+            page_owned,
+            essential,
+            self_sizes,
+        } = edge_phases;
+        let ((doms, t_dom), ((classes, class_names), t_cls)) = rayon::join(
+            || timed(|| dominators(graph, &retainers, &essential)),
+            || timed(|| node_classes(graph)),
+        );
+        t.dominators = t_dom;
+        t.classes = t_cls;
+        let ((retained, (dominated_first, dominated)), t_ret) = timed(|| {
+            (
+                retained_sizes(&self_sizes, &doms),
+                dominated_nodes(&doms.idom, graph.root()),
+            )
+        });
+        t.retained = t_ret;
+        let (aggregates, t_agg) = timed(|| {
+            class_aggregates(&AggregateInputs {
+                graph,
+                classes: &classes,
+                names: &class_names,
+                self_sizes: &self_sizes,
+                retained: &retained,
+                dominated_first: &dominated_first,
+                dominated: &dominated,
+            })
+        });
+        t.aggregates = t_agg;
+        t.total = started.elapsed();
+        HeapAnalysis {
+            total_size: retained[graph.root() as usize] + graph.extra_native_bytes(),
+            reachability: Reachability {
+                unreachable_from_root: doms.unreachable_from_root,
+                unreachable_from_orphans: doms.unreachable_from_orphans,
+            },
+            idom: doms.idom,
+            retainers,
+            essential,
+            page_owned,
+            self_sizes,
+            retained,
+            dominated_first,
+            dominated,
+            classes,
+            class_names,
+            aggregates,
+            timings: t,
+        }
+    }
+
+    /// Retained size of node `n`: the bytes freed if it were collected.
+    #[inline]
+    pub fn retained_size(&self, n: NodeIndex) -> u64 {
+        self.retained[n as usize]
+    }
+
+    /// All retained sizes, by node ordinal.
+    pub fn retained_sizes(&self) -> &[u64] {
+        &self.retained
+    }
+
+    /// Immediate dominator of node `n` (the root is its own).
+    #[inline]
+    pub fn dominator(&self, n: NodeIndex) -> NodeIndex {
+        self.idom[n as usize]
+    }
+
+    /// Nodes immediately dominated by `n` (its children in the dominator tree).
+    pub fn dominated(&self, n: NodeIndex) -> &[NodeIndex] {
+        let from = self.dominated_first[n as usize] as usize;
+        let to = self.dominated_first[n as usize + 1] as usize;
+        &self.dominated[from..to]
+    }
+
+    /// Node `n`'s self size after DevTools' shallow-size reassignment (what DevTools shows).
+    #[inline]
+    pub fn self_size(&self, n: NodeIndex) -> u64 {
+        self.self_sizes.get(n as usize)
+    }
+
+    /// The reverse edge index.
+    pub fn retainers(&self) -> &Retainers {
+        &self.retainers
+    }
+
+    /// Whether edge `e` counts for dominators.
+    #[inline]
+    pub fn is_essential(&self, e: EdgeIndex) -> bool {
+        self.essential.get(e as usize)
+    }
+
+    /// Whether node `n` is page-owned (reachable from the user globals without weak edges).
+    pub fn is_page_owned(&self, n: NodeIndex) -> bool {
+        self.page_owned.get(n as usize)
+    }
+
+    /// Node `n`'s class id.
+    pub fn class_of(&self, n: NodeIndex) -> u32 {
+        self.classes[n as usize]
+    }
+
+    /// Node `n`'s class name (`Foo`, `{a, b}`, `(system)`, ...).
+    pub fn class_name<'a>(&'a self, graph: &'a HeapGraph, n: NodeIndex) -> &'a str {
+        self.class_names.name(graph, self.classes[n as usize])
+    }
+
+    /// The class aggregates, in DevTools' order. Two entries can share a key when a node's
+    /// own name equals a name DevTools adds (an object named `RegExp` next to `regexp` nodes);
+    /// DevTools' keyed view keeps only the later one.
+    pub fn class_aggregates(&self) -> &[ClassAggregate] {
+        &self.aggregates
+    }
+
+    /// DevTools' total size: the root's retained size plus `extra_native_bytes`.
+    pub fn total_size(&self) -> u64 {
+        self.total_size
+    }
+
+    /// Nodes the dominator pass could not reach from the root.
+    pub fn reachability(&self) -> Reachability {
+        self.reachability
+    }
+
+    /// How long each phase took.
+    pub fn timings(&self) -> AnalysisTimings {
+        self.timings
+    }
+
+    /// Heap bytes held by the results.
+    pub fn heap_bytes(&self) -> usize {
+        self.retainers.heap_bytes()
+            + self.essential.heap_bytes()
+            + self.page_owned.heap_bytes()
+            + self.self_sizes.heap_bytes()
+            + (self.idom.capacity() + self.dominated_first.capacity() + self.dominated.capacity())
+                * 4
+            + self.retained.capacity() * 8
+            + self.classes.capacity() * 4
+    }
+}
+
+/// Page-owned flags → essential edges → shallow sizes (no reverse index needed).
+fn edge_phases(graph: &HeapGraph, t: &mut AnalysisTimings) -> EdgePhases {
+    let ((page_owned, essential), t_ess) = timed(|| {
+        let (owned, weakmaps) = rayon::join(|| page_owned(graph), || WeakMapNames::find(graph));
+        let essential = essential_edges(graph, &owned, &weakmaps);
+        (owned, essential)
+    });
+    t.essential_edges = t_ess;
+    let (self_sizes, t_sh) = timed(|| shallow_sizes(graph));
+    t.shallow_sizes = t_sh;
+    EdgePhases {
+        page_owned,
+        essential,
+        self_sizes,
+    }
+}

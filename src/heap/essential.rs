@@ -1,0 +1,232 @@
+//! Which edges count for the dominator tree, exactly as DevTools decides
+//! (`computeIsEssentialEdge` and `markPageOwnedNodes` in HeapSnapshot.ts).
+//!
+//! An edge is *not* essential when it is
+//! 1. the table → value `internal` edge of a WeakMap entry (the key → value edge stays),
+//! 2. `weak`,
+//! 3. a self edge,
+//! 4. a `shortcut` from any node but the root (root shortcuts mark user globals),
+//! 5. from a node that is not page-owned to a page-owned one.
+
+use super::bits::BitVec;
+use super::graph::{EdgeKind, HeapGraph, NodeIndex, NodeKind};
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+
+/// Edges per parallel task (a multiple of 64, so tasks own whole words of the bit vector).
+const EDGES_PER_TASK: usize = 64 * 4096;
+
+/// Nodes reachable without weak edges from the root's shortcut targets (the user globals) and
+/// from `(Document DOM trees)`.
+pub fn page_owned(graph: &HeapGraph) -> BitVec {
+    let mut owned = BitVec::new(graph.node_count());
+    let mut stack: Vec<NodeIndex> = Vec::new();
+    for e in graph.edges(graph.root()) {
+        let to = graph.edge_target(e);
+        let entry = match graph.edge_kind(e) {
+            EdgeKind::Element => is_document_dom_trees_root(graph, to),
+            EdgeKind::Shortcut => true,
+            _ => false,
+        };
+        if entry {
+            stack.push(to);
+            owned.set(to as usize);
+        }
+    }
+    while let Some(n) = stack.pop() {
+        for e in graph.edges(n) {
+            let to = graph.edge_target(e);
+            if owned.get(to as usize) || graph.edge_kind(e) == EdgeKind::Weak {
+                continue;
+            }
+            stack.push(to);
+            owned.set(to as usize);
+        }
+    }
+    owned
+}
+
+/// DevTools' `isDocumentDOMTreesRoot`.
+pub(crate) fn is_document_dom_trees_root(graph: &HeapGraph, n: NodeIndex) -> bool {
+    graph.node_kind(n) == NodeKind::Synthetic && graph.node_name(n) == "(Document DOM trees)"
+}
+
+/// The string indices that are WeakMap entry edge names, with the table id each one names.
+#[derive(Debug, Default)]
+pub struct WeakMapNames {
+    /// Bit per string index: the string is a WeakMap edge name.
+    is_entry: BitVec,
+    table: FxHashMap<u32, u64>,
+}
+
+impl WeakMapNames {
+    /// Parses every string once (in parallel); almost all fail on the first byte.
+    pub fn find(graph: &HeapGraph) -> WeakMapNames {
+        let strings = graph.strings();
+        let found: Vec<(u32, u64)> = (0..strings.len() as u32)
+            .into_par_iter()
+            .filter_map(|i| weakmap_table_id(strings.get(i)).map(|t| (i, t)))
+            .collect();
+        let mut is_entry = BitVec::new(strings.len());
+        for &(i, _) in &found {
+            is_entry.set(i as usize);
+        }
+        WeakMapNames {
+            is_entry,
+            table: found.into_iter().collect(),
+        }
+    }
+
+    /// The table id named by string `name`, if it is a WeakMap entry edge name.
+    #[inline]
+    pub fn table_of(&self, name: u32) -> Option<u64> {
+        if self.is_entry.get(name as usize) {
+            self.table.get(&name).copied()
+        } else {
+            None
+        }
+    }
+}
+
+/// Matches DevTools' ephemeron edge name regex
+/// `^\d+ / part of key \(.*? @\d+\) -> value \(.*? @\d+\) pair in WeakMap \(table @(\d+)\)$`
+/// and returns the table id (saturated at `u64::MAX`, which no u32 node id equals).
+pub fn weakmap_table_id(name: &str) -> Option<u64> {
+    let b = name.as_bytes();
+    if !b.first()?.is_ascii_digit() || *b.last()? != b')' {
+        return None;
+    }
+    // `.` in the regex does not match line terminators; nothing else in it can either.
+    if name.contains(['\n', '\r', '\u{2028}', '\u{2029}']) {
+        return None;
+    }
+    let digits = b.iter().take_while(|c| c.is_ascii_digit()).count();
+    let rest = name[digits..].strip_prefix(" / part of key (")?;
+    let rest = rest.strip_suffix(')')?;
+    let (rest, table) = split_trailing_digits(rest)?;
+    let middle = rest.strip_suffix(" pair in WeakMap (table @")?;
+    // `middle` = `A @\d+) -> value (B @\d+)`: the value part ends the string; the key part can
+    // end at any ` @\d+) -> value (` inside it.
+    let (key_part, _) = split_trailing_digits(middle.strip_suffix(')')?)?;
+    let key_part = key_part.strip_suffix(" @")?;
+    let found = key_part.match_indices(") -> value (").any(|(at, _)| {
+        split_trailing_digits(&key_part[..at]).is_some_and(|(before, _)| before.ends_with(" @"))
+    });
+    if !found {
+        return None;
+    }
+    Some(table.bytes().fold(0u64, |acc, d| {
+        acc.saturating_mul(10).saturating_add(u64::from(d - b'0'))
+    }))
+}
+
+/// Splits off a non-empty run of ASCII digits at the end of `s`.
+fn split_trailing_digits(s: &str) -> Option<(&str, &str)> {
+    let digits = s.bytes().rev().take_while(u8::is_ascii_digit).count();
+    (digits > 0).then(|| s.split_at(s.len() - digits))
+}
+
+/// The essential-edge bit vector, computed in parallel over word-aligned edge ranges.
+pub fn essential_edges(graph: &HeapGraph, page_owned: &BitVec, weakmaps: &WeakMapNames) -> BitVec {
+    let m = graph.edge_count();
+    let mut words = vec![0u64; m.div_ceil(64)];
+    let rules = Rules::new(graph, page_owned, weakmaps);
+    words
+        .par_chunks_mut(EDGES_PER_TASK / 64)
+        .enumerate()
+        .for_each(|(task, chunk)| {
+            let first = task * EDGES_PER_TASK;
+            let end = m.min(first + chunk.len() * 64);
+            if first >= end {
+                return;
+            }
+            let mut src = graph.edge_source(first as u32);
+            for e in first..end {
+                while graph.first_edge[src as usize + 1] as usize <= e {
+                    src += 1;
+                }
+                if rules.is_essential(src, e as u32) {
+                    chunk[(e - first) / 64] |= 1u64 << (e % 64);
+                }
+            }
+        });
+    BitVec::from_words(words, m)
+}
+
+/// The type values and flags the per-edge decision needs.
+struct Rules<'a> {
+    graph: &'a HeapGraph,
+    page_owned: &'a BitVec,
+    weakmaps: &'a WeakMapNames,
+    internal: Option<u8>,
+    weak: Option<u8>,
+    shortcut: Option<u8>,
+}
+
+impl<'a> Rules<'a> {
+    fn new(graph: &'a HeapGraph, page_owned: &'a BitVec, weakmaps: &'a WeakMapNames) -> Self {
+        let types = graph.edge_types();
+        Rules {
+            graph,
+            page_owned,
+            weakmaps,
+            internal: types.index_of(EdgeKind::Internal),
+            weak: types.index_of(EdgeKind::Weak),
+            shortcut: types.index_of(EdgeKind::Shortcut),
+        }
+    }
+
+    #[inline]
+    fn is_essential(&self, src: NodeIndex, e: u32) -> bool {
+        let g = self.graph;
+        let ty = Some(g.edge_type[e as usize]);
+        if ty == self.internal {
+            let table = self.weakmaps.table_of(g.edge_name[e as usize]);
+            if table == Some(u64::from(g.node_id[src as usize])) {
+                return false;
+            }
+        }
+        if ty == self.weak {
+            return false;
+        }
+        let to = g.edge_to[e as usize];
+        if to == src {
+            return false;
+        }
+        if src != g.root() {
+            if ty == self.shortcut {
+                return false;
+            }
+            if self.page_owned.get(to as usize) && !self.page_owned.get(src as usize) {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::weakmap_table_id;
+
+    #[test]
+    fn weakmap_names() {
+        let ok = "12 / part of key (Object @5) -> value (Object @7) pair in WeakMap (table @9)";
+        assert_eq!(weakmap_table_id(ok), Some(9));
+        let odd =
+            "3 / part of key (a) -> value (b @1) @2) -> value (c @3) pair in WeakMap (table @0044)";
+        assert_eq!(weakmap_table_id(odd), Some(44));
+        for bad in [
+            "",
+            "x / part of key (Object @5) -> value (Object @7) pair in WeakMap (table @9)",
+            "12 / part of key (Object @5) -> value (Object @7) pair in WeakMap (table @)",
+            "12 / part of key (Object 5) -> value (Object @7) pair in WeakMap (table @9)",
+            "12 / part of key (Object @5) -> value (Object @) pair in WeakMap (table @9)",
+            "12 / part of key (Ob\nject @5) -> value (Object @7) pair in WeakMap (table @9)",
+            "12 / part of key (Object @5) -> value (Object @7) pair in WeakMap (table @9) ",
+            "elements",
+        ] {
+            assert_eq!(weakmap_table_id(bad), None, "{bad}");
+        }
+    }
+}
