@@ -1,117 +1,95 @@
-//! Dominator tree and retained sizes, step for step as DevTools computes them
-//! (`calculateDominatorsAndRetainedSizes` in HeapSnapshot.ts): Lengauer–Tarjan with the simple
-//! `eval`/`link`, over an iterative DFS of essential edges in file order; then extra DFS passes
-//! from orphans (nodes whose retainers are all non-essential), parented to the root; then every
-//! node still unvisited is numbered on its own, also parented to the root.
+//! Dominator tree and retained sizes with DevTools' results
+//! (`calculateDominatorsAndRetainedSizes` in HeapSnapshot.ts).
 //!
-//! The orphan and clique handling is not textbook LT, so results for such nodes depend on the
-//! exact visiting order: this module keeps DevTools' order everywhere to get its numbers.
-//! Arrays are 1-based (vertex `v` is node ordinal `v - 1`; 0 means "none"), as in DevTools.
+//! DevTools runs Lengauer–Tarjan over a DFS of essential edges from the root, then DFS passes
+//! from *orphans* (nodes whose retainers are all non-essential) parented to the root, then
+//! numbers every node still unvisited on its own, parented to the root. Its result is exactly
+//! the dominator tree of the essential-edge graph plus a virtual edge from the root to every
+//! orphan, with every node unreachable even then (cycles held only by each other) attached to
+//! the root: those last nodes only ever see each other in the main loop, and their semi values
+//! are larger than any reachable node's, so they change nothing else. Dominators are unique,
+//! so any exact algorithm gives DevTools' numbers; this module uses Semi-NCA on arrays
+//! renumbered in DFS preorder (fewer passes and better locality than the simple LT).
+//!
+//! `reference` (tests only) is DevTools' algorithm transcribed step for step; the tests check
+//! both agree on graphs with weak edges, orphans and unreachable cycles.
 
 use super::bits::{BitVec, SizeColumn};
 use super::graph::{HeapGraph, NodeIndex};
 use super::retainers::Retainers;
+
+/// "No ancestor yet" in the Semi-NCA forest.
+const NONE: u32 = u32::MAX;
 
 /// The immediate dominators and the DFS order they were computed in.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Dominators {
     /// Immediate dominator of each node (the root dominates itself).
     pub idom: Vec<NodeIndex>,
-    /// Nodes in DFS-number order (the root first).
+    /// Nodes in DFS preorder (the root first), then the unreachable ones in node order.
     pub order: Vec<NodeIndex>,
-    /// Nodes only reachable from orphans (DevTools: "N nodes are unreachable from the root").
+    /// Nodes not reachable from the root over essential edges (DevTools: "N nodes are
+    /// unreachable from the root").
     pub unreachable_from_root: u32,
-    /// Nodes not reachable from the root nor from an orphan ("Still found N unreachable").
+    /// Of those, nodes not reachable from an orphan either ("Still found N unreachable").
     pub unreachable_from_orphans: u32,
 }
 
-/// Working arrays of the algorithm, all of length node count + 1.
-struct State {
+/// The DFS over essential edges: preorder and the tree, in preorder numbers.
+struct Preorder {
+    /// Node at each preorder position.
+    order: Vec<u32>,
+    /// Preorder position + 1 of each node (0: not reached).
+    num: Vec<u32>,
+    /// Tree parent of each position (the root's is itself).
     parent: Vec<u32>,
-    ancestor: Vec<u32>,
-    vertex: Vec<u32>,
-    label: Vec<u32>,
-    semi: Vec<u32>,
-    /// Next edge to look at per vertex during the DFS; reused as the bucket lists' links.
-    next: Vec<u32>,
-    /// Vertices numbered so far.
-    n: u32,
-    /// Path-compression stack, reused across calls.
-    stack: Vec<u32>,
 }
 
-impl State {
-    fn new(len: usize) -> Self {
-        State {
-            parent: vec![0; len],
-            ancestor: vec![0; len],
-            vertex: vec![0; len],
-            label: vec![0; len],
-            semi: vec![0; len],
-            next: vec![0; len],
-            n: 0,
-            stack: Vec::new(),
-        }
+impl Preorder {
+    fn visit(&mut self, n: u32, parent: u32) {
+        self.num[n as usize] = self.order.len() as u32 + 1;
+        self.order.push(n);
+        self.parent.push(parent);
     }
 
-    #[inline]
-    fn number(&mut self, v: u32) {
-        self.n += 1;
-        self.semi[v as usize] = self.n;
-        self.vertex[self.n as usize] = v;
-        self.label[v as usize] = v;
-    }
-
-    /// Iterative DFS over essential edges from vertex `root`, in edge order.
-    fn dfs(&mut self, graph: &HeapGraph, essential: &BitVec, root: u32) {
-        self.next[root as usize] = graph.first_edge[root as usize - 1];
-        let mut v = root;
-        while v != 0 {
-            if self.semi[v as usize] == 0 {
-                self.number(v);
-            }
-            let mut v_next = self.parent[v as usize];
-            let end = graph.first_edge[v as usize];
-            while self.next[v as usize] < end {
-                let e = self.next[v as usize];
-                if essential.get(e as usize) {
-                    let w = graph.edge_to[e as usize] + 1;
-                    if self.semi[w as usize] == 0 {
-                        self.parent[w as usize] = v;
-                        self.next[w as usize] = graph.first_edge[w as usize - 1];
-                        v_next = w;
+    /// Iterative DFS from `start` in edge order, as DevTools walks it.
+    fn dfs(
+        &mut self,
+        graph: &HeapGraph,
+        essential: &BitVec,
+        start: u32,
+        parent: u32,
+        stack: &mut Vec<(u32, u32)>,
+    ) {
+        self.visit(start, parent);
+        stack.push((start, graph.first_edge[start as usize]));
+        while let Some(top) = stack.last_mut() {
+            let (v, mut e) = *top;
+            let end = graph.first_edge[v as usize + 1];
+            let mut child = None;
+            while e < end {
+                let edge = e as usize;
+                e += 1;
+                if essential.get(edge) {
+                    let w = graph.edge_to[edge];
+                    if self.num[w as usize] == 0 {
+                        child = Some(w);
                         break;
                     }
                 }
-                self.next[v as usize] += 1;
             }
-            v = v_next;
-        }
-    }
-
-    fn compress(&mut self, mut v: u32) {
-        self.stack.clear();
-        while self.ancestor[self.ancestor[v as usize] as usize] != 0 {
-            self.stack.push(v);
-            v = self.ancestor[v as usize];
-        }
-        while let Some(w) = self.stack.pop() {
-            let w = w as usize;
-            let a = self.ancestor[w] as usize;
-            if self.semi[self.label[a] as usize] < self.semi[self.label[w] as usize] {
-                self.label[w] = self.label[a];
+            top.1 = e;
+            match child {
+                Some(w) => {
+                    let p = self.num[v as usize] - 1;
+                    self.visit(w, p);
+                    stack.push((w, graph.first_edge[w as usize]));
+                }
+                None => {
+                    stack.pop();
+                }
             }
-            self.ancestor[w] = self.ancestor[a];
         }
-    }
-
-    #[inline]
-    fn eval(&mut self, v: u32) -> u32 {
-        if self.ancestor[v as usize] == 0 {
-            return v;
-        }
-        self.compress(v);
-        self.label[v as usize]
     }
 }
 
@@ -122,100 +100,129 @@ fn has_only_weak_retainers(retainers: &Retainers, essential: &BitVec, ordinal: u
         .all(|slot| !essential.get(retainers.edge(slot) as usize))
 }
 
-/// Computes the immediate dominators.
-pub fn dominators(graph: &HeapGraph, retainers: &Retainers, essential: &BitVec) -> Dominators {
-    let count = graph.node_count() as u32;
-    let mut st = State::new(count as usize + 1);
-    let r = graph.root() + 1;
-    st.dfs(graph, essential, r);
-    let mut out = Dominators::default();
-    if st.n < count {
-        out.unreachable_from_root = count - st.n;
-        for v in 1..=count {
-            if st.semi[v as usize] == 0 && has_only_weak_retainers(retainers, essential, v - 1) {
-                st.parent[v as usize] = r;
-                st.dfs(graph, essential, v);
+/// DFS from the root, then from each orphan in node order (parent: the root).
+fn preorder(
+    graph: &HeapGraph,
+    retainers: &Retainers,
+    essential: &BitVec,
+    out: &mut Dominators,
+) -> Preorder {
+    let n = graph.node_count();
+    let mut pre = Preorder {
+        order: Vec::with_capacity(n),
+        num: vec![0; n],
+        parent: Vec::with_capacity(n),
+    };
+    let mut stack = Vec::new();
+    pre.dfs(graph, essential, graph.root(), 0, &mut stack);
+    out.unreachable_from_root = (n - pre.order.len()) as u32;
+    if pre.order.len() < n {
+        for v in 0..n as u32 {
+            if pre.num[v as usize] == 0 && has_only_weak_retainers(retainers, essential, v) {
+                pre.dfs(graph, essential, v, 0, &mut stack);
             }
         }
     }
-    if st.n < count {
-        out.unreachable_from_orphans = count - st.n;
-        for v in 1..=count {
-            if st.semi[v as usize] == 0 {
-                st.parent[v as usize] = r;
-                st.number(v);
-            }
-        }
-    }
-    let dom = semidominators(&mut st, retainers, essential, r);
-    // Converted in place: at millions of nodes every extra array is megabytes.
-    out.idom = to_ordinals(dom, count as usize);
-    out.order = to_ordinals(std::mem::take(&mut st.vertex), st.n as usize);
-    out
+    out.unreachable_from_orphans = (n - pre.order.len()) as u32;
+    pre
 }
 
-/// Drops slot 0 of a 1-based vertex array and turns its first `len` vertices into ordinals.
-fn to_ordinals(mut vertices: Vec<u32>, len: usize) -> Vec<u32> {
-    vertices.remove(0);
-    vertices.truncate(len);
-    for v in &mut vertices {
-        *v -= 1;
-    }
-    vertices
-}
-
-/// The main loop and final step; returns `dom` (1-based).
-fn semidominators(st: &mut State, retainers: &Retainers, essential: &BitVec, r: u32) -> Vec<u32> {
-    let len = st.semi.len();
-    let mut dom = vec![0u32; len];
-    // The DFS is over: `next` becomes the bucket lists' links (each vertex is in at most one
-    // bucket at a time), `head` their starts.
-    let mut head = vec![0u32; len];
-    st.next.fill(0);
-    for i in (2..=st.n).rev() {
-        let w = st.vertex[i as usize];
+/// Semidominators (as preorder positions) by LT's `eval` with path compression, processing
+/// positions from last to first. Predecessors that were never reached are skipped: they can
+/// only lower nothing (see the module docs).
+fn semidominators(
+    graph_nodes: usize,
+    pre: &Preorder,
+    retainers: &Retainers,
+    essential: &BitVec,
+) -> Vec<u32> {
+    let reached = pre.order.len();
+    let mut semi: Vec<u32> = (0..reached as u32).collect();
+    let mut label: Vec<u32> = (0..reached as u32).collect();
+    let mut ancestor = vec![NONE; reached];
+    let mut stack: Vec<u32> = Vec::new();
+    debug_assert!(reached <= graph_nodes);
+    for k in (1..reached).rev() {
+        let w = pre.order[k];
+        let mut s = k as u32;
         let mut orphan = true;
-        for slot in retainers.range(w - 1) {
+        for slot in retainers.range(w) {
             if !essential.get(retainers.edge(slot) as usize) {
                 continue;
             }
             orphan = false;
-            let u = st.eval(retainers.node(slot) + 1);
-            if st.semi[u as usize] < st.semi[w as usize] {
-                st.semi[w as usize] = st.semi[u as usize];
+            let v = pre.num[retainers.node(slot) as usize];
+            if v == 0 {
+                continue;
             }
+            let u = eval(v - 1, &mut ancestor, &mut label, &semi, &mut stack);
+            s = s.min(semi[u as usize]);
         }
-        if orphan {
-            // Orphans have a single virtual predecessor: the root.
-            st.semi[w as usize] = st.semi[r as usize];
-        }
-        let b = st.vertex[st.semi[w as usize] as usize] as usize;
-        st.next[w as usize] = head[b];
-        head[b] = w;
-        let p = st.parent[w as usize];
-        st.ancestor[w as usize] = p;
-        let mut v = std::mem::take(&mut head[p as usize]);
-        while v != 0 {
-            let u = st.eval(v);
-            dom[v as usize] = if st.semi[u as usize] < st.semi[v as usize] {
-                u
-            } else {
-                p
-            };
-            v = st.next[v as usize];
-        }
+        // An orphan's only (virtual) predecessor is the root.
+        semi[k] = if orphan { 0 } else { s };
+        ancestor[k] = pre.parent[k];
     }
-    // Unlike the paper, the root dominates itself, and dom[0] = r sends vertices that never
-    // got an explicit dominator to the root.
-    dom[0] = r;
-    dom[r as usize] = r;
-    for i in 2..=st.n {
-        let w = st.vertex[i as usize] as usize;
-        if dom[w] != st.vertex[st.semi[w] as usize] {
-            dom[w] = dom[dom[w] as usize];
-        }
+    semi
+}
+
+/// LT's `eval`: the vertex with the smallest semi on the forest path above `v`.
+#[inline]
+fn eval(
+    v: u32,
+    ancestor: &mut [u32],
+    label: &mut [u32],
+    semi: &[u32],
+    stack: &mut Vec<u32>,
+) -> u32 {
+    if ancestor[v as usize] == NONE {
+        return v;
     }
-    dom
+    // Path compression, iterative (chains can be as long as the heap is deep).
+    let mut x = v;
+    while ancestor[ancestor[x as usize] as usize] != NONE {
+        stack.push(x);
+        x = ancestor[x as usize];
+    }
+    while let Some(y) = stack.pop() {
+        let y = y as usize;
+        let a = ancestor[y] as usize;
+        if semi[label[a] as usize] < semi[label[y] as usize] {
+            label[y] = label[a];
+        }
+        ancestor[y] = ancestor[a];
+    }
+    label[v as usize]
+}
+
+/// Computes the immediate dominators.
+pub fn dominators(graph: &HeapGraph, retainers: &Retainers, essential: &BitVec) -> Dominators {
+    let n = graph.node_count();
+    let mut out = Dominators::default();
+    let pre = preorder(graph, retainers, essential, &mut out);
+    let semi = semidominators(n, &pre, retainers, essential);
+    // Semi-NCA: the idom is the nearest ancestor of the parent (in the dominator tree built
+    // so far, in preorder) at or above the semidominator.
+    let reached = pre.order.len();
+    let mut idom_pos = vec![0u32; reached];
+    for k in 1..reached {
+        let mut d = pre.parent[k];
+        while d > semi[k] {
+            d = idom_pos[d as usize];
+        }
+        idom_pos[k] = d;
+    }
+    drop(semi);
+    let root = graph.root();
+    let mut idom = vec![root; n];
+    for (k, &node) in pre.order.iter().enumerate() {
+        idom[node as usize] = pre.order[idom_pos[k] as usize];
+    }
+    let Preorder { mut order, num, .. } = pre;
+    // Unreachable nodes hang off the root, numbered last (as in DevTools).
+    order.extend((0..n as u32).filter(|&v| num[v as usize] == 0));
+    out.idom = idom;
+    out.order = order;
+    out
 }
 
 /// Retained sizes: self sizes summed into the immediate dominator in reverse DFS order.
@@ -250,4 +257,189 @@ pub fn dominated_nodes(idom: &[NodeIndex], root: NodeIndex) -> (Vec<u32>, Vec<No
         }
     }
     (first, children)
+}
+
+/// DevTools' algorithm, transcribed step for step (tests compare it with [`dominators`]).
+#[cfg(test)]
+pub(crate) mod reference {
+    use super::super::bits::BitVec;
+    use super::super::graph::HeapGraph;
+    use super::super::retainers::Retainers;
+    use super::has_only_weak_retainers;
+
+    /// DevTools' immediate dominators (node ordinals).
+    pub fn dominators(graph: &HeapGraph, retainers: &Retainers, essential: &BitVec) -> Vec<u32> {
+        let count = graph.node_count() as u32;
+        let mut st = State::new(count as usize + 1);
+        let r = graph.root() + 1;
+        st.dfs(graph, essential, r);
+        if st.n < count {
+            for v in 1..=count {
+                if st.semi[v as usize] == 0 && has_only_weak_retainers(retainers, essential, v - 1)
+                {
+                    st.parent[v as usize] = r;
+                    st.dfs(graph, essential, v);
+                }
+            }
+        }
+        if st.n < count {
+            for v in 1..=count {
+                if st.semi[v as usize] == 0 {
+                    st.parent[v as usize] = r;
+                    st.number(v);
+                }
+            }
+        }
+        let dom = semidominators(&mut st, retainers, essential, r);
+        dom[1..].iter().map(|&d| d - 1).collect()
+    }
+
+    /// Working arrays of the algorithm, all of length node count + 1.
+    struct State {
+        parent: Vec<u32>,
+        ancestor: Vec<u32>,
+        vertex: Vec<u32>,
+        label: Vec<u32>,
+        semi: Vec<u32>,
+        /// Next edge to look at per vertex during the DFS; reused as the bucket lists' links.
+        next: Vec<u32>,
+        /// Vertices numbered so far.
+        n: u32,
+        /// Path-compression stack, reused across calls.
+        stack: Vec<u32>,
+    }
+
+    impl State {
+        fn new(len: usize) -> Self {
+            State {
+                parent: vec![0; len],
+                ancestor: vec![0; len],
+                vertex: vec![0; len],
+                label: vec![0; len],
+                semi: vec![0; len],
+                next: vec![0; len],
+                n: 0,
+                stack: Vec::new(),
+            }
+        }
+
+        #[inline]
+        fn number(&mut self, v: u32) {
+            self.n += 1;
+            self.semi[v as usize] = self.n;
+            self.vertex[self.n as usize] = v;
+            self.label[v as usize] = v;
+        }
+
+        /// Iterative DFS over essential edges from vertex `root`, in edge order.
+        fn dfs(&mut self, graph: &HeapGraph, essential: &BitVec, root: u32) {
+            self.next[root as usize] = graph.first_edge[root as usize - 1];
+            let mut v = root;
+            while v != 0 {
+                if self.semi[v as usize] == 0 {
+                    self.number(v);
+                }
+                let mut v_next = self.parent[v as usize];
+                let end = graph.first_edge[v as usize];
+                while self.next[v as usize] < end {
+                    let e = self.next[v as usize];
+                    if essential.get(e as usize) {
+                        let w = graph.edge_to[e as usize] + 1;
+                        if self.semi[w as usize] == 0 {
+                            self.parent[w as usize] = v;
+                            self.next[w as usize] = graph.first_edge[w as usize - 1];
+                            v_next = w;
+                            break;
+                        }
+                    }
+                    self.next[v as usize] += 1;
+                }
+                v = v_next;
+            }
+        }
+
+        fn compress(&mut self, mut v: u32) {
+            self.stack.clear();
+            while self.ancestor[self.ancestor[v as usize] as usize] != 0 {
+                self.stack.push(v);
+                v = self.ancestor[v as usize];
+            }
+            while let Some(w) = self.stack.pop() {
+                let w = w as usize;
+                let a = self.ancestor[w] as usize;
+                if self.semi[self.label[a] as usize] < self.semi[self.label[w] as usize] {
+                    self.label[w] = self.label[a];
+                }
+                self.ancestor[w] = self.ancestor[a];
+            }
+        }
+
+        #[inline]
+        fn eval(&mut self, v: u32) -> u32 {
+            if self.ancestor[v as usize] == 0 {
+                return v;
+            }
+            self.compress(v);
+            self.label[v as usize]
+        }
+    }
+
+    /// The main loop and final step; returns `dom` (1-based).
+    fn semidominators(
+        st: &mut State,
+        retainers: &Retainers,
+        essential: &BitVec,
+        r: u32,
+    ) -> Vec<u32> {
+        let len = st.semi.len();
+        let mut dom = vec![0u32; len];
+        // The DFS is over: `next` becomes the bucket lists' links (each vertex is in at most one
+        // bucket at a time), `head` their starts.
+        let mut head = vec![0u32; len];
+        st.next.fill(0);
+        for i in (2..=st.n).rev() {
+            let w = st.vertex[i as usize];
+            let mut orphan = true;
+            for slot in retainers.range(w - 1) {
+                if !essential.get(retainers.edge(slot) as usize) {
+                    continue;
+                }
+                orphan = false;
+                let u = st.eval(retainers.node(slot) + 1);
+                if st.semi[u as usize] < st.semi[w as usize] {
+                    st.semi[w as usize] = st.semi[u as usize];
+                }
+            }
+            if orphan {
+                // Orphans have a single virtual predecessor: the root.
+                st.semi[w as usize] = st.semi[r as usize];
+            }
+            let b = st.vertex[st.semi[w as usize] as usize] as usize;
+            st.next[w as usize] = head[b];
+            head[b] = w;
+            let p = st.parent[w as usize];
+            st.ancestor[w as usize] = p;
+            let mut v = std::mem::take(&mut head[p as usize]);
+            while v != 0 {
+                let u = st.eval(v);
+                dom[v as usize] = if st.semi[u as usize] < st.semi[v as usize] {
+                    u
+                } else {
+                    p
+                };
+                v = st.next[v as usize];
+            }
+        }
+        // Unlike the paper, the root dominates itself, and dom[0] = r sends vertices that never
+        // got an explicit dominator to the root.
+        dom[0] = r;
+        dom[r as usize] = r;
+        for i in 2..=st.n {
+            let w = st.vertex[i as usize] as usize;
+            if dom[w] != st.vertex[st.semi[w] as usize] {
+                dom[w] = dom[dom[w] as usize];
+            }
+        }
+        dom
+    }
 }

@@ -7,7 +7,9 @@
 
 use super::bits::SizeColumn;
 use super::graph::{EdgeKind, HeapGraph, LoadTimings, Location, NodeKind, Strings, TypeTable};
-use super::numbers::{self, next_value, run_pieces, split_rows, Piece, Plan, Span};
+use super::numbers::{
+    self, read_row, run_pieces, split_rows, value_offset, Divider, Piece, Plan, Span,
+};
 use super::stream::{describe, syntax, Skipper, SnapshotError, StrScan};
 use serde_json::Value;
 use std::fs::File;
@@ -366,42 +368,43 @@ struct LocationMeta {
     column: usize,
 }
 
+/// Positions of the node fields this crate reads (DevTools' `indexOf`: the first field with
+/// the name; any other field is skipped).
+#[derive(Debug, Clone, Copy)]
+struct NodeLayout {
+    stride: usize,
+    ty: usize,
+    name: usize,
+    id: usize,
+    self_size: usize,
+    edge_count: usize,
+    detachedness: Option<usize>,
+}
+
+/// Positions of the edge fields.
+#[derive(Debug, Clone, Copy)]
+struct EdgeLayout {
+    stride: usize,
+    ty: usize,
+    name: usize,
+    to: usize,
+}
+
 /// Everything read from `snapshot`.
 #[derive(Debug)]
 struct Meta {
     offset: u64,
-    node_stride: usize,
-    /// What each node field is.
-    node_roles: Vec<NodeRole>,
+    node: NodeLayout,
     node_field_names: Vec<String>,
     node_types: Vec<String>,
-    edge_stride: usize,
-    edge_roles: Vec<EdgeRole>,
+    edge: EdgeLayout,
+    edge_field_names: Vec<String>,
     edge_types: Vec<String>,
     locations: Option<LocationMeta>,
     node_count: u64,
     edge_count: u64,
     root_index: Option<u64>,
     extra_native_bytes: u64,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum NodeRole {
-    Type,
-    Name,
-    Id,
-    SelfSize,
-    EdgeCount,
-    Detachedness,
-    Other,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum EdgeRole {
-    Type,
-    Name,
-    To,
-    Other,
 }
 
 fn string_list(value: Option<&Value>) -> Option<Vec<String>> {
@@ -442,16 +445,36 @@ impl Meta {
                     .ok_or_else(|| bad(format!("{name} is not a non-negative integer"))),
             }
         };
-        let (node_field_names, node_roles, node_types) = node_meta(meta, &bad)?;
-        let (edge_roles, edge_types) = edge_meta(meta, &bad)?;
+        let node_required = ["type", "name", "id", "self_size", "edge_count"];
+        let (node_field_names, node_types) =
+            fields_and_types(meta, "node_fields", "node_types", &node_required, &bad)?;
+        let edge_required = ["type", "name_or_index", "to_node"];
+        let (edge_field_names, edge_types) =
+            fields_and_types(meta, "edge_fields", "edge_types", &edge_required, &bad)?;
+        // The required names were checked, so the positions exist.
+        let at = |fields: &[String], name: &str| fields.iter().position(|f| f == name);
+        let nf = |name| at(&node_field_names, name).unwrap_or(0);
+        let ef = |name| at(&edge_field_names, name).unwrap_or(0);
         Ok(Meta {
             offset,
-            node_stride: node_roles.len(),
-            node_roles,
+            node: NodeLayout {
+                stride: node_field_names.len(),
+                ty: nf("type"),
+                name: nf("name"),
+                id: nf("id"),
+                self_size: nf("self_size"),
+                edge_count: nf("edge_count"),
+                detachedness: at(&node_field_names, "detachedness"),
+            },
+            edge: EdgeLayout {
+                stride: edge_field_names.len(),
+                ty: ef("type"),
+                name: ef("name_or_index"),
+                to: ef("to_node"),
+            },
             node_field_names,
             node_types,
-            edge_stride: edge_roles.len(),
-            edge_roles,
+            edge_field_names,
             edge_types,
             locations: location_meta(meta),
             node_count: count("node_count")?,
@@ -499,64 +522,6 @@ fn fields_and_types(
     Ok((fields, types))
 }
 
-type NodeMeta = (Vec<String>, Vec<NodeRole>, Vec<String>);
-
-fn node_meta(
-    meta: &Value,
-    bad: &dyn Fn(String) -> SnapshotError,
-) -> Result<NodeMeta, SnapshotError> {
-    let required = ["type", "name", "id", "self_size", "edge_count"];
-    let (fields, types) = fields_and_types(meta, "node_fields", "node_types", &required, bad)?;
-    // DevTools reads the first occurrence of each name (`indexOf`); later duplicates are data.
-    let roles = fields
-        .iter()
-        .enumerate()
-        .map(|(i, f)| {
-            let role = match f.as_str() {
-                "type" => NodeRole::Type,
-                "name" => NodeRole::Name,
-                "id" => NodeRole::Id,
-                "self_size" => NodeRole::SelfSize,
-                "edge_count" => NodeRole::EdgeCount,
-                "detachedness" => NodeRole::Detachedness,
-                _ => NodeRole::Other,
-            };
-            if fields.iter().position(|g| g == f) == Some(i) {
-                role
-            } else {
-                NodeRole::Other
-            }
-        })
-        .collect();
-    Ok((fields, roles, types))
-}
-
-fn edge_meta(
-    meta: &Value,
-    bad: &dyn Fn(String) -> SnapshotError,
-) -> Result<(Vec<EdgeRole>, Vec<String>), SnapshotError> {
-    let required = ["type", "name_or_index", "to_node"];
-    let (fields, types) = fields_and_types(meta, "edge_fields", "edge_types", &required, bad)?;
-    let roles = fields
-        .iter()
-        .enumerate()
-        .map(|(i, f)| {
-            let role = match f.as_str() {
-                "type" => EdgeRole::Type,
-                "name_or_index" => EdgeRole::Name,
-                "to_node" => EdgeRole::To,
-                _ => EdgeRole::Other,
-            };
-            if fields.iter().position(|g| g == f) == Some(i) {
-                role
-            } else {
-                EdgeRole::Other
-            }
-        })
-        .collect();
-    Ok((roles, types))
-}
-
 /// `meta.location_fields`, if it names all four fields (otherwise locations are ignored, as
 /// DevTools cannot use them either).
 fn location_meta(meta: &Value) -> Option<LocationMeta> {
@@ -578,9 +543,9 @@ fn location_meta(meta: &Value) -> Option<LocationMeta> {
 // Columns
 
 fn build(bytes: &[u8], sections: Sections, meta: &Meta) -> Result<HeapGraph, SnapshotError> {
-    let node_plan = numbers::plan(bytes, sections.nodes, meta.node_stride);
+    let node_plan = numbers::plan(bytes, sections.nodes, meta.node.stride);
     let node_count = check_node_count(&node_plan, sections.nodes, meta)?;
-    let edge_plan = numbers::plan(bytes, sections.edges, meta.edge_stride);
+    let edge_plan = numbers::plan(bytes, sections.edges, meta.edge.stride);
     let edge_count = check_edge_count(&edge_plan, sections.edges, meta)?;
     let root = root_ordinal(meta, node_count)?;
     let strings_len = sections.strings.len() as u64;
@@ -594,7 +559,7 @@ fn build(bytes: &[u8], sections: Sections, meta: &Meta) -> Result<HeapGraph, Sna
     };
     let edges = parse_edges(bytes, &edge_plan, &ctx, edge_count)?;
     let locations = match (sections.locations, meta.locations) {
-        (Some(span), Some(lm)) => parse_locations(bytes, span, lm, meta.node_stride, node_count)?,
+        (Some(span), Some(lm)) => parse_locations(bytes, span, lm, meta.node.stride, node_count)?,
         _ => Vec::new(),
     };
     Ok(HeapGraph {
@@ -619,12 +584,12 @@ fn build(bytes: &[u8], sections: Sections, meta: &Meta) -> Result<HeapGraph, Sna
 
 /// Node count from the array itself, checked against the stride and the header.
 fn check_node_count(plan: &Plan, span: Span, meta: &Meta) -> Result<usize, SnapshotError> {
-    let stride = meta.node_stride as u64;
+    let stride = meta.node.stride as u64;
     if !plan.values.is_multiple_of(stride) {
         return Err(SnapshotError::NodeArrayLength {
             offset: span.close as u64,
             values: plan.values,
-            stride: meta.node_stride,
+            stride: meta.node.stride,
         });
     }
     let actual = plan.values / stride;
@@ -647,12 +612,12 @@ fn check_node_count(plan: &Plan, span: Span, meta: &Meta) -> Result<usize, Snaps
 
 /// Edge count from the array itself, checked against the stride and the header.
 fn check_edge_count(plan: &Plan, span: Span, meta: &Meta) -> Result<usize, SnapshotError> {
-    let stride = meta.edge_stride as u64;
+    let stride = meta.edge.stride as u64;
     if !plan.values.is_multiple_of(stride) {
         return Err(SnapshotError::EdgeArrayLength {
             offset: span.close as u64,
             values: plan.values,
-            stride: meta.edge_stride,
+            stride: meta.edge.stride,
         });
     }
     let actual = plan.values / stride;
@@ -677,13 +642,13 @@ fn root_ordinal(meta: &Meta, node_count: usize) -> Result<u32, SnapshotError> {
     let Some(index) = meta.root_index else {
         return Ok(0);
     };
-    let stride = meta.node_stride as u64;
+    let stride = meta.node.stride as u64;
     if !index.is_multiple_of(stride) || index / stride >= node_count as u64 {
         return Err(SnapshotError::BadNodeReference {
             offset: meta.offset,
             what: "snapshot.root_index",
             value: index,
-            stride: meta.node_stride,
+            stride: meta.node.stride,
             nodes: node_count as u64,
         });
     }
@@ -724,7 +689,7 @@ fn parse_nodes(
     node_count: usize,
     strings: u64,
 ) -> Result<NodeColumns, SnapshotError> {
-    let has_detachedness = meta.node_roles.contains(&NodeRole::Detachedness);
+    let has_detachedness = meta.node.detachedness.is_some();
     let mut types = vec![0u8; node_count];
     let mut names = vec![0u32; node_count];
     let mut ids = vec![0u32; node_count];
@@ -788,69 +753,96 @@ fn parse_node_piece(
         big_sizes: Vec::new(),
         any_detachedness: false,
     };
+    let l = meta.node;
     let types = meta.node_types.len() as u64;
+    let mut row = [0u64; MAX_FIELDS];
     let mut pos = piece.start;
-    for row in 0..piece.rows {
-        let node = (piece.first_row + row) as u64;
-        for (f, role) in meta.node_roles.iter().enumerate() {
-            let at = pos as u64;
-            let field = || meta.node_field_names[f].clone();
-            let v = next_value(bytes, &mut pos, piece.end, &field)?;
-            let too_large = |limit: u64| SnapshotError::NumberTooLarge {
-                offset: at,
-                field: field(),
-                limit,
-            };
-            match role {
-                NodeRole::Type => {
-                    if v >= types {
-                        return Err(SnapshotError::TypeOutOfRange {
-                            offset: at,
-                            node,
-                            type_index: v,
-                            types: types as usize,
-                        });
-                    }
-                    sink.types[row] = v as u8;
+    let columns = sink
+        .types
+        .iter_mut()
+        .zip(sink.names.iter_mut())
+        .zip(sink.ids.iter_mut())
+        .zip(sink.sizes.iter_mut())
+        .zip(sink.edge_counts.iter_mut());
+    for (r, ((((type_out, name_out), id_out), size_out), edges_out)) in columns.enumerate() {
+        let row_start = pos;
+        read_row(bytes, &mut pos, piece.end, &mut row[..l.stride])
+            .map_err(|e| e.into_snapshot_error(bytes, |f| meta.node_field_names[f].clone()))?;
+        let node = piece.first_row + r;
+        let (type_index, name, id, edges) = (row[l.ty], row[l.name], row[l.id], row[l.edge_count]);
+        let max = u64::from(u32::MAX);
+        if type_index >= types || name >= strings || id > max || edges > max {
+            return Err(node_error(
+                bytes,
+                row_start,
+                &row,
+                meta,
+                strings,
+                node as u64,
+            ));
+        }
+        *type_out = type_index as u8;
+        *name_out = name as u32;
+        *id_out = id as u32;
+        *edges_out = edges as u32;
+        let size = row[l.self_size];
+        *size_out = SizeColumn::encode(size);
+        if *size_out == u32::MAX {
+            out.big_sizes.push((node as u32, size));
+        }
+        if let Some(f) = l.detachedness {
+            // DevTools keeps the two low bits (the rest of its word holds the class index).
+            let state = (row[f] & 3) as u8;
+            if state != 0 {
+                out.any_detachedness = true;
+                if let Some(d) = sink.detachedness.as_deref_mut() {
+                    d[r] = state;
                 }
-                NodeRole::Name => {
-                    if v >= strings {
-                        return Err(SnapshotError::NameOutOfRange {
-                            offset: at,
-                            node,
-                            name: v,
-                            strings,
-                        });
-                    }
-                    sink.names[row] = v as u32;
-                }
-                NodeRole::Id => {
-                    sink.ids[row] = u32::try_from(v).map_err(|_| too_large(u64::from(u32::MAX)))?
-                }
-                NodeRole::SelfSize => {
-                    let small = SizeColumn::encode(v);
-                    if small == u32::MAX {
-                        out.big_sizes.push((node as u32, v));
-                    }
-                    sink.sizes[row] = small;
-                }
-                NodeRole::EdgeCount => {
-                    sink.edge_counts[row] =
-                        u32::try_from(v).map_err(|_| too_large(u64::from(u32::MAX)))?;
-                }
-                NodeRole::Detachedness => {
-                    // DevTools keeps the two low bits (the rest of the word holds its class index).
-                    let state = (v & 3) as u8;
-                    out.any_detachedness |= state != 0;
-                    if let Some(d) = sink.detachedness.as_deref_mut() {
-                        d[row] = state;
-                    }
-                }
-                NodeRole::Other => {}
             }
         }
     }
     Ok(out)
+}
+
+/// The error for a node row that failed a check, with the offset of the offending value.
+#[cold]
+fn node_error(
+    bytes: &[u8],
+    row_start: usize,
+    row: &[u64],
+    meta: &Meta,
+    strings: u64,
+    node: u64,
+) -> SnapshotError {
+    let l = meta.node;
+    let at = |field: usize| value_offset(bytes, row_start, field);
+    let types = meta.node_types.len() as u64;
+    if row[l.ty] >= types {
+        return SnapshotError::TypeOutOfRange {
+            offset: at(l.ty),
+            node,
+            type_index: row[l.ty],
+            types: types as usize,
+        };
+    }
+    if row[l.name] >= strings {
+        return SnapshotError::NameOutOfRange {
+            offset: at(l.name),
+            node,
+            name: row[l.name],
+            strings,
+        };
+    }
+    let field = if row[l.id] > u64::from(u32::MAX) {
+        l.id
+    } else {
+        l.edge_count
+    };
+    SnapshotError::NumberTooLarge {
+        offset: at(field),
+        field: meta.node_field_names[field].clone(),
+        limit: u64::from(u32::MAX),
+    }
 }
 
 /// Turns per-node edge counts into offsets and checks they cover the edges array exactly.
@@ -939,64 +931,85 @@ fn parse_edge_piece(
     ctx: &EdgeContext,
 ) -> Result<(), SnapshotError> {
     let meta = ctx.meta;
+    let l = meta.edge;
     let types = meta.edge_types.len() as u64;
-    let stride = meta.node_stride as u64;
-    let field = String::new;
+    let node_stride = Divider::new(meta.node.stride as u64);
+    // Checked before dividing, which also keeps the reciprocal division exact.
+    let to_limit = ctx.node_count * meta.node.stride as u64;
+    let mut row = [0u64; MAX_FIELDS];
     let mut pos = piece.start;
-    for row in 0..piece.rows {
-        let edge = (piece.first_row + row) as u64;
-        // The name can only be checked once the type is known, whatever the field order.
-        let mut name_at = 0u64;
-        for role in &meta.edge_roles {
-            let at = pos as u64;
-            let v = next_value(bytes, &mut pos, piece.end, &field)?;
-            match role {
-                EdgeRole::Type => {
-                    if v >= types {
-                        return Err(SnapshotError::EdgeTypeOutOfRange {
-                            offset: at,
-                            edge,
-                            type_index: v,
-                            types: types as usize,
-                        });
-                    }
-                    sink.types[row] = v as u8;
-                }
-                EdgeRole::Name => {
-                    sink.names[row] =
-                        u32::try_from(v).map_err(|_| SnapshotError::NumberTooLarge {
-                            offset: at,
-                            field: "name_or_index".into(),
-                            limit: u64::from(u32::MAX),
-                        })?;
-                    name_at = at;
-                }
-                EdgeRole::To => {
-                    if !v.is_multiple_of(stride) || v / stride >= ctx.node_count {
-                        return Err(SnapshotError::EdgeTargetOutOfRange {
-                            offset: at,
-                            edge,
-                            to_node: v,
-                            stride: meta.node_stride,
-                            nodes: ctx.node_count,
-                        });
-                    }
-                    sink.to[row] = (v / stride) as u32;
-                }
-                EdgeRole::Other => {}
-            }
+    let columns = sink
+        .types
+        .iter_mut()
+        .zip(sink.names.iter_mut())
+        .zip(sink.to.iter_mut());
+    for (r, ((type_out, name_out), to_out)) in columns.enumerate() {
+        let row_start = pos;
+        read_row(bytes, &mut pos, piece.end, &mut row[..l.stride])
+            .map_err(|e| e.into_snapshot_error(bytes, |f| meta.edge_field_names[f].clone()))?;
+        let (type_index, name, to) = (row[l.ty], row[l.name], row[l.to]);
+        let (ordinal, rest) = node_stride.div_rem(to.min(to_limit));
+        let named = ctx.string_named[type_index.min(255) as usize];
+        if type_index >= types
+            || (named && name >= ctx.strings)
+            || name > u64::from(u32::MAX)
+            || to >= to_limit
+            || rest != 0
+        {
+            let edge = (piece.first_row + r) as u64;
+            return Err(edge_error(bytes, row_start, &row, ctx, edge));
         }
-        let name = u64::from(sink.names[row]);
-        if ctx.string_named[usize::from(sink.types[row])] && name >= ctx.strings {
-            return Err(SnapshotError::EdgeNameOutOfRange {
-                offset: name_at,
-                edge,
-                name,
-                strings: ctx.strings,
-            });
-        }
+        *type_out = type_index as u8;
+        *name_out = name as u32;
+        *to_out = ordinal as u32;
     }
     Ok(())
+}
+
+/// The error for an edge row that failed a check, with the offset of the offending value.
+#[cold]
+fn edge_error(
+    bytes: &[u8],
+    row_start: usize,
+    row: &[u64],
+    ctx: &EdgeContext,
+    edge: u64,
+) -> SnapshotError {
+    let meta = ctx.meta;
+    let l = meta.edge;
+    let at = |field: usize| value_offset(bytes, row_start, field);
+    let (type_index, name, to) = (row[l.ty], row[l.name], row[l.to]);
+    let types = meta.edge_types.len() as u64;
+    if type_index >= types {
+        return SnapshotError::EdgeTypeOutOfRange {
+            offset: at(l.ty),
+            edge,
+            type_index,
+            types: types as usize,
+        };
+    }
+    if ctx.string_named[type_index as usize] && name >= ctx.strings {
+        return SnapshotError::EdgeNameOutOfRange {
+            offset: at(l.name),
+            edge,
+            name,
+            strings: ctx.strings,
+        };
+    }
+    if name > u64::from(u32::MAX) {
+        return SnapshotError::NumberTooLarge {
+            offset: at(l.name),
+            field: meta.edge_field_names[l.name].clone(),
+            limit: u64::from(u32::MAX),
+        };
+    }
+    SnapshotError::EdgeTargetOutOfRange {
+        offset: at(l.to),
+        edge,
+        to_node: to,
+        stride: meta.node.stride,
+        nodes: ctx.node_count,
+    }
 }
 
 fn parse_locations(
@@ -1018,14 +1031,13 @@ fn parse_locations(
     }
     let mut out = Vec::with_capacity(plan.rows());
     let mut row = [0u64; MAX_FIELDS];
-    let field = String::new;
     for piece in &plan.pieces {
         let mut pos = piece.start;
         for _ in 0..piece.rows {
-            let at = pos as u64;
-            for slot in row.iter_mut().take(lm.stride) {
-                *slot = next_value(bytes, &mut pos, piece.end, &field)?;
-            }
+            let row_start = pos;
+            read_row(bytes, &mut pos, piece.end, &mut row[..lm.stride])
+                .map_err(|e| e.into_snapshot_error(bytes, |_| "locations".into()))?;
+            let at = || value_offset(bytes, row_start, lm.index);
             out.push(location_row(&row, lm, at, node_stride, node_count)?);
         }
     }
@@ -1039,7 +1051,7 @@ fn parse_locations(
 fn location_row(
     row: &[u64],
     lm: LocationMeta,
-    at: u64,
+    at: impl Fn() -> u64,
     node_stride: usize,
     node_count: usize,
 ) -> Result<Location, SnapshotError> {
@@ -1047,7 +1059,7 @@ fn location_row(
     let stride = node_stride as u64;
     if !index.is_multiple_of(stride) || index / stride >= node_count as u64 {
         return Err(SnapshotError::BadNodeReference {
-            offset: at,
+            offset: at(),
             what: "location object_index",
             value: index,
             stride: node_stride,

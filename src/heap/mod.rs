@@ -12,6 +12,8 @@ pub mod background;
 pub mod bits;
 pub mod classes;
 pub mod dominators;
+#[cfg(test)]
+mod engine_tests;
 pub mod essential;
 pub mod graph;
 mod load;
@@ -19,6 +21,8 @@ mod numbers;
 pub mod retainers;
 pub mod shallow;
 pub mod stream;
+#[cfg(test)]
+mod testsnap;
 
 pub use aggregate::ClassAggregate;
 pub use analysis::{AnalysisTimings, HeapAnalysis, Reachability};
