@@ -24,6 +24,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { msSince } = require('./lib/stats');
+const { MEMLAB_CORE } = require('./lib/heap-bench');
 
 const TOOLS = ['memlab', 'devtools', 'modswap'];
 
@@ -35,7 +36,7 @@ function maxRss() {
 
 async function runMemlab(file) {
   const requireStart = process.hrtime.bigint();
-  const { utils, analysis, info } = require('@memlab/core');
+  const { utils, analysis, info } = require(MEMLAB_CORE);
   const requireMs = msSince(requireStart);
   const start = process.hrtime.bigint();
   const heap = await utils.getSnapshotFromFile(file, { buildNodeIdIndex: true, verbose: true });

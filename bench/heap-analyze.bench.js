@@ -18,6 +18,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
+const { memlabInstall } = require('./lib/heap-bench');
 const { median, renderTable } = require('./lib/stats');
 const { environment } = require('./lib/environment');
 const { ROOT, TMP, header, runChild, measuringLoad, environmentNotes, writeResults, formatRatio } = require('./lib/memwatch-bench');
@@ -312,9 +313,14 @@ async function main() {
   const machine = environment();
   console.log(header('modswap heap snapshot analysis benchmark (issue C)', machine, options.quick));
   console.log('');
+  const memlab = memlabInstall();
+  const versions = { memlab: memlab.version ?? null, toolkit: packageVersion('heap-snapshot-toolkit') };
+  if (memlab.error && options.tools.includes('memlab')) {
+    console.error(`memlab skipped: ${memlab.error}`);
+    options.tools = options.tools.filter((tool) => tool !== 'memlab');
+  }
   const modswap = options.tools.includes('modswap') ? probeModswap(options.modswapDir) : { ok: false, why: 'not selected (--tools)' };
   const tools = options.tools.filter((tool) => tool !== 'modswap' || modswap.ok);
-  const versions = { memlab: packageVersion('@memlab/core'), toolkit: packageVersion('heap-snapshot-toolkit') };
   const results = {
     machine,
     options,
