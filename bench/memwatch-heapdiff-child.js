@@ -94,18 +94,27 @@ function nodeCountOf(head) {
   return match ? Number(match[1]) : null;
 }
 
+/** Counts a snapshot's bytes and keeps its first 64 KB (the header, for the node count). */
+function chunkCounter() {
+  let head = '';
+  let bytes = 0;
+  return {
+    add(chunk) {
+      if (head.length < 1 << 16) head += chunk.toString('latin1');
+      bytes += chunk.length;
+    },
+    result: () => ({ jsonBytes: bytes, snapshotNodes: nodeCountOf(head) }),
+  };
+}
+
 async function runFloorStream() {
   let start = process.hrtime.bigint();
   const stream = v8.getHeapSnapshot();
   const snapshotMs = msSince(start);
   start = process.hrtime.bigint();
-  let head = '';
-  let bytes = 0;
-  for await (const chunk of stream) {
-    if (head.length < 1 << 16) head += chunk.toString('latin1');
-    bytes += chunk.length;
-  }
-  return { snapshotMs, drainMs: msSince(start), jsonBytes: bytes, snapshotNodes: nodeCountOf(head) };
+  const counter = chunkCounter();
+  for await (const chunk of stream) counter.add(chunk);
+  return { snapshotMs, drainMs: msSince(start), ...counter.result() };
 }
 
 /** Consumes the stream as modswap's HeapDiff does: push() overridden, one synchronous read. */
@@ -114,18 +123,15 @@ function runFloorSync() {
   const stream = v8.getHeapSnapshot();
   const snapshotMs = msSince(start);
   start = process.hrtime.bigint();
-  let head = '';
-  let bytes = 0;
+  const counter = chunkCounter();
   stream.push = (chunk) => {
-    if (chunk === null) return true;
-    if (head.length < 1 << 16) head += chunk.toString('latin1');
-    bytes += chunk.length;
+    if (chunk !== null) counter.add(chunk);
     return true;
   };
   const readStart = stream._read;
   stream._read = () => {};
   readStart.call(stream);
-  return { snapshotMs, drainMs: msSince(start), jsonBytes: bytes, snapshotNodes: nodeCountOf(head) };
+  return { snapshotMs, drainMs: msSince(start), ...counter.result() };
 }
 
 function runFloorFile() {
