@@ -239,3 +239,74 @@ export interface Memwatch extends EventEmitter {
 
 /** memwatch rebuilt on V8's statistics; also `require('modswap/memwatch')`. */
 export declare const memwatch: Memwatch;
+
+/** One node of a heap snapshot. */
+export interface HeapNodeRef {
+  /** V8's object id: stable across snapshots of one process. */
+  id: number;
+  name: string;
+  /** V8's node type: `object`, `closure`, `array`, `string`, `native`, … */
+  type: string;
+  /** Bytes of the node itself (DevTools' shallow size, after its array/hidden reassignment). */
+  selfSize: number;
+  /** Bytes freed if the node were collected (DevTools' rules). */
+  retainedSize: number;
+}
+
+/** One class of DevTools' Summary view. */
+export interface HeapClassAggregate {
+  name: string;
+  /** Nodes of the class with a non-zero size. */
+  count: number;
+  selfSize: number;
+  /** Retained size of the class, each dominator chain counted once. */
+  retainedSize: number;
+}
+
+/** What `heap.analyze()` resolves to. */
+export interface HeapAnalysis {
+  /** Absolute path of the snapshot. */
+  file: string;
+  fileBytes: number;
+  nodeCount: number;
+  edgeCount: number;
+  /** Bytes retained by the root (DevTools' "Total"). */
+  totalSize: number;
+  /** Nodes not reachable from the root over essential edges (DevTools warns about them). */
+  unreachableNodes: number;
+  /** Every class, largest retained size first. */
+  classes: HeapClassAggregate[];
+  /** The `top` nodes that retain the most (root and synthetic nodes left out), largest first. */
+  dominators: HeapNodeRef[];
+  /** Milliseconds per phase; analysis phases run two at a time and overlap. */
+  timingsMs: {
+    read: number;
+    parse: number;
+    retainers: number;
+    essentialEdges: number;
+    dominators: number;
+    retainedSizes: number;
+    classes: number;
+    aggregates: number;
+    analysis: number;
+  };
+}
+
+/** V8 heap snapshot analysis in Rust (also `modswap heap …` on the command line). */
+export interface Heap {
+  /**
+   * Analyses a `.heapsnapshot` file off the main thread: totals, class aggregates and the largest
+   * retainers, with DevTools' dominator and retained-size rules. The file is memory-mapped, never
+   * a JS string.
+   * @param options.top how many of the largest retainers to list (default 50).
+   * @throws {ModswapError} (rejects) ERR_MODSWAP_BAD_SNAPSHOT naming the file, the byte offset and
+   *   the cause; ERR_MODSWAP_NOT_FOUND / ERR_MODSWAP_IO; ERR_MODSWAP_INVALID_ARG / _OPTIONS.
+   *   `error.file` is the snapshot's absolute path.
+   */
+  analyze(file: string, options?: { top?: number }): Promise<HeapAnalysis>;
+  /** Writes a snapshot of this process (`v8.writeHeapSnapshot`) and returns its absolute path. */
+  snapshot(file?: string): string;
+}
+
+/** Heap snapshot analysis. Diffs and 3-snapshot leak detection are not in this build yet. */
+export declare const heap: Heap;

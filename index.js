@@ -5,6 +5,7 @@ const { reload } = require('./lib/reload');
 const { callerFile, resolveQuietly } = require('./lib/caller');
 const { ModswapError } = require('./lib/errors');
 const memwatch = require('./lib/memwatch');
+const heap = require('./lib/heap');
 
 /** The generation table of a module: one row per load of its file. */
 function generations(id) {
@@ -23,4 +24,5 @@ module.exports.reload = reload;
 module.exports.generations = generations;
 module.exports.stale = stale;
 module.exports.memwatch = memwatch;
+module.exports.heap = heap;
 module.exports.ModswapError = ModswapError;

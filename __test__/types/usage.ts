@@ -44,3 +44,10 @@ const diff = new memwatchAlone.HeapDiff();
 const result: modswap.HeapDiffResult = diff.end();
 const plus: number = result.change.details[0]['+'];
 void plus;
+
+async function heapUsage(): Promise<number> {
+  const result = await modswap.heap.analyze(modswap.heap.snapshot(), { top: 5 });
+  const first: modswap.HeapClassAggregate | undefined = result.classes[0];
+  return result.totalSize + (first?.retainedSize ?? 0) + result.timingsMs.dominators + result.dominators[0].id;
+}
+void heapUsage;

@@ -3,5 +3,6 @@
 //! `error.code`.
 
 mod graph;
+mod heap;
 mod heapdiff;
 mod memwatch;

@@ -21,6 +21,7 @@ mod numbers;
 pub mod retainers;
 pub mod shallow;
 pub mod stream;
+pub mod summary;
 #[cfg(test)]
 mod testsnap;
 
