@@ -50,6 +50,11 @@ impl ClassNames {
         id
     }
 
+    /// Number of class ids (string indices plus added names).
+    pub fn id_count(&self) -> usize {
+        self.strings_len as usize + self.added.len()
+    }
+
     /// The name of class `id`.
     pub fn name<'a>(&'a self, graph: &'a HeapGraph, id: u32) -> &'a str {
         match id.checked_sub(self.strings_len) {

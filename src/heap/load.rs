@@ -307,7 +307,9 @@ fn decode_strings(bytes: &[u8], i: usize) -> Result<(Strings, usize), SnapshotEr
             message: "\"strings\" is not an array".into(),
         });
     }
-    let mut arena: Vec<u8> = Vec::new();
+    // The decoded strings are never longer than the rest of the input: reserving that much
+    // (address space; only the pages written get memory) saves the copies of a growing Vec.
+    let mut arena: Vec<u8> = Vec::with_capacity(bytes.len() - i);
     let mut ends: Vec<usize> = Vec::new();
     let mut j = skip_ws(bytes, i + 1);
     if bytes.get(j) == Some(&b']') {
@@ -350,6 +352,7 @@ fn decode_strings(bytes: &[u8], i: usize) -> Result<(Strings, usize), SnapshotEr
         });
     }
     // The scanner validated UTF-8 and only ever writes whole characters.
+    arena.shrink_to_fit();
     let arena =
         String::from_utf8(arena).map_err(|_| syntax(i as u64, "invalid UTF-8 in \"strings\""))?;
     Ok((Strings::from_parts(arena, ends), j + 1))
@@ -600,11 +603,11 @@ fn check_node_count(plan: &Plan, span: Span, meta: &Meta) -> Result<usize, Snaps
             actual,
         });
     }
-    // Ordinals are u32 and `first_edge` has one more entry than there are nodes.
-    if actual >= u64::from(u32::MAX) {
+    // Ordinals are u32, and the retainer index keeps a flag in their top bit.
+    if actual >= 1 << 31 {
         return Err(SnapshotError::TooLarge {
             offset: span.close as u64,
-            message: format!("{actual} nodes (at most {} supported)", u32::MAX - 1),
+            message: format!("{actual} nodes (at most 2^31 - 1 supported)"),
         });
     }
     Ok(actual as usize)

@@ -215,7 +215,7 @@ impl ValueError {
 /// Reads one row of `out.len()` values, each followed by a comma unless the piece ends there;
 /// `*pos` moves past it.
 ///
-/// The common case (1 to 7 digits and a comma, as V8 writes almost every value) is decoded
+/// The common case (1 to 8 digits and a comma, as V8 writes almost every value) is decoded
 /// eight bytes at a time; anything else takes the general path.
 #[inline]
 pub(super) fn read_row(
@@ -230,10 +230,16 @@ pub(super) fn read_row(
             let x = u64::from_le_bytes(word.try_into().unwrap_or_default()) ^ 0x3030_3030_3030_3030;
             // Same digit test as `digit_run`: the first flagged byte ends the digits.
             let flagged = (x.wrapping_add(0x7676_7676_7676_7676) | x) & 0x8080_8080_8080_8080;
+            // 8 when all eight bytes are digits (node offsets and ids of big heaps).
             let len = (flagged.trailing_zeros() / 8) as usize;
-            if (1..8).contains(&len) {
+            if len >= 1 {
+                let sep = if len < 8 {
+                    (x >> (8 * len)) as u8 ^ 0x30
+                } else {
+                    bytes.get(i + 8).copied().unwrap_or(0)
+                };
                 // V8 ends every row with "\n,": both separators stay on the fast path.
-                let after = match (x >> (8 * len)) as u8 ^ 0x30 {
+                let after = match sep {
                     b',' => i + len + 1,
                     b'\n' if bytes.get(i + len + 1) == Some(&b',') => i + len + 2,
                     _ => usize::MAX,
@@ -250,12 +256,12 @@ pub(super) fn read_row(
     Ok(())
 }
 
-/// The value of the `len` (1..=7) decimal digits in the low bytes of `x` (already minus
+/// The value of the `len` (1..=8) decimal digits in the low bytes of `x` (already minus
 /// `'0'`, first digit lowest), by Lemire's eight-digits-at-once multiply.
 #[inline]
 fn swar_digits(x: u64, len: usize) -> u64 {
     // Move the digits to the top bytes: the bytes below become leading zeros.
-    let v = x << (8 * (8 - len));
+    let v = if len == 8 { x } else { x << (8 * (8 - len)) };
     let v = v.wrapping_mul(10).wrapping_add(v >> 8);
     let lo = (v & 0x0000_00FF_0000_00FF).wrapping_mul(100 + (1_000_000 << 32));
     let hi = ((v >> 16) & 0x0000_00FF_0000_00FF).wrapping_mul(1 + (10_000 << 32));
