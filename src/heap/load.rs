@@ -8,7 +8,7 @@
 use super::bits::SizeColumn;
 use super::graph::{EdgeKind, HeapGraph, LoadTimings, Location, NodeKind, Strings, TypeTable};
 use super::numbers::{
-    self, read_row, run_pieces, split_rows, value_offset, Divider, Piece, Plan, Span,
+    self, read_fixed, read_row, run_pieces, split_rows, value_offset, Divider, Piece, Plan, Span,
 };
 use super::stream::{describe, syntax, Skipper, SnapshotError, StrScan};
 use serde_json::Value;
@@ -730,9 +730,13 @@ fn parse_nodes(
             },
         )
         .collect();
-    let results = run_pieces(work, |piece, sink| {
-        parse_node_piece(bytes, piece, sink, meta, strings)
-    })?;
+    // Rows of the usual lengths are read with the length as a constant.
+    let parse = match meta.node.stride {
+        7 => parse_node_piece::<7>,
+        6 => parse_node_piece::<6>,
+        _ => parse_node_piece::<0>,
+    };
+    let results = run_pieces(work, |piece, sink| parse(bytes, piece, sink, meta, strings))?;
     let any_detachedness = results.iter().any(|r| r.any_detachedness);
     let big = results.into_iter().flat_map(|r| r.big_sizes);
     Ok(NodeColumns {
@@ -745,7 +749,8 @@ fn parse_nodes(
     })
 }
 
-fn parse_node_piece(
+/// Parses one piece of nodes; `N` is the row length when known at compile time, else 0.
+fn parse_node_piece<const N: usize>(
     bytes: &[u8],
     piece: Piece,
     mut sink: NodeSink,
@@ -769,7 +774,7 @@ fn parse_node_piece(
         .zip(sink.edge_counts.iter_mut());
     for (r, ((((type_out, name_out), id_out), size_out), edges_out)) in columns.enumerate() {
         let row_start = pos;
-        read_row(bytes, &mut pos, piece.end, &mut row[..l.stride])
+        read_any::<N>(bytes, &mut pos, piece.end, &mut row[..l.stride])
             .map_err(|e| e.into_snapshot_error(bytes, |f| meta.node_field_names[f].clone()))?;
         let node = piece.first_row + r;
         let (type_index, name, id, edges) = (row[l.ty], row[l.name], row[l.id], row[l.edge_count]);
@@ -805,6 +810,22 @@ fn parse_node_piece(
         }
     }
     Ok(out)
+}
+
+/// Reads a row into `out` (its length is the stride), unrolled when `N` is that length.
+#[inline(always)]
+fn read_any<const N: usize>(
+    bytes: &[u8],
+    pos: &mut usize,
+    end: usize,
+    out: &mut [u64],
+) -> Result<(), numbers::ValueError> {
+    if N != 0 && out.len() == N {
+        out.copy_from_slice(&read_fixed::<N>(bytes, pos, end)?);
+        Ok(())
+    } else {
+        read_row(bytes, pos, end, out)
+    }
 }
 
 /// The error for a node row that failed a check, with the offset of the offending value.
@@ -921,13 +942,16 @@ fn parse_edges(
         .zip(split_rows(&mut cols.to, &counts))
         .map(|(((piece, types), names), to)| (piece, EdgeSink { types, names, to }))
         .collect();
-    run_pieces(work, |piece, sink| {
-        parse_edge_piece(bytes, piece, sink, ctx)
-    })?;
+    let parse = match ctx.meta.edge.stride {
+        3 => parse_edge_piece::<3>,
+        _ => parse_edge_piece::<0>,
+    };
+    run_pieces(work, |piece, sink| parse(bytes, piece, sink, ctx))?;
     Ok(cols)
 }
 
-fn parse_edge_piece(
+/// Parses one piece of edges; `N` is the row length when known at compile time, else 0.
+fn parse_edge_piece<const N: usize>(
     bytes: &[u8],
     piece: Piece,
     sink: EdgeSink,
@@ -936,9 +960,7 @@ fn parse_edge_piece(
     let meta = ctx.meta;
     let l = meta.edge;
     let types = meta.edge_types.len() as u64;
-    let node_stride = Divider::new(meta.node.stride as u64);
-    // Checked before dividing, which also keeps the reciprocal division exact.
-    let to_limit = ctx.node_count * meta.node.stride as u64;
+    let nodes = NodeRef::new(meta.node.stride, ctx.node_count as usize);
     let mut row = [0u64; MAX_FIELDS];
     let mut pos = piece.start;
     let columns = sink
@@ -948,23 +970,22 @@ fn parse_edge_piece(
         .zip(sink.to.iter_mut());
     for (r, ((type_out, name_out), to_out)) in columns.enumerate() {
         let row_start = pos;
-        read_row(bytes, &mut pos, piece.end, &mut row[..l.stride])
+        read_any::<N>(bytes, &mut pos, piece.end, &mut row[..l.stride])
             .map_err(|e| e.into_snapshot_error(bytes, |f| meta.edge_field_names[f].clone()))?;
         let (type_index, name, to) = (row[l.ty], row[l.name], row[l.to]);
-        let (ordinal, rest) = node_stride.div_rem(to.min(to_limit));
+        let ordinal = nodes.ordinal(to);
         let named = ctx.string_named[type_index.min(255) as usize];
         if type_index >= types
             || (named && name >= ctx.strings)
             || name > u64::from(u32::MAX)
-            || to >= to_limit
-            || rest != 0
+            || ordinal.is_none()
         {
             let edge = (piece.first_row + r) as u64;
             return Err(edge_error(bytes, row_start, &row, ctx, edge));
         }
         *type_out = type_index as u8;
         *name_out = name as u32;
-        *to_out = ordinal as u32;
+        *to_out = ordinal.unwrap_or_default();
     }
     Ok(())
 }
@@ -1032,48 +1053,67 @@ fn parse_locations(
             ),
         });
     }
-    let mut out = Vec::with_capacity(plan.rows());
-    let mut row = [0u64; MAX_FIELDS];
-    for piece in &plan.pieces {
+    let nodes = NodeRef::new(node_stride, node_count);
+    let work: Vec<(Piece, ())> = plan.pieces.iter().map(|&p| (p, ())).collect();
+    let parts = run_pieces(work, |piece, ()| {
+        let mut out = Vec::with_capacity(piece.rows);
+        let mut row = [0u64; MAX_FIELDS];
         let mut pos = piece.start;
         for _ in 0..piece.rows {
             let row_start = pos;
             read_row(bytes, &mut pos, piece.end, &mut row[..lm.stride])
                 .map_err(|e| e.into_snapshot_error(bytes, |_| "locations".into()))?;
-            let at = || value_offset(bytes, row_start, lm.index);
-            out.push(location_row(&row, lm, at, node_stride, node_count)?);
+            let index = row[lm.index];
+            let node = nodes
+                .ordinal(index)
+                .ok_or_else(|| SnapshotError::BadNodeReference {
+                    offset: value_offset(bytes, row_start, lm.index),
+                    what: "location object_index",
+                    value: index,
+                    stride: node_stride,
+                    nodes: node_count as u64,
+                })?;
+            let small = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
+            out.push(Location {
+                node,
+                script_id: small(row[lm.script]),
+                line: small(row[lm.line]),
+                column: small(row[lm.column]),
+            });
         }
+        Ok(out)
+    })?;
+    let mut out = parts.concat();
+    // DevTools keeps the last entry per node (a Map). V8 writes one per node, in node order.
+    if !out.windows(2).all(|w| w[0].node < w[1].node) {
+        out.reverse();
+        out.sort_by_key(|l| l.node);
+        out.dedup_by_key(|l| l.node);
     }
-    // DevTools keeps the last entry per node (a Map); V8 writes them in node order.
-    out.reverse();
-    out.sort_by_key(|l| l.node);
-    out.dedup_by_key(|l| l.node);
     Ok(out)
 }
 
-fn location_row(
-    row: &[u64],
-    lm: LocationMeta,
-    at: impl Fn() -> u64,
-    node_stride: usize,
-    node_count: usize,
-) -> Result<Location, SnapshotError> {
-    let index = row[lm.index];
-    let stride = node_stride as u64;
-    if !index.is_multiple_of(stride) || index / stride >= node_count as u64 {
-        return Err(SnapshotError::BadNodeReference {
-            offset: at(),
-            what: "location object_index",
-            value: index,
-            stride: node_stride,
-            nodes: node_count as u64,
-        });
+/// Turns node offsets (`to_node`, `object_index`) into ordinals.
+#[derive(Debug, Clone, Copy)]
+struct NodeRef {
+    stride: Divider,
+    /// Node count times the stride: offsets must be below it.
+    limit: u64,
+}
+
+impl NodeRef {
+    fn new(stride: usize, nodes: usize) -> Self {
+        NodeRef {
+            stride: Divider::new(stride as u64),
+            limit: nodes as u64 * stride as u64,
+        }
     }
-    let small = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
-    Ok(Location {
-        node: (index / stride) as u32,
-        script_id: small(row[lm.script]),
-        line: small(row[lm.line]),
-        column: small(row[lm.column]),
-    })
+
+    /// The ordinal of the node at `offset`, if it is a node offset.
+    #[inline]
+    fn ordinal(self, offset: u64) -> Option<u32> {
+        // Checked against the limit first, which also keeps the division exact.
+        let (q, r) = self.stride.div_rem(offset.min(self.limit));
+        (offset < self.limit && r == 0).then_some(q as u32)
+    }
 }
