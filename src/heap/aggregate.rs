@@ -7,6 +7,8 @@
 //! retained size of each of its nodes that has no dominator ancestor already counted for
 //! that class.
 
+#![deny(missing_docs)]
+
 use super::bits::SizeColumn;
 use super::classes::ClassNames;
 use super::graph::{HeapGraph, Location, NodeIndex, NodeKind};
@@ -128,10 +130,15 @@ fn new_entry(
 
 /// The dominator tree and sizes [`class_aggregates`] needs.
 pub struct TreeInputs<'a> {
+    /// The root node.
     pub root: NodeIndex,
+    /// Self sizes after the shallow-size reassignment.
     pub self_sizes: &'a SizeColumn,
+    /// Retained sizes by node.
     pub retained: &'a [u64],
+    /// Offsets into `dominated` per node (node count + 1 entries).
     pub dominated_first: &'a [u32],
+    /// Children of each node in the dominator tree.
     pub dominated: &'a [NodeIndex],
 }
 

@@ -5,6 +5,8 @@
 //! computation runs next to class naming, shallow sizes and class counting; retained sizes
 //! next to the dominator tree's children lists.
 
+#![deny(missing_docs)]
+
 use super::aggregate::{class_aggregates, count_classes, ClassAggregate, TreeInputs};
 use super::bits::{BitVec, SizeColumn};
 use super::classes::{node_classes, ClassNames};
@@ -65,6 +67,13 @@ pub struct HeapAnalysis {
     reachability: Reachability,
     total_size: u64,
     timings: AnalysisTimings,
+}
+
+impl HeapGraph {
+    /// Runs the full analysis ([`HeapAnalysis::new`]).
+    pub fn analyze(&self) -> HeapAnalysis {
+        HeapAnalysis::new(self)
+    }
 }
 
 fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {

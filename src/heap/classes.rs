@@ -11,6 +11,8 @@
 //! it one of the names added here. DevTools keys its classes the same way, so a node named
 //! `RegExp` and a `regexp` node are different classes with the same name there too.
 
+#![deny(missing_docs)]
+
 use super::bits::BitVec;
 use super::graph::{EdgeKind, HeapGraph, NodeIndex, NodeKind};
 use rustc_hash::FxHashMap;

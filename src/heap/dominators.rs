@@ -14,6 +14,8 @@
 //! `reference` (tests only) is DevTools' algorithm transcribed step for step; the tests check
 //! both agree on graphs with weak edges, orphans and unreachable cycles.
 
+#![deny(missing_docs)]
+
 use super::bits::{BitVec, SizeColumn};
 use super::graph::{HeapGraph, NodeIndex};
 use super::retainers::Retainers;

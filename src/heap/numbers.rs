@@ -5,6 +5,8 @@
 //! anything is allocated), the cuts are moved forward to row boundaries, and then each piece
 //! parses its whole rows straight into disjoint slices of the columns.
 
+#![deny(missing_docs)]
+
 use super::stream::{describe, SnapshotError};
 use rayon::prelude::*;
 

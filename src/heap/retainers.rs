@@ -1,6 +1,8 @@
 //! The reverse edge index (DevTools' `buildRetainers`): for each node, the edges pointing at
 //! it, their source nodes and whether each edge is essential, as one CSR.
 
+#![deny(missing_docs)]
+
 use super::bits::BitVec;
 use super::graph::{EdgeIndex, HeapGraph, NodeIndex};
 use rayon::prelude::*;
