@@ -7,6 +7,8 @@
 //! retained size of each of its nodes that has no dominator ancestor already counted for
 //! that class.
 
+#![deny(missing_docs)]
+
 use super::bits::SizeColumn;
 use super::classes::ClassNames;
 use super::graph::{HeapGraph, Location, NodeIndex, NodeKind};
@@ -42,30 +44,23 @@ struct Key {
     location: Option<(u32, u32, u32)>,
 }
 
-/// Inputs from the earlier phases.
-pub struct AggregateInputs<'a> {
-    pub graph: &'a HeapGraph,
-    pub classes: &'a [u32],
-    pub names: &'a ClassNames,
-    pub self_sizes: &'a SizeColumn,
-    pub retained: &'a [u64],
-    pub dominated_first: &'a [u32],
-    pub dominated: &'a [NodeIndex],
+/// Per-node class entries and the entries' counts, before retained sizes are known.
+pub struct ClassCounts {
+    entries: Vec<ClassAggregate>,
+    /// The entry of each node.
+    node_entry: Vec<u32>,
 }
 
-/// Builds the aggregates, in DevTools' order (by first node with a non-zero size).
-pub fn class_aggregates(inp: &AggregateInputs) -> Vec<ClassAggregate> {
-    let (mut entries, node_entry) = count_classes(inp);
-    add_retained_sizes(inp, &mut entries, &node_entry);
-    let mut out: Vec<ClassAggregate> = entries.into_iter().filter(|a| a.count > 0).collect();
-    out.sort_by_key(|a| a.first_node);
-    out
-}
-
-/// One entry per key met (zero-size nodes included, so every node maps to an entry), with
-/// count and self size over the non-zero nodes.
-fn count_classes(inp: &AggregateInputs) -> (Vec<ClassAggregate>, Vec<u32>) {
-    let graph = inp.graph;
+/// Counts nodes and self sizes per class key (one entry per key met, zero-size nodes
+/// included so that every node maps to an entry; only non-zero nodes are counted).
+pub fn count_classes(
+    graph: &HeapGraph,
+    classes: &[u32],
+    names: &ClassNames,
+    self_sizes: &SizeColumn,
+) -> ClassCounts {
+    // Most keys are a bare class id: a table indexed by id beats hashing every node.
+    let mut by_class: Vec<u32> = vec![u32::MAX; names.id_count()];
     let mut by_key: FxHashMap<Key, u32> = FxHashMap::default();
     let mut entries: Vec<ClassAggregate> = Vec::new();
     let mut node_entry = Vec::with_capacity(graph.node_count());
@@ -79,16 +74,22 @@ fn count_classes(inp: &AggregateInputs) -> (Vec<ClassAggregate>, Vec<u32>) {
             .get(next_location)
             .filter(|l| l.node == n && graph.node_kind(n) == NodeKind::Object)
             .copied();
+        let class = classes[n as usize];
         let key = Key {
-            class: inp.classes[n as usize],
+            class,
             location: location.map(|l| (l.script_id, l.line, l.column)),
         };
-        let entry = *by_key.entry(key).or_insert_with(|| {
-            entries.push(new_entry(inp, key, location));
-            entries.len() as u32 - 1
-        });
+        let slot = match key.location {
+            None => &mut by_class[class as usize],
+            Some(_) => by_key.entry(key).or_insert(u32::MAX),
+        };
+        if *slot == u32::MAX {
+            entries.push(new_entry(graph, names, key, location));
+            *slot = entries.len() as u32 - 1;
+        }
+        let entry = *slot;
         node_entry.push(entry);
-        let size = inp.self_sizes.get(n as usize);
+        let size = self_sizes.get(n as usize);
         if size != 0 {
             let agg = &mut entries[entry as usize];
             if agg.count == 0 {
@@ -98,11 +99,19 @@ fn count_classes(inp: &AggregateInputs) -> (Vec<ClassAggregate>, Vec<u32>) {
             agg.self_size += size;
         }
     }
-    (entries, node_entry)
+    ClassCounts {
+        entries,
+        node_entry,
+    }
 }
 
-fn new_entry(inp: &AggregateInputs, key: Key, location: Option<Location>) -> ClassAggregate {
-    let name = inp.names.name(inp.graph, key.class).to_owned();
+fn new_entry(
+    graph: &HeapGraph,
+    names: &ClassNames,
+    key: Key,
+    location: Option<Location>,
+) -> ClassAggregate {
+    let name = names.name(graph, key.class).to_owned();
     let key_text = match key.location {
         Some((script, line, column)) => format!("{script},{line},{column},{name}"),
         None => format!(",{name}"),
@@ -119,20 +128,49 @@ fn new_entry(inp: &AggregateInputs, key: Key, location: Option<Location>) -> Cla
     }
 }
 
+/// The dominator tree and sizes [`class_aggregates`] needs.
+pub struct TreeInputs<'a> {
+    /// The root node.
+    pub root: NodeIndex,
+    /// Self sizes after the shallow-size reassignment.
+    pub self_sizes: &'a SizeColumn,
+    /// Retained sizes by node.
+    pub retained: &'a [u64],
+    /// Offsets into `dominated` per node (node count + 1 entries).
+    pub dominated_first: &'a [u32],
+    /// Children of each node in the dominator tree.
+    pub dominated: &'a [NodeIndex],
+}
+
+/// Adds retained sizes and returns the aggregates in DevTools' order (by first node with a
+/// non-zero size).
+pub fn class_aggregates(counts: ClassCounts, tree: &TreeInputs) -> Vec<ClassAggregate> {
+    let ClassCounts {
+        mut entries,
+        node_entry,
+    } = counts;
+    add_retained_sizes(tree, &mut entries, &node_entry);
+    let mut out: Vec<ClassAggregate> = entries.into_iter().filter(|a| a.count > 0).collect();
+    out.sort_by_key(|a| a.first_node);
+    out
+}
+
 /// Walks the dominator tree from the root with an explicit stack; a class is "seen" while
 /// the walk is inside the subtree of one of its counted nodes.
-fn add_retained_sizes(inp: &AggregateInputs, entries: &mut [ClassAggregate], node_entry: &[u32]) {
-    let root = inp.graph.root();
+fn add_retained_sizes(tree: &TreeInputs, entries: &mut [ClassAggregate], node_entry: &[u32]) {
     let mut seen = vec![false; entries.len()];
-    let mut stack: Vec<NodeIndex> = vec![root];
+    let mut stack: Vec<NodeIndex> = vec![tree.root];
     // Stack heights at which a counted node's subtree is finished, and its class.
     let mut marks: Vec<(usize, u32)> = Vec::new();
     while let Some(n) = stack.pop() {
         let entry = node_entry[n as usize];
-        let children = &inp.dominated[inp.dominated_first[n as usize] as usize
-            ..inp.dominated_first[n as usize + 1] as usize];
-        if !seen[entry as usize] && inp.self_sizes.get(n as usize) != 0 {
-            entries[entry as usize].retained_size += inp.retained[n as usize];
+        let (from, to) = (
+            tree.dominated_first[n as usize] as usize,
+            tree.dominated_first[n as usize + 1] as usize,
+        );
+        let children = &tree.dominated[from..to];
+        if !seen[entry as usize] && tree.self_sizes.get(n as usize) != 0 {
+            entries[entry as usize].retained_size += tree.retained[n as usize];
             if !children.is_empty() {
                 seen[entry as usize] = true;
                 marks.push((stack.len(), entry));

@@ -1,11 +1,13 @@
 //! The full DevTools analysis of a [`HeapGraph`]: retainers, essential edges, shallow-size
 //! reassignment, dominator tree, retained sizes, class names and class aggregates.
 //!
-//! Independent phases run side by side (rayon::join): the reverse index next to the
-//! page-owned/essential-edge/shallow-size chain, then the (sequential) dominator computation
-//! next to class naming.
+//! The essential edges and the reverse index use all threads; the (sequential) dominator
+//! computation runs next to class naming, shallow sizes and class counting; retained sizes
+//! next to the dominator tree's children lists.
 
-use super::aggregate::{class_aggregates, AggregateInputs, ClassAggregate};
+#![deny(missing_docs)]
+
+use super::aggregate::{class_aggregates, count_classes, ClassAggregate, TreeInputs};
 use super::bits::{BitVec, SizeColumn};
 use super::classes::{node_classes, ClassNames};
 use super::dominators::{dominated_nodes, dominators, retained_sizes};
@@ -15,22 +17,23 @@ use super::retainers::Retainers;
 use super::shallow::shallow_sizes;
 use std::time::{Duration, Instant};
 
-/// How long each analysis phase took. Phases run two at a time, so the sum exceeds `total`.
+/// How long each analysis phase took (CPU wall per phase). Phases run two at a time, so the
+/// sum exceeds `total`.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct AnalysisTimings {
     /// Reverse edge index.
     pub retainers: Duration,
     /// Page-owned flags, WeakMap edge names and the essential-edge bits.
     pub essential_edges: Duration,
-    /// Shallow-size reassignment.
+    /// Shallow-size reassignment (next to the dominators).
     pub shallow_sizes: Duration,
     /// Lengauer–Tarjan.
     pub dominators: Duration,
     /// Retained sizes and the dominator tree's children lists.
     pub retained: Duration,
-    /// Class names (including plain-object interface inference).
+    /// Class names, including plain-object interface inference (next to the dominators).
     pub classes: Duration,
-    /// Class aggregates.
+    /// Class aggregates: counting (next to the dominators) and retained sizes.
     pub aggregates: Duration,
     /// Wall time of the whole analysis.
     pub total: Duration,
@@ -66,59 +69,61 @@ pub struct HeapAnalysis {
     timings: AnalysisTimings,
 }
 
+impl HeapGraph {
+    /// Runs the full analysis ([`HeapAnalysis::new`]).
+    pub fn analyze(&self) -> HeapAnalysis {
+        HeapAnalysis::new(self)
+    }
+}
+
 fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
     let started = Instant::now();
     let value = f();
     (value, started.elapsed())
 }
 
-/// Output of the phases that only need the graph.
-struct EdgePhases {
-    page_owned: BitVec,
-    essential: BitVec,
-    self_sizes: SizeColumn,
-}
-
 impl HeapAnalysis {
-    /// Runs every phase.
+    /// Runs every phase. The dominator pass is sequential, so class naming, shallow sizes
+    /// and class counting run next to it; the other phases use all threads themselves.
     pub fn new(graph: &HeapGraph) -> HeapAnalysis {
         let started = Instant::now();
         let mut t = AnalysisTimings::default();
-        let ((retainers, t_ret), edge_phases) = rayon::join(
-            || timed(|| Retainers::build(graph)),
-            || edge_phases(graph, &mut t),
-        );
+        let ((page_owned, essential), t_ess) = timed(|| essential_phase(graph));
+        t.essential_edges = t_ess;
+        let (retainers, t_ret) = timed(|| Retainers::build(graph, &essential));
         t.retainers = t_ret;
-        let EdgePhases {
-            page_owned,
-            essential,
-            self_sizes,
-        } = edge_phases;
-        let ((doms, t_dom), ((classes, class_names), t_cls)) = rayon::join(
+        let ((doms, t_dom), (((classes, class_names), self_sizes, counts), t_side)) = rayon::join(
             || timed(|| dominators(graph, &retainers, &essential)),
-            || timed(|| node_classes(graph)),
+            || {
+                timed(|| {
+                    let ((classes, names), t_cls) = timed(|| node_classes(graph));
+                    let (self_sizes, t_sh) = timed(|| shallow_sizes(graph));
+                    let counts = count_classes(graph, &classes, &names, &self_sizes);
+                    (t.classes, t.shallow_sizes) = (t_cls, t_sh);
+                    ((classes, names), self_sizes, counts)
+                })
+            },
         );
+        let t_count = t_side.saturating_sub(t.classes + t.shallow_sizes);
         t.dominators = t_dom;
-        t.classes = t_cls;
-        let ((retained, (dominated_first, dominated)), t_ret) = timed(|| {
-            (
-                retained_sizes(&self_sizes, &doms),
-                dominated_nodes(&doms.idom, graph.root()),
+        let ((retained, (dominated_first, dominated)), t_retained) = timed(|| {
+            rayon::join(
+                || retained_sizes(&self_sizes, &doms),
+                || dominated_nodes(&doms.idom, graph.root()),
             )
         });
-        t.retained = t_ret;
+        t.retained = t_retained;
         let (aggregates, t_agg) = timed(|| {
-            class_aggregates(&AggregateInputs {
-                graph,
-                classes: &classes,
-                names: &class_names,
+            let tree = TreeInputs {
+                root: graph.root(),
                 self_sizes: &self_sizes,
                 retained: &retained,
                 dominated_first: &dominated_first,
                 dominated: &dominated,
-            })
+            };
+            class_aggregates(counts, &tree)
         });
-        t.aggregates = t_agg;
+        t.aggregates = t_count + t_agg;
         t.total = started.elapsed();
         HeapAnalysis {
             total_size: retained[graph.root() as usize] + graph.extra_native_bytes(),
@@ -232,19 +237,9 @@ impl HeapAnalysis {
     }
 }
 
-/// Page-owned flags → essential edges → shallow sizes (no reverse index needed).
-fn edge_phases(graph: &HeapGraph, t: &mut AnalysisTimings) -> EdgePhases {
-    let ((page_owned, essential), t_ess) = timed(|| {
-        let (owned, weakmaps) = rayon::join(|| page_owned(graph), || WeakMapNames::find(graph));
-        let essential = essential_edges(graph, &owned, &weakmaps);
-        (owned, essential)
-    });
-    t.essential_edges = t_ess;
-    let (self_sizes, t_sh) = timed(|| shallow_sizes(graph));
-    t.shallow_sizes = t_sh;
-    EdgePhases {
-        page_owned,
-        essential,
-        self_sizes,
-    }
+/// Page-owned flags and WeakMap edge names, then the essential-edge bits.
+fn essential_phase(graph: &HeapGraph) -> (BitVec, BitVec) {
+    let (owned, weakmaps) = rayon::join(|| page_owned(graph), || WeakMapNames::find(graph));
+    let essential = essential_edges(graph, &owned, &weakmaps);
+    (owned, essential)
 }

@@ -1,6 +1,8 @@
 //! A fixed-size bit vector (one bit per node or edge) and a u32 size column with rare u64
 //! values: the two compact building blocks the graph and its analysis share.
 
+#![deny(missing_docs)]
+
 use rustc_hash::FxHashMap;
 
 /// A fixed-length vector of bits, 64 to a word.

@@ -11,6 +11,8 @@
 //! it one of the names added here. DevTools keys its classes the same way, so a node named
 //! `RegExp` and a `regexp` node are different classes with the same name there too.
 
+#![deny(missing_docs)]
+
 use super::bits::BitVec;
 use super::graph::{EdgeKind, HeapGraph, NodeIndex, NodeKind};
 use rustc_hash::FxHashMap;
@@ -48,6 +50,11 @@ impl ClassNames {
         self.added.push(text.to_owned());
         self.by_text.insert(text.to_owned(), id);
         id
+    }
+
+    /// Number of class ids (string indices plus added names).
+    pub fn id_count(&self) -> usize {
+        self.strings_len as usize + self.added.len()
     }
 
     /// The name of class `id`.

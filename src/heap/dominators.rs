@@ -14,6 +14,8 @@
 //! `reference` (tests only) is DevTools' algorithm transcribed step for step; the tests check
 //! both agree on graphs with weak edges, orphans and unreachable cycles.
 
+#![deny(missing_docs)]
+
 use super::bits::{BitVec, SizeColumn};
 use super::graph::{HeapGraph, NodeIndex};
 use super::retainers::Retainers;
@@ -94,10 +96,10 @@ impl Preorder {
 }
 
 /// Whether every retainer of node `ordinal` is non-essential (DevTools' `hasOnlyWeakRetainers`).
-fn has_only_weak_retainers(retainers: &Retainers, essential: &BitVec, ordinal: u32) -> bool {
+fn has_only_weak_retainers(retainers: &Retainers, ordinal: u32) -> bool {
     retainers
         .range(ordinal)
-        .all(|slot| !essential.get(retainers.edge(slot) as usize))
+        .all(|slot| !retainers.is_essential(slot))
 }
 
 /// DFS from the root, then from each orphan in node order (parent: the root).
@@ -118,7 +120,7 @@ fn preorder(
     out.unreachable_from_root = (n - pre.order.len()) as u32;
     if pre.order.len() < n {
         for v in 0..n as u32 {
-            if pre.num[v as usize] == 0 && has_only_weak_retainers(retainers, essential, v) {
+            if pre.num[v as usize] == 0 && has_only_weak_retainers(retainers, v) {
                 pre.dfs(graph, essential, v, 0, &mut stack);
             }
         }
@@ -130,12 +132,7 @@ fn preorder(
 /// Semidominators (as preorder positions) by LT's `eval` with path compression, processing
 /// positions from last to first. Predecessors that were never reached are skipped: they can
 /// only lower nothing (see the module docs).
-fn semidominators(
-    graph_nodes: usize,
-    pre: &Preorder,
-    retainers: &Retainers,
-    essential: &BitVec,
-) -> Vec<u32> {
+fn semidominators(graph_nodes: usize, pre: &Preorder, retainers: &Retainers) -> Vec<u32> {
     let reached = pre.order.len();
     let mut semi: Vec<u32> = (0..reached as u32).collect();
     let mut label: Vec<u32> = (0..reached as u32).collect();
@@ -147,11 +144,11 @@ fn semidominators(
         let mut s = k as u32;
         let mut orphan = true;
         for slot in retainers.range(w) {
-            if !essential.get(retainers.edge(slot) as usize) {
+            let Some(src) = retainers.essential_node(slot) else {
                 continue;
-            }
+            };
             orphan = false;
-            let v = pre.num[retainers.node(slot) as usize];
+            let v = pre.num[src as usize];
             if v == 0 {
                 continue;
             }
@@ -199,7 +196,7 @@ pub fn dominators(graph: &HeapGraph, retainers: &Retainers, essential: &BitVec) 
     let n = graph.node_count();
     let mut out = Dominators::default();
     let pre = preorder(graph, retainers, essential, &mut out);
-    let semi = semidominators(n, &pre, retainers, essential);
+    let semi = semidominators(n, &pre, retainers);
     // Semi-NCA: the idom is the nearest ancestor of the parent (in the dominator tree built
     // so far, in preorder) at or above the semidominator.
     let reached = pre.order.len();
@@ -265,7 +262,13 @@ pub(crate) mod reference {
     use super::super::bits::BitVec;
     use super::super::graph::HeapGraph;
     use super::super::retainers::Retainers;
-    use super::has_only_weak_retainers;
+
+    /// DevTools' `hasOnlyWeakRetainers`, reading its essential-edge bit vector.
+    fn has_only_weak_retainers(retainers: &Retainers, essential: &BitVec, ordinal: u32) -> bool {
+        retainers
+            .range(ordinal)
+            .all(|slot| !essential.get(retainers.edge(slot) as usize))
+    }
 
     /// DevTools' immediate dominators (node ordinals).
     pub fn dominators(graph: &HeapGraph, retainers: &Retainers, essential: &BitVec) -> Vec<u32> {
@@ -401,6 +404,7 @@ pub(crate) mod reference {
             let w = st.vertex[i as usize];
             let mut orphan = true;
             for slot in retainers.range(w - 1) {
+                // DevTools looks the edge up in its essential-edge bit vector.
                 if !essential.get(retainers.edge(slot) as usize) {
                     continue;
                 }

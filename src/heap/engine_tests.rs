@@ -842,10 +842,10 @@ fn random_snapshot(rng: &mut Rng, nodes: usize) -> Snap {
 }
 
 fn compare_with_reference(g: &HeapGraph) {
-    let retainers = Retainers::build(g);
     let weakmaps = WeakMapNames::find(g);
     let owned = page_owned(g);
     let essential = essential_edges(g, &owned, &weakmaps);
+    let retainers = Retainers::build(g, &essential);
     let fast = dominators::dominators(g, &retainers, &essential);
     let slow = reference::dominators(g, &retainers, &essential);
     assert_eq!(fast.idom, slow);
@@ -856,7 +856,7 @@ fn compare_with_reference(g: &HeapGraph) {
 /// the root alone).
 fn brute_force_retained(g: &HeapGraph, essential: &BitVec, sizes: &[u64]) -> Vec<u64> {
     let n = g.node_count();
-    let retainers = Retainers::build(g);
+    let retainers = Retainers::build(g, essential);
     let orphan: Vec<bool> = (0..n as u32)
         .map(|v| v != g.root() && retainers.of(v).all(|(e, _)| !essential.get(e as usize)))
         .collect();

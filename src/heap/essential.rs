@@ -8,6 +8,8 @@
 //! 4. a `shortcut` from any node but the root (root shortcuts mark user globals),
 //! 5. from a node that is not page-owned to a page-owned one.
 
+#![deny(missing_docs)]
+
 use super::bits::BitVec;
 use super::graph::{EdgeKind, HeapGraph, NodeIndex, NodeKind};
 use rayon::prelude::*;

@@ -4,6 +4,8 @@
 //! Built by [`HeapGraph::load`] / [`HeapGraph::from_bytes`] (see `load.rs`); analysed by
 //! [`HeapAnalysis`](super::analysis::HeapAnalysis).
 
+#![deny(missing_docs)]
+
 use super::bits::SizeColumn;
 use std::ops::Range;
 use std::time::Duration;
@@ -17,22 +19,39 @@ pub type EdgeIndex = u32;
 /// not know (a newer V8).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum NodeKind {
+    /// `hidden`: V8 internals (DevTools' `(system)`).
     Hidden,
+    /// `array`: internal arrays (element and property backing stores).
     Array,
+    /// `string`.
     String,
+    /// `object`: JS objects, named by constructor.
     Object,
+    /// `code`: compiled code.
     Code,
+    /// `closure`: JS functions.
     Closure,
+    /// `regexp`.
     RegExp,
+    /// `number`: heap numbers.
     Number,
+    /// `native`: embedder (C++, DOM) objects.
     Native,
+    /// `synthetic`: the root and the GC root groups.
     Synthetic,
+    /// `concatenated string`.
     ConsString,
+    /// `sliced string`.
     SlicedString,
+    /// `symbol`.
     Symbol,
+    /// `bigint`.
     BigInt,
+    /// `object shape`: hidden classes (maps).
     ObjectShape,
+    /// `wasm object`.
     WasmObject,
+    /// A type name this crate does not know.
     Other,
 }
 
@@ -64,13 +83,21 @@ impl NodeKind {
 /// The edge types V8 writes (`meta.edge_types`), by name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EdgeKind {
+    /// `context`: a variable in a closure's context.
     Context,
+    /// `element`: an array element (named by index).
     Element,
+    /// `property`: a named property.
     Property,
+    /// `internal`: an engine-internal reference.
     Internal,
+    /// `hidden`: an engine-internal reference named by index.
     Hidden,
+    /// `shortcut`: from the root, marks user globals; elsewhere a non-owning link.
     Shortcut,
+    /// `weak`: does not keep its target alive.
     Weak,
+    /// A type name this crate does not know.
     Other,
 }
 
@@ -190,8 +217,11 @@ impl Strings {
 pub struct Location {
     /// The node it belongs to.
     pub node: NodeIndex,
+    /// V8's script id.
     pub script_id: u32,
+    /// Zero-based line.
     pub line: u32,
+    /// Zero-based column.
     pub column: u32,
 }
 

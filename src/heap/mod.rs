@@ -11,12 +11,14 @@ pub mod analysis;
 pub mod background;
 pub mod bits;
 pub mod classes;
+mod columns;
 pub mod dominators;
 #[cfg(test)]
 mod engine_tests;
 pub mod essential;
 pub mod graph;
 mod load;
+mod meta;
 mod numbers;
 pub mod retainers;
 pub mod shallow;

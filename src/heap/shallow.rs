@@ -4,6 +4,8 @@
 //! the root or synthetic. DevTools shows, for example, an object's property backing store as
 //! part of the object.
 
+#![deny(missing_docs)]
+
 use super::bits::SizeColumn;
 use super::graph::{EdgeKind, HeapGraph, NodeKind};
 

@@ -1,0 +1,552 @@
+//! The node, edge and location columns: counts checked against the header, then every
+//! piece of the big arrays parsed in parallel straight into its rows, with each reference
+//! (type, name, target node) validated on the way.
+
+use super::bits::SizeColumn;
+use super::graph::{EdgeKind, Location};
+use super::meta::{LocationMeta, Meta, MAX_FIELDS};
+use super::numbers::{
+    self, read_fixed, read_row, run_pieces, split_rows, value_offset, Divider, Piece, Plan, Span,
+};
+use super::stream::SnapshotError;
+
+/// Node count from the array itself, checked against the stride and the header.
+pub(super) fn check_node_count(
+    plan: &Plan,
+    span: Span,
+    meta: &Meta,
+) -> Result<usize, SnapshotError> {
+    let stride = meta.node.stride as u64;
+    if !plan.values.is_multiple_of(stride) {
+        return Err(SnapshotError::NodeArrayLength {
+            offset: span.close as u64,
+            values: plan.values,
+            stride: meta.node.stride,
+        });
+    }
+    let actual = plan.values / stride;
+    if actual != meta.node_count {
+        return Err(SnapshotError::NodeCountMismatch {
+            offset: span.close as u64,
+            declared: meta.node_count,
+            actual,
+        });
+    }
+    // Ordinals are u32, and the retainer index keeps a flag in their top bit.
+    if actual >= 1 << 31 {
+        return Err(SnapshotError::TooLarge {
+            offset: span.close as u64,
+            message: format!("{actual} nodes (at most 2^31 - 1 supported)"),
+        });
+    }
+    Ok(actual as usize)
+}
+
+/// Edge count from the array itself, checked against the stride and the header.
+pub(super) fn check_edge_count(
+    plan: &Plan,
+    span: Span,
+    meta: &Meta,
+) -> Result<usize, SnapshotError> {
+    let stride = meta.edge.stride as u64;
+    if !plan.values.is_multiple_of(stride) {
+        return Err(SnapshotError::EdgeArrayLength {
+            offset: span.close as u64,
+            values: plan.values,
+            stride: meta.edge.stride,
+        });
+    }
+    let actual = plan.values / stride;
+    if actual != meta.edge_count {
+        return Err(SnapshotError::EdgeCountMismatch {
+            offset: span.close as u64,
+            declared: meta.edge_count,
+            from_nodes: meta.edge_count,
+            actual,
+        });
+    }
+    if actual > u64::from(u32::MAX) {
+        return Err(SnapshotError::TooLarge {
+            offset: span.close as u64,
+            message: format!("{actual} edges (at most {} supported)", u32::MAX),
+        });
+    }
+    Ok(actual as usize)
+}
+
+pub(super) fn root_ordinal(meta: &Meta, node_count: usize) -> Result<u32, SnapshotError> {
+    let Some(index) = meta.root_index else {
+        return Ok(0);
+    };
+    let stride = meta.node.stride as u64;
+    if !index.is_multiple_of(stride) || index / stride >= node_count as u64 {
+        return Err(SnapshotError::BadNodeReference {
+            offset: meta.offset,
+            what: "snapshot.root_index",
+            value: index,
+            stride: meta.node.stride,
+            nodes: node_count as u64,
+        });
+    }
+    Ok((index / stride) as u32)
+}
+
+/// Node columns before `first_edge` is summed up.
+pub(super) struct NodeColumns {
+    pub(super) types: Vec<u8>,
+    pub(super) names: Vec<u32>,
+    pub(super) ids: Vec<u32>,
+    pub(super) sizes: SizeColumn,
+    /// `edge_count` of node `n` at `n + 1` (slot 0 stays 0), ready for the prefix sum.
+    pub(super) edge_counts: Vec<u32>,
+    pub(super) detachedness: Option<Vec<u8>>,
+}
+
+/// One piece's slices of the node columns.
+struct NodeSink<'a> {
+    types: &'a mut [u8],
+    names: &'a mut [u32],
+    ids: &'a mut [u32],
+    sizes: &'a mut [u32],
+    edge_counts: &'a mut [u32],
+    detachedness: Option<&'a mut [u8]>,
+}
+
+/// What a piece of nodes found besides the columns.
+struct NodePieceResult {
+    big_sizes: Vec<(u32, u64)>,
+    any_detachedness: bool,
+}
+
+pub(super) fn parse_nodes(
+    bytes: &[u8],
+    plan: &Plan,
+    meta: &Meta,
+    node_count: usize,
+    strings: u64,
+) -> Result<NodeColumns, SnapshotError> {
+    let has_detachedness = meta.node.detachedness.is_some();
+    let mut types = vec![0u8; node_count];
+    let mut names = vec![0u32; node_count];
+    let mut ids = vec![0u32; node_count];
+    let mut sizes = vec![0u32; node_count];
+    let mut edge_counts = vec![0u32; node_count + 1];
+    let mut detachedness = has_detachedness.then(|| vec![0u8; node_count]);
+    let counts = plan.row_counts();
+    let mut det_slices: Vec<Option<&mut [u8]>> = match detachedness.as_deref_mut() {
+        Some(d) => split_rows(d, &counts).into_iter().map(Some).collect(),
+        None => counts.iter().map(|_| None).collect(),
+    };
+    let work: Vec<(Piece, NodeSink)> = plan
+        .pieces
+        .iter()
+        .copied()
+        .zip(split_rows(&mut types, &counts))
+        .zip(split_rows(&mut names, &counts))
+        .zip(split_rows(&mut ids, &counts))
+        .zip(split_rows(&mut sizes, &counts))
+        .zip(split_rows(&mut edge_counts[1..], &counts))
+        .zip(det_slices.iter_mut().map(Option::take))
+        .map(
+            |((((((piece, types), names), ids), sizes), edge_counts), detachedness)| {
+                (
+                    piece,
+                    NodeSink {
+                        types,
+                        names,
+                        ids,
+                        sizes,
+                        edge_counts,
+                        detachedness,
+                    },
+                )
+            },
+        )
+        .collect();
+    // Rows of the usual lengths are read with the length as a constant.
+    let parse = match meta.node.stride {
+        7 => parse_node_piece::<7>,
+        6 => parse_node_piece::<6>,
+        _ => parse_node_piece::<0>,
+    };
+    let results = run_pieces(work, |piece, sink| parse(bytes, piece, sink, meta, strings))?;
+    let any_detachedness = results.iter().any(|r| r.any_detachedness);
+    let big = results.into_iter().flat_map(|r| r.big_sizes);
+    Ok(NodeColumns {
+        types,
+        names,
+        ids,
+        sizes: SizeColumn::from_parts(sizes, big),
+        edge_counts,
+        detachedness: detachedness.filter(|_| any_detachedness),
+    })
+}
+
+/// Parses one piece of nodes; `N` is the row length when known at compile time, else 0.
+fn parse_node_piece<const N: usize>(
+    bytes: &[u8],
+    piece: Piece,
+    mut sink: NodeSink,
+    meta: &Meta,
+    strings: u64,
+) -> Result<NodePieceResult, SnapshotError> {
+    let mut out = NodePieceResult {
+        big_sizes: Vec::new(),
+        any_detachedness: false,
+    };
+    let l = meta.node;
+    let types = meta.node_types.len() as u64;
+    let mut row = [0u64; MAX_FIELDS];
+    let mut pos = piece.start;
+    let columns = sink
+        .types
+        .iter_mut()
+        .zip(sink.names.iter_mut())
+        .zip(sink.ids.iter_mut())
+        .zip(sink.sizes.iter_mut())
+        .zip(sink.edge_counts.iter_mut());
+    for (r, ((((type_out, name_out), id_out), size_out), edges_out)) in columns.enumerate() {
+        let row_start = pos;
+        read_any::<N>(bytes, &mut pos, piece.end, &mut row[..l.stride])
+            .map_err(|e| e.into_snapshot_error(bytes, |f| meta.node_field_names[f].clone()))?;
+        let node = piece.first_row + r;
+        let (type_index, name, id, edges) = (row[l.ty], row[l.name], row[l.id], row[l.edge_count]);
+        let max = u64::from(u32::MAX);
+        if type_index >= types || name >= strings || id > max || edges > max {
+            return Err(node_error(
+                bytes,
+                row_start,
+                &row,
+                meta,
+                strings,
+                node as u64,
+            ));
+        }
+        *type_out = type_index as u8;
+        *name_out = name as u32;
+        *id_out = id as u32;
+        *edges_out = edges as u32;
+        let size = row[l.self_size];
+        *size_out = SizeColumn::encode(size);
+        if *size_out == u32::MAX {
+            out.big_sizes.push((node as u32, size));
+        }
+        if let Some(f) = l.detachedness {
+            // DevTools keeps the two low bits (the rest of its word holds the class index).
+            let state = (row[f] & 3) as u8;
+            if state != 0 {
+                out.any_detachedness = true;
+                if let Some(d) = sink.detachedness.as_deref_mut() {
+                    d[r] = state;
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Reads a row into `out` (its length is the stride), unrolled when `N` is that length.
+#[inline(always)]
+fn read_any<const N: usize>(
+    bytes: &[u8],
+    pos: &mut usize,
+    end: usize,
+    out: &mut [u64],
+) -> Result<(), numbers::ValueError> {
+    if N != 0 && out.len() == N {
+        out.copy_from_slice(&read_fixed::<N>(bytes, pos, end)?);
+        Ok(())
+    } else {
+        read_row(bytes, pos, end, out)
+    }
+}
+
+/// The error for a node row that failed a check, with the offset of the offending value.
+#[cold]
+fn node_error(
+    bytes: &[u8],
+    row_start: usize,
+    row: &[u64],
+    meta: &Meta,
+    strings: u64,
+    node: u64,
+) -> SnapshotError {
+    let l = meta.node;
+    let at = |field: usize| value_offset(bytes, row_start, field);
+    let types = meta.node_types.len() as u64;
+    if row[l.ty] >= types {
+        return SnapshotError::TypeOutOfRange {
+            offset: at(l.ty),
+            node,
+            type_index: row[l.ty],
+            types: types as usize,
+        };
+    }
+    if row[l.name] >= strings {
+        return SnapshotError::NameOutOfRange {
+            offset: at(l.name),
+            node,
+            name: row[l.name],
+            strings,
+        };
+    }
+    let field = if row[l.id] > u64::from(u32::MAX) {
+        l.id
+    } else {
+        l.edge_count
+    };
+    SnapshotError::NumberTooLarge {
+        offset: at(field),
+        field: meta.node_field_names[field].clone(),
+        limit: u64::from(u32::MAX),
+    }
+}
+
+/// Turns per-node edge counts into offsets and checks they cover the edges array exactly.
+pub(super) fn first_edges(
+    mut counts: Vec<u32>,
+    edge_count: usize,
+    span: Span,
+    meta: &Meta,
+) -> Result<Vec<u32>, SnapshotError> {
+    let mut sum = 0u64;
+    for slot in counts.iter_mut() {
+        sum += u64::from(*slot);
+        // Past u32 the sum cannot match the (already checked) edge count anyway.
+        *slot = u32::try_from(sum).unwrap_or(u32::MAX);
+    }
+    if sum != edge_count as u64 {
+        return Err(SnapshotError::EdgeCountMismatch {
+            offset: span.close as u64,
+            declared: meta.edge_count,
+            from_nodes: sum,
+            actual: edge_count as u64,
+        });
+    }
+    Ok(counts)
+}
+
+pub(super) fn string_named_types(types: &[String]) -> [bool; 256] {
+    let mut named = [true; 256];
+    for (i, t) in types.iter().enumerate() {
+        named[i] = EdgeKind::from_name(t).has_string_name();
+    }
+    named
+}
+
+/// Shared read-only facts for the edge pieces.
+pub(super) struct EdgeContext<'a> {
+    pub(super) meta: &'a Meta,
+    pub(super) node_count: u64,
+    pub(super) strings: u64,
+    pub(super) string_named: [bool; 256],
+}
+
+pub(super) struct EdgeColumns {
+    pub(super) types: Vec<u8>,
+    pub(super) names: Vec<u32>,
+    pub(super) to: Vec<u32>,
+}
+
+struct EdgeSink<'a> {
+    types: &'a mut [u8],
+    names: &'a mut [u32],
+    to: &'a mut [u32],
+}
+
+pub(super) fn parse_edges(
+    bytes: &[u8],
+    plan: &Plan,
+    ctx: &EdgeContext,
+    edge_count: usize,
+) -> Result<EdgeColumns, SnapshotError> {
+    let mut cols = EdgeColumns {
+        types: vec![0u8; edge_count],
+        names: vec![0u32; edge_count],
+        to: vec![0u32; edge_count],
+    };
+    let counts = plan.row_counts();
+    let work: Vec<(Piece, EdgeSink)> = plan
+        .pieces
+        .iter()
+        .copied()
+        .zip(split_rows(&mut cols.types, &counts))
+        .zip(split_rows(&mut cols.names, &counts))
+        .zip(split_rows(&mut cols.to, &counts))
+        .map(|(((piece, types), names), to)| (piece, EdgeSink { types, names, to }))
+        .collect();
+    let parse = match ctx.meta.edge.stride {
+        3 => parse_edge_piece::<3>,
+        _ => parse_edge_piece::<0>,
+    };
+    run_pieces(work, |piece, sink| parse(bytes, piece, sink, ctx))?;
+    Ok(cols)
+}
+
+/// Parses one piece of edges; `N` is the row length when known at compile time, else 0.
+fn parse_edge_piece<const N: usize>(
+    bytes: &[u8],
+    piece: Piece,
+    sink: EdgeSink,
+    ctx: &EdgeContext,
+) -> Result<(), SnapshotError> {
+    let meta = ctx.meta;
+    let l = meta.edge;
+    let types = meta.edge_types.len() as u64;
+    let nodes = NodeRef::new(meta.node.stride, ctx.node_count as usize);
+    let mut row = [0u64; MAX_FIELDS];
+    let mut pos = piece.start;
+    let columns = sink
+        .types
+        .iter_mut()
+        .zip(sink.names.iter_mut())
+        .zip(sink.to.iter_mut());
+    for (r, ((type_out, name_out), to_out)) in columns.enumerate() {
+        let row_start = pos;
+        read_any::<N>(bytes, &mut pos, piece.end, &mut row[..l.stride])
+            .map_err(|e| e.into_snapshot_error(bytes, |f| meta.edge_field_names[f].clone()))?;
+        let (type_index, name, to) = (row[l.ty], row[l.name], row[l.to]);
+        let ordinal = nodes.ordinal(to);
+        let named = ctx.string_named[type_index.min(255) as usize];
+        if type_index >= types
+            || (named && name >= ctx.strings)
+            || name > u64::from(u32::MAX)
+            || ordinal.is_none()
+        {
+            let edge = (piece.first_row + r) as u64;
+            return Err(edge_error(bytes, row_start, &row, ctx, edge));
+        }
+        *type_out = type_index as u8;
+        *name_out = name as u32;
+        *to_out = ordinal.unwrap_or_default();
+    }
+    Ok(())
+}
+
+/// The error for an edge row that failed a check, with the offset of the offending value.
+#[cold]
+fn edge_error(
+    bytes: &[u8],
+    row_start: usize,
+    row: &[u64],
+    ctx: &EdgeContext,
+    edge: u64,
+) -> SnapshotError {
+    let meta = ctx.meta;
+    let l = meta.edge;
+    let at = |field: usize| value_offset(bytes, row_start, field);
+    let (type_index, name, to) = (row[l.ty], row[l.name], row[l.to]);
+    let types = meta.edge_types.len() as u64;
+    if type_index >= types {
+        return SnapshotError::EdgeTypeOutOfRange {
+            offset: at(l.ty),
+            edge,
+            type_index,
+            types: types as usize,
+        };
+    }
+    if ctx.string_named[type_index as usize] && name >= ctx.strings {
+        return SnapshotError::EdgeNameOutOfRange {
+            offset: at(l.name),
+            edge,
+            name,
+            strings: ctx.strings,
+        };
+    }
+    if name > u64::from(u32::MAX) {
+        return SnapshotError::NumberTooLarge {
+            offset: at(l.name),
+            field: meta.edge_field_names[l.name].clone(),
+            limit: u64::from(u32::MAX),
+        };
+    }
+    SnapshotError::EdgeTargetOutOfRange {
+        offset: at(l.to),
+        edge,
+        to_node: to,
+        stride: meta.node.stride,
+        nodes: ctx.node_count,
+    }
+}
+
+pub(super) fn parse_locations(
+    bytes: &[u8],
+    span: Span,
+    lm: LocationMeta,
+    node_stride: usize,
+    node_count: usize,
+) -> Result<Vec<Location>, SnapshotError> {
+    let plan = numbers::plan(bytes, span, lm.stride);
+    if !plan.values.is_multiple_of(lm.stride as u64) {
+        return Err(SnapshotError::Structure {
+            offset: span.close as u64,
+            message: format!(
+                "locations array has {} values, not a multiple of the {} location fields",
+                plan.values, lm.stride
+            ),
+        });
+    }
+    let nodes = NodeRef::new(node_stride, node_count);
+    let work: Vec<(Piece, ())> = plan.pieces.iter().map(|&p| (p, ())).collect();
+    let parts = run_pieces(work, |piece, ()| {
+        let mut out = Vec::with_capacity(piece.rows);
+        let mut row = [0u64; MAX_FIELDS];
+        let mut pos = piece.start;
+        for _ in 0..piece.rows {
+            let row_start = pos;
+            read_row(bytes, &mut pos, piece.end, &mut row[..lm.stride])
+                .map_err(|e| e.into_snapshot_error(bytes, |_| "locations".into()))?;
+            let index = row[lm.index];
+            let node = nodes
+                .ordinal(index)
+                .ok_or_else(|| SnapshotError::BadNodeReference {
+                    offset: value_offset(bytes, row_start, lm.index),
+                    what: "location object_index",
+                    value: index,
+                    stride: node_stride,
+                    nodes: node_count as u64,
+                })?;
+            let small = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
+            out.push(Location {
+                node,
+                script_id: small(row[lm.script]),
+                line: small(row[lm.line]),
+                column: small(row[lm.column]),
+            });
+        }
+        Ok(out)
+    })?;
+    let mut out = parts.concat();
+    // DevTools keeps the last entry per node (a Map). V8 writes one per node, in node order.
+    if !out.windows(2).all(|w| w[0].node < w[1].node) {
+        out.reverse();
+        out.sort_by_key(|l| l.node);
+        out.dedup_by_key(|l| l.node);
+    }
+    Ok(out)
+}
+
+/// Turns node offsets (`to_node`, `object_index`) into ordinals.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct NodeRef {
+    stride: Divider,
+    /// Node count times the stride: offsets must be below it.
+    limit: u64,
+}
+
+impl NodeRef {
+    fn new(stride: usize, nodes: usize) -> Self {
+        NodeRef {
+            stride: Divider::new(stride as u64),
+            limit: nodes as u64 * stride as u64,
+        }
+    }
+
+    /// The ordinal of the node at `offset`, if it is a node offset.
+    #[inline]
+    fn ordinal(self, offset: u64) -> Option<u32> {
+        // Checked against the limit first, which also keeps the division exact.
+        let (q, r) = self.stride.div_rem(offset.min(self.limit));
+        (offset < self.limit && r == 0).then_some(q as u32)
+    }
+}
