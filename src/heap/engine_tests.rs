@@ -59,6 +59,30 @@ fn loads_columns_strings_and_edges() {
 }
 
 #[test]
+fn strings_with_escapes_brackets_and_commas() {
+    let names = [
+        "a\\",
+        "\\\"",
+        "]",
+        ",",
+        "\"],[\"",
+        "1234567\\\"x",
+        "12345678\\",
+        "long name without escapes, but with ] and , inside",
+        "",
+    ];
+    let (mut s, global) = Snap::with_global();
+    let nodes: Vec<usize> = names.iter().map(|n| s.node("string", n, 8)).collect();
+    for &n in &nodes {
+        s.edge(global, "property", "s", n);
+    }
+    let g = s.load();
+    for (&n, name) in nodes.iter().zip(names) {
+        assert_eq!(g.node_name(n as u32), name);
+    }
+}
+
+#[test]
 fn field_layouts_from_meta() {
     let build = |fields: Vec<&'static str>| {
         let (mut s, global) = Snap::with_global();
