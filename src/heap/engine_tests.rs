@@ -955,3 +955,20 @@ fn random_graphs_match_devtools_algorithm_and_definition() {
         "{with_orphans} {with_cycles}"
     );
 }
+
+#[test]
+fn loads_files_through_the_map() {
+    let (mut s, global) = Snap::with_global();
+    let x = s.node("object", "X", 7);
+    s.edge(global, "property", "x", x);
+    let dir = std::env::temp_dir().join(format!("modswap-heap-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("small.heapsnapshot");
+    std::fs::write(&file, s.build()).expect("write");
+    let g = HeapGraph::load(&file).expect("loads");
+    assert_eq!(g.node_name(x as u32), "X");
+    assert_eq!(g.analyze().retained_size(0), 17);
+    let missing = HeapGraph::load(dir.join("missing.heapsnapshot"));
+    assert!(matches!(missing, Err(SnapshotError::Io(_))));
+    std::fs::remove_dir_all(&dir).ok();
+}

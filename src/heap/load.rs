@@ -21,20 +21,35 @@ use std::time::Instant;
 
 impl HeapGraph {
     /// Loads a snapshot file through a read-only memory map; the map is released before this
-    /// returns (strings are copied into the graph's arena).
-    pub fn load(path: &Path) -> Result<HeapGraph, SnapshotError> {
+    /// returns (strings are copied into the graph's arena). What cannot be mapped (a pipe, a
+    /// special file) is read into memory instead.
+    pub fn load(path: impl AsRef<Path>) -> Result<HeapGraph, SnapshotError> {
         let started = Instant::now();
+        let path = path.as_ref();
         let file = File::open(path)?;
         // SAFETY: the map is read-only and private to this call. If another process truncates
         // the file while we read it, accesses past the new end fault (SIGBUS); that is the
         // documented risk of any file mapping and the reason the map lives no longer than this
         // function.
-        let map = unsafe { memmap2::MmapOptions::new().populate().map(&file)? };
-        #[cfg(unix)]
-        let _ = map.advise(memmap2::Advice::Sequential);
-        let read = started.elapsed();
-        let mut graph = Self::from_bytes(&map)?;
-        graph.timings.read = read;
+        let mapped = unsafe { memmap2::MmapOptions::new().populate().map(&file) };
+        let graph = match mapped {
+            Ok(map) => {
+                #[cfg(unix)]
+                let _ = map.advise(memmap2::Advice::Sequential);
+                let read = started.elapsed();
+                let mut graph = Self::from_bytes(&map)?;
+                graph.timings.read = read;
+                graph
+            }
+            // The read error (for a directory: "Is a directory") says more than mmap's.
+            Err(_) => {
+                let bytes = std::fs::read(path)?;
+                let read = started.elapsed();
+                let mut graph = Self::from_bytes(&bytes)?;
+                graph.timings.read = read;
+                graph
+            }
+        };
         Ok(graph)
     }
 
