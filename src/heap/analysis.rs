@@ -7,7 +7,7 @@
 
 #![deny(missing_docs)]
 
-use super::aggregate::{class_aggregates, count_classes, ClassAggregate, TreeInputs};
+use super::aggregate::{class_aggregates, count_classes, ClassAggregate, ClassCounts, TreeInputs};
 use super::bits::{BitVec, SizeColumn};
 use super::classes::{node_classes, ClassNames};
 use super::dominators::{dominated_nodes, dominators, retained_sizes};
@@ -17,8 +17,8 @@ use super::retainers::Retainers;
 use super::shallow::shallow_sizes;
 use std::time::{Duration, Instant};
 
-/// How long each analysis phase took (CPU wall per phase). Phases run two at a time, so the
-/// sum exceeds `total`.
+/// How long each analysis phase took (wall time of each phase; some run side by side, so the
+/// sum exceeds `total`).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct AnalysisTimings {
     /// Reverse edge index.
@@ -27,7 +27,7 @@ pub struct AnalysisTimings {
     pub essential_edges: Duration,
     /// Shallow-size reassignment (next to the dominators).
     pub shallow_sizes: Duration,
-    /// Lengauer–Tarjan.
+    /// The dominator tree (DFS and Semi-NCA).
     pub dominators: Duration,
     /// Retained sizes and the dominator tree's children lists.
     pub retained: Duration,
@@ -92,38 +92,28 @@ impl HeapAnalysis {
         t.essential_edges = t_ess;
         let (retainers, t_ret) = timed(|| Retainers::build(graph, &essential));
         t.retainers = t_ret;
-        let ((doms, t_dom), (((classes, class_names), self_sizes, counts), t_side)) = rayon::join(
+        let ((doms, t_dom), side) = rayon::join(
             || timed(|| dominators(graph, &retainers, &essential)),
-            || {
-                timed(|| {
-                    let ((classes, names), t_cls) = timed(|| node_classes(graph));
-                    let (self_sizes, t_sh) = timed(|| shallow_sizes(graph));
-                    let counts = count_classes(graph, &classes, &names, &self_sizes);
-                    (t.classes, t.shallow_sizes) = (t_cls, t_sh);
-                    ((classes, names), self_sizes, counts)
-                })
-            },
+            || class_side(graph),
         );
-        let t_count = t_side.saturating_sub(t.classes + t.shallow_sizes);
         t.dominators = t_dom;
+        (t.classes, t.shallow_sizes) = (side.t_classes, side.t_shallow);
         let ((retained, (dominated_first, dominated)), t_retained) = timed(|| {
             rayon::join(
-                || retained_sizes(&self_sizes, &doms),
+                || retained_sizes(&side.self_sizes, &doms),
                 || dominated_nodes(&doms.idom, graph.root()),
             )
         });
         t.retained = t_retained;
-        let (aggregates, t_agg) = timed(|| {
-            let tree = TreeInputs {
-                root: graph.root(),
-                self_sizes: &self_sizes,
-                retained: &retained,
-                dominated_first: &dominated_first,
-                dominated: &dominated,
-            };
-            class_aggregates(counts, &tree)
-        });
-        t.aggregates = t_count + t_agg;
+        let tree = TreeInputs {
+            root: graph.root(),
+            self_sizes: &side.self_sizes,
+            retained: &retained,
+            dominated_first: &dominated_first,
+            dominated: &dominated,
+        };
+        let (aggregates, t_agg) = timed(|| class_aggregates(side.counts, &tree));
+        t.aggregates = side.t_counts + t_agg;
         t.total = started.elapsed();
         HeapAnalysis {
             total_size: retained[graph.root() as usize] + graph.extra_native_bytes(),
@@ -135,12 +125,12 @@ impl HeapAnalysis {
             retainers,
             essential,
             page_owned,
-            self_sizes,
+            self_sizes: side.self_sizes,
             retained,
             dominated_first,
             dominated,
-            classes,
-            class_names,
+            classes: side.classes,
+            class_names: side.names,
             aggregates,
             timings: t,
         }
@@ -234,6 +224,33 @@ impl HeapAnalysis {
                 * 4
             + self.retained.capacity() * 8
             + self.classes.capacity() * 4
+    }
+}
+
+/// What runs next to the dominator pass.
+struct ClassSide {
+    classes: Vec<u32>,
+    names: ClassNames,
+    self_sizes: SizeColumn,
+    counts: ClassCounts,
+    t_classes: Duration,
+    t_shallow: Duration,
+    t_counts: Duration,
+}
+
+/// Class names, shallow sizes, then the class counts (which need both).
+fn class_side(graph: &HeapGraph) -> ClassSide {
+    let ((classes, names), t_classes) = timed(|| node_classes(graph));
+    let (self_sizes, t_shallow) = timed(|| shallow_sizes(graph));
+    let (counts, t_counts) = timed(|| count_classes(graph, &classes, &names, &self_sizes));
+    ClassSide {
+        classes,
+        names,
+        self_sizes,
+        counts,
+        t_classes,
+        t_shallow,
+        t_counts,
     }
 }
 

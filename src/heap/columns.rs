@@ -9,6 +9,7 @@ use super::numbers::{
     self, read_fixed, read_row, run_pieces, split_rows, value_offset, Divider, Piece, Plan, Span,
 };
 use super::stream::SnapshotError;
+use rayon::prelude::*;
 
 /// Node count from the array itself, checked against the stride and the header.
 pub(super) fn check_node_count(
@@ -123,7 +124,6 @@ pub(super) fn parse_nodes(
     plan: &Plan,
     meta: &Meta,
     node_count: usize,
-    strings: u64,
 ) -> Result<NodeColumns, SnapshotError> {
     let has_detachedness = meta.node.detachedness.is_some();
     let mut types = vec![0u8; node_count];
@@ -169,7 +169,7 @@ pub(super) fn parse_nodes(
         6 => parse_node_piece::<6>,
         _ => parse_node_piece::<0>,
     };
-    let results = run_pieces(work, |piece, sink| parse(bytes, piece, sink, meta, strings))?;
+    let results = run_pieces(work, |piece, sink| parse(bytes, piece, sink, meta))?;
     let any_detachedness = results.iter().any(|r| r.any_detachedness);
     let big = results.into_iter().flat_map(|r| r.big_sizes);
     Ok(NodeColumns {
@@ -188,7 +188,6 @@ fn parse_node_piece<const N: usize>(
     piece: Piece,
     mut sink: NodeSink,
     meta: &Meta,
-    strings: u64,
 ) -> Result<NodePieceResult, SnapshotError> {
     let mut out = NodePieceResult {
         big_sizes: Vec::new(),
@@ -212,15 +211,9 @@ fn parse_node_piece<const N: usize>(
         let node = piece.first_row + r;
         let (type_index, name, id, edges) = (row[l.ty], row[l.name], row[l.id], row[l.edge_count]);
         let max = u64::from(u32::MAX);
-        if type_index >= types || name >= strings || id > max || edges > max {
-            return Err(node_error(
-                bytes,
-                row_start,
-                &row,
-                meta,
-                strings,
-                node as u64,
-            ));
+        // Names are checked against the strings later (they are decoded meanwhile).
+        if type_index >= types || name > max || id > max || edges > max {
+            return Err(node_error(bytes, row_start, &row, meta, node as u64));
         }
         *type_out = type_index as u8;
         *name_out = name as u32;
@@ -268,7 +261,6 @@ fn node_error(
     row_start: usize,
     row: &[u64],
     meta: &Meta,
-    strings: u64,
     node: u64,
 ) -> SnapshotError {
     let l = meta.node;
@@ -282,19 +274,11 @@ fn node_error(
             types: types as usize,
         };
     }
-    if row[l.name] >= strings {
-        return SnapshotError::NameOutOfRange {
-            offset: at(l.name),
-            node,
-            name: row[l.name],
-            strings,
-        };
-    }
-    let field = if row[l.id] > u64::from(u32::MAX) {
-        l.id
-    } else {
-        l.edge_count
-    };
+    let max = u64::from(u32::MAX);
+    let field = [l.name, l.id]
+        .into_iter()
+        .find(|&f| row[f] > max)
+        .unwrap_or(l.edge_count);
     SnapshotError::NumberTooLarge {
         offset: at(field),
         field: meta.node_field_names[field].clone(),
@@ -326,7 +310,8 @@ pub(super) fn first_edges(
     Ok(counts)
 }
 
-pub(super) fn string_named_types(types: &[String]) -> [bool; 256] {
+/// Whether each edge type value names a string (all but `element` and `hidden`).
+fn string_named_types(types: &[String]) -> [bool; 256] {
     let mut named = [true; 256];
     for (i, t) in types.iter().enumerate() {
         named[i] = EdgeKind::from_name(t).has_string_name();
@@ -338,8 +323,6 @@ pub(super) fn string_named_types(types: &[String]) -> [bool; 256] {
 pub(super) struct EdgeContext<'a> {
     pub(super) meta: &'a Meta,
     pub(super) node_count: u64,
-    pub(super) strings: u64,
-    pub(super) string_named: [bool; 256],
 }
 
 pub(super) struct EdgeColumns {
@@ -407,12 +390,8 @@ fn parse_edge_piece<const N: usize>(
             .map_err(|e| e.into_snapshot_error(bytes, |f| meta.edge_field_names[f].clone()))?;
         let (type_index, name, to) = (row[l.ty], row[l.name], row[l.to]);
         let ordinal = nodes.ordinal(to);
-        let named = ctx.string_named[type_index.min(255) as usize];
-        if type_index >= types
-            || (named && name >= ctx.strings)
-            || name > u64::from(u32::MAX)
-            || ordinal.is_none()
-        {
+        // Names are checked against the strings later (they are decoded meanwhile).
+        if type_index >= types || name > u64::from(u32::MAX) || ordinal.is_none() {
             let edge = (piece.first_row + r) as u64;
             return Err(edge_error(bytes, row_start, &row, ctx, edge));
         }
@@ -443,14 +422,6 @@ fn edge_error(
             edge,
             type_index,
             types: types as usize,
-        };
-    }
-    if ctx.string_named[type_index as usize] && name >= ctx.strings {
-        return SnapshotError::EdgeNameOutOfRange {
-            offset: at(l.name),
-            edge,
-            name,
-            strings: ctx.strings,
         };
     }
     if name > u64::from(u32::MAX) {
@@ -549,4 +520,63 @@ impl NodeRef {
         let (q, r) = self.stride.div_rem(offset.min(self.limit));
         (offset < self.limit && r == 0).then_some(q as u32)
     }
+}
+
+/// Checks that every node name and every string-named edge name is a `strings` index; the
+/// error names the first offending value in the file.
+pub(super) fn check_names(
+    bytes: &[u8],
+    node_plan: &Plan,
+    nodes: &NodeColumns,
+    edge_plan: &Plan,
+    edges: &EdgeColumns,
+    meta: &Meta,
+    strings: u64,
+) -> Result<(), SnapshotError> {
+    let bad_node = nodes
+        .names
+        .par_iter()
+        .position_first(|&name| u64::from(name) >= strings);
+    if let Some(node) = bad_node {
+        let start = row_start(bytes, node_plan, meta.node.stride, node);
+        return Err(SnapshotError::NameOutOfRange {
+            offset: value_offset(bytes, start, meta.node.name),
+            node: node as u64,
+            name: u64::from(nodes.names[node]),
+            strings,
+        });
+    }
+    let named = string_named_types(&meta.edge_types);
+    let bad_edge = edges
+        .types
+        .par_iter()
+        .zip(edges.names.par_iter())
+        .position_first(|(&ty, &name)| named[usize::from(ty)] && u64::from(name) >= strings);
+    if let Some(edge) = bad_edge {
+        let start = row_start(bytes, edge_plan, meta.edge.stride, edge);
+        return Err(SnapshotError::EdgeNameOutOfRange {
+            offset: value_offset(bytes, start, meta.edge.name),
+            edge: edge as u64,
+            name: u64::from(edges.names[edge]),
+            strings,
+        });
+    }
+    Ok(())
+}
+
+/// Byte offset where row `row` of an array starts (for error messages).
+#[cold]
+fn row_start(bytes: &[u8], plan: &Plan, stride: usize, row: usize) -> usize {
+    let Some(piece) = plan
+        .pieces
+        .iter()
+        .find(|p| (p.first_row..p.first_row + p.rows).contains(&row))
+    else {
+        return 0;
+    };
+    let mut i = piece.start;
+    for _ in 0..(row - piece.first_row) * stride {
+        i += memchr::memchr(b',', &bytes[i..]).map_or(0, |k| k + 1);
+    }
+    i
 }

@@ -59,6 +59,30 @@ fn loads_columns_strings_and_edges() {
 }
 
 #[test]
+fn strings_with_escapes_brackets_and_commas() {
+    let names = [
+        "a\\",
+        "\\\"",
+        "]",
+        ",",
+        "\"],[\"",
+        "1234567\\\"x",
+        "12345678\\",
+        "long name without escapes, but with ] and , inside",
+        "",
+    ];
+    let (mut s, global) = Snap::with_global();
+    let nodes: Vec<usize> = names.iter().map(|n| s.node("string", n, 8)).collect();
+    for &n in &nodes {
+        s.edge(global, "property", "s", n);
+    }
+    let g = s.load();
+    for (&n, name) in nodes.iter().zip(names) {
+        assert_eq!(g.node_name(n as u32), name);
+    }
+}
+
+#[test]
 fn field_layouts_from_meta() {
     let build = |fields: Vec<&'static str>| {
         let (mut s, global) = Snap::with_global();
@@ -930,4 +954,21 @@ fn random_graphs_match_devtools_algorithm_and_definition() {
         with_orphans > 30 && with_cycles > 30,
         "{with_orphans} {with_cycles}"
     );
+}
+
+#[test]
+fn loads_files_through_the_map() {
+    let (mut s, global) = Snap::with_global();
+    let x = s.node("object", "X", 7);
+    s.edge(global, "property", "x", x);
+    let dir = std::env::temp_dir().join(format!("modswap-heap-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("small.heapsnapshot");
+    std::fs::write(&file, s.build()).expect("write");
+    let g = HeapGraph::load(&file).expect("loads");
+    assert_eq!(g.node_name(x as u32), "X");
+    assert_eq!(g.analyze().retained_size(0), 17);
+    let missing = HeapGraph::load(dir.join("missing.heapsnapshot"));
+    assert!(matches!(missing, Err(SnapshotError::Io(_))));
+    std::fs::remove_dir_all(&dir).ok();
 }

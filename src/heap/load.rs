@@ -8,10 +8,10 @@
 #![deny(missing_docs)]
 
 use super::columns::{
-    check_edge_count, check_node_count, first_edges, parse_edges, parse_locations, parse_nodes,
-    root_ordinal, string_named_types, EdgeContext,
+    check_edge_count, check_names, check_node_count, first_edges, parse_edges, parse_locations,
+    parse_nodes, root_ordinal, EdgeColumns, EdgeContext, NodeColumns,
 };
-use super::graph::{EdgeKind, HeapGraph, LoadTimings, NodeKind, Strings, TypeTable};
+use super::graph::{EdgeKind, HeapGraph, LoadTimings, Location, NodeKind, Strings, TypeTable};
 use super::meta::Meta;
 use super::numbers::{self, Span};
 use super::stream::{describe, syntax, Skipper, SnapshotError, StrScan};
@@ -21,20 +21,35 @@ use std::time::Instant;
 
 impl HeapGraph {
     /// Loads a snapshot file through a read-only memory map; the map is released before this
-    /// returns (strings are copied into the graph's arena).
-    pub fn load(path: &Path) -> Result<HeapGraph, SnapshotError> {
+    /// returns (strings are copied into the graph's arena). What cannot be mapped (a pipe, a
+    /// special file) is read into memory instead.
+    pub fn load(path: impl AsRef<Path>) -> Result<HeapGraph, SnapshotError> {
         let started = Instant::now();
+        let path = path.as_ref();
         let file = File::open(path)?;
         // SAFETY: the map is read-only and private to this call. If another process truncates
         // the file while we read it, accesses past the new end fault (SIGBUS); that is the
         // documented risk of any file mapping and the reason the map lives no longer than this
         // function.
-        let map = unsafe { memmap2::MmapOptions::new().populate().map(&file)? };
-        #[cfg(unix)]
-        let _ = map.advise(memmap2::Advice::Sequential);
-        let read = started.elapsed();
-        let mut graph = Self::from_bytes(&map)?;
-        graph.timings.read = read;
+        let mapped = unsafe { memmap2::MmapOptions::new().populate().map(&file) };
+        let graph = match mapped {
+            Ok(map) => {
+                #[cfg(unix)]
+                let _ = map.advise(memmap2::Advice::Sequential);
+                let read = started.elapsed();
+                let mut graph = Self::from_bytes(&map)?;
+                graph.timings.read = read;
+                graph
+            }
+            // The read error (for a directory: "Is a directory") says more than mmap's.
+            Err(_) => {
+                let bytes = std::fs::read(path)?;
+                let read = started.elapsed();
+                let mut graph = Self::from_bytes(&bytes)?;
+                graph.timings.read = read;
+                graph
+            }
+        };
         Ok(graph)
     }
 
@@ -42,35 +57,46 @@ impl HeapGraph {
     pub fn from_bytes(bytes: &[u8]) -> Result<HeapGraph, SnapshotError> {
         let started = Instant::now();
         let sections = scan_top_level(bytes)?;
-        let mut timings = LoadTimings {
-            strings: sections.strings_time,
-            ..LoadTimings::default()
-        };
-        timings.scan = started.elapsed().saturating_sub(timings.strings);
-        let started = Instant::now();
         let meta = Meta::parse(
             &bytes[sections.header.0..sections.header.1],
             sections.header.0,
         )?;
-        let mut graph = build(bytes, sections, &meta)?;
-        timings.numbers = started.elapsed();
+        let mut timings = LoadTimings {
+            scan: started.elapsed(),
+            ..LoadTimings::default()
+        };
+        // The strings are decoded on one thread while the number arrays take the others; the
+        // names are checked against the string count afterwards.
+        let ((strings, t_strings), (columns, t_numbers)) = rayon::join(
+            || timed(|| decode_strings(bytes, sections.strings)),
+            || timed(|| build_columns(bytes, &sections, &meta)),
+        );
+        let columns = columns?;
+        let strings = strings?;
+        (timings.strings, timings.numbers) = (t_strings, t_numbers);
+        let mut graph = assemble(bytes, columns, strings, &meta)?;
         graph.timings = timings;
         Ok(graph)
     }
 }
 
+fn timed<T>(f: impl FnOnce() -> T) -> (T, std::time::Duration) {
+    let started = Instant::now();
+    let value = f();
+    (value, started.elapsed())
+}
+
 // ---------------------------------------------------------------------------------------------
 // The top level
 
-/// Where the sections are (byte offsets) and the decoded strings.
+/// Where the sections are (byte offsets).
 struct Sections {
     /// The `snapshot` object: start and end offsets.
     header: (usize, usize),
     nodes: Span,
     edges: Span,
     locations: Option<Span>,
-    strings: Strings,
-    strings_time: std::time::Duration,
+    strings: Span,
 }
 
 #[derive(Default)]
@@ -79,8 +105,7 @@ struct Found {
     nodes: Option<Span>,
     edges: Option<Span>,
     locations: Option<Span>,
-    strings: Option<Strings>,
-    strings_time: std::time::Duration,
+    strings: Option<Span>,
 }
 
 fn is_ws(b: u8) -> bool {
@@ -101,8 +126,9 @@ fn truncated(bytes: &[u8], inside: &'static str) -> SnapshotError {
     }
 }
 
-/// Walks `{ "key": value, ... }` once: the numeric arrays are only bracket-matched here, the
-/// header is sliced, `strings` is decoded, anything else is validated and skipped.
+/// Walks `{ "key": value, ... }` once: the arrays are only delimited here (their contents are
+/// validated when they are parsed), the header is sliced, anything else is validated and
+/// skipped.
 fn scan_top_level(bytes: &[u8]) -> Result<Sections, SnapshotError> {
     let mut i = skip_ws(bytes, 0);
     match bytes.get(i) {
@@ -184,7 +210,6 @@ fn finish_sections(found: Found, end: usize) -> Result<Sections, SnapshotError> 
         edges: found.edges.ok_or_else(|| missing("edges"))?,
         locations: found.locations,
         strings: found.strings.ok_or_else(|| missing("strings"))?,
-        strings_time: found.strings_time,
     })
 }
 
@@ -246,11 +271,9 @@ fn scan_value(
             if found.strings.is_some() {
                 return Err(duplicate("strings"));
             }
-            let started = Instant::now();
-            let (strings, end) = decode_strings(bytes, i)?;
-            found.strings = Some(strings);
-            found.strings_time = started.elapsed();
-            Ok(end)
+            let span = strings_array_span(bytes, i)?;
+            found.strings = Some(span);
+            Ok(span.close + 1)
         }
         _ => skip_value(bytes, i, "a skipped section"),
     }
@@ -297,21 +320,91 @@ fn number_array_span(bytes: &[u8], i: usize, name: &str) -> Result<Span, Snapsho
     }
 }
 
-/// Decodes the `strings` array at `i` into one arena; returns it and the offset after `]`.
-fn decode_strings(bytes: &[u8], i: usize) -> Result<(Strings, usize), SnapshotError> {
+/// The brackets of the `strings` array at `i`, found by skipping string bodies (escapes
+/// included) without decoding them; [`decode_strings`] validates them.
+fn strings_array_span(bytes: &[u8], i: usize) -> Result<Span, SnapshotError> {
     if bytes.get(i) != Some(&b'[') {
         return Err(SnapshotError::Structure {
             offset: i as u64,
             message: "\"strings\" is not an array".into(),
         });
     }
-    // The decoded strings are never longer than the rest of the input: reserving that much
-    // (address space; only the pages written get memory) saves the copies of a growing Vec.
-    let mut arena: Vec<u8> = Vec::with_capacity(bytes.len() - i);
+    let inside = "the \"strings\" array";
+    let mut j = skip_ws(bytes, i + 1);
+    if bytes.get(j) == Some(&b']') {
+        return Ok(Span { open: i, close: j });
+    }
+    loop {
+        match bytes.get(j) {
+            Some(b'"') => {}
+            Some(&b) => {
+                return Err(syntax(
+                    j as u64,
+                    format!("expected a string in \"strings\", found {}", describe(b)),
+                ))
+            }
+            None => return Err(truncated(bytes, inside)),
+        }
+        j = skip_string_body(bytes, j + 1).ok_or_else(|| truncated(bytes, inside))?;
+        j = skip_ws(bytes, j);
+        match bytes.get(j) {
+            Some(b',') => j = skip_ws(bytes, j + 1),
+            Some(b']') => return Ok(Span { open: i, close: j }),
+            Some(&b) => {
+                return Err(syntax(
+                    j as u64,
+                    format!("expected ',' or ']' in \"strings\", found {}", describe(b)),
+                ))
+            }
+            None => return Err(truncated(bytes, inside)),
+        }
+    }
+}
+
+/// The offset after the closing quote of the string body starting at `i`, looking for `"` and
+/// `\\` eight bytes at a time.
+fn skip_string_body(bytes: &[u8], mut i: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    loop {
+        if let Some(word) = bytes.get(i..i + 8) {
+            let x = u64::from_le_bytes(word.try_into().unwrap_or_default());
+            let quote = x ^ (ONES * u64::from(b'"'));
+            let backslash = x ^ (ONES * u64::from(b'\\'));
+            // The lowest flagged byte is exactly the first zero byte of either word.
+            let found = (quote.wrapping_sub(ONES) & !quote
+                | backslash.wrapping_sub(ONES) & !backslash)
+                & HIGHS;
+            if found == 0 {
+                i += 8;
+                continue;
+            }
+            let k = i + (found.trailing_zeros() / 8) as usize;
+            if bytes[k] == b'"' {
+                return Some(k + 1);
+            }
+            // An escape: its next byte cannot end the string.
+            i = k + 2;
+            continue;
+        }
+        match *bytes.get(i)? {
+            b'"' => return Some(i + 1),
+            b'\\' => i += 2,
+            _ => i += 1,
+        }
+    }
+}
+
+/// Decodes the `strings` array (delimited by [`strings_array_span`]) into one arena.
+fn decode_strings(bytes: &[u8], span: Span) -> Result<Strings, SnapshotError> {
+    let i = span.open;
+    // The decoded strings are never longer than their JSON: reserving that much (address
+    // space; only the pages written get memory) saves the copies of a growing Vec.
+    let mut arena: Vec<u8> = Vec::with_capacity(span.close - i);
     let mut ends: Vec<usize> = Vec::new();
     let mut j = skip_ws(bytes, i + 1);
     if bytes.get(j) == Some(&b']') {
-        return Ok((Strings::default(), j + 1));
+        return Ok(Strings::default());
     }
     loop {
         match bytes.get(j) {
@@ -353,47 +446,87 @@ fn decode_strings(bytes: &[u8], i: usize) -> Result<(Strings, usize), SnapshotEr
     arena.shrink_to_fit();
     let arena =
         String::from_utf8(arena).map_err(|_| syntax(i as u64, "invalid UTF-8 in \"strings\""))?;
-    Ok((Strings::from_parts(arena, ends), j + 1))
+    Ok(Strings::from_parts(arena, ends))
 }
 
 // ---------------------------------------------------------------------------------------------
 // Columns
 
-fn build(bytes: &[u8], sections: Sections, meta: &Meta) -> Result<HeapGraph, SnapshotError> {
+/// The columns parsed from the number arrays, before the names are checked.
+struct Columns {
+    node_plan: numbers::Plan,
+    edge_plan: numbers::Plan,
+    nodes: NodeColumns,
+    first_edge: Vec<u32>,
+    edges: EdgeColumns,
+    locations: Vec<Location>,
+    root: u32,
+}
+
+fn build_columns(bytes: &[u8], sections: &Sections, meta: &Meta) -> Result<Columns, SnapshotError> {
     let node_plan = numbers::plan(bytes, sections.nodes, meta.node.stride);
     let node_count = check_node_count(&node_plan, sections.nodes, meta)?;
     let edge_plan = numbers::plan(bytes, sections.edges, meta.edge.stride);
     let edge_count = check_edge_count(&edge_plan, sections.edges, meta)?;
     let root = root_ordinal(meta, node_count)?;
-    let strings_len = sections.strings.len() as u64;
-    let nodes = parse_nodes(bytes, &node_plan, meta, node_count, strings_len)?;
-    let first_edge = first_edges(nodes.edge_counts, edge_count, sections.edges, meta)?;
+    let mut nodes = parse_nodes(bytes, &node_plan, meta, node_count)?;
+    let first_edge = first_edges(
+        std::mem::take(&mut nodes.edge_counts),
+        edge_count,
+        sections.edges,
+        meta,
+    )?;
     let ctx = EdgeContext {
         meta,
         node_count: node_count as u64,
-        strings: strings_len,
-        string_named: string_named_types(&meta.edge_types),
     };
     let edges = parse_edges(bytes, &edge_plan, &ctx, edge_count)?;
     let locations = match (sections.locations, meta.locations) {
         (Some(span), Some(lm)) => parse_locations(bytes, span, lm, meta.node.stride, node_count)?,
         _ => Vec::new(),
     };
+    Ok(Columns {
+        node_plan,
+        edge_plan,
+        nodes,
+        first_edge,
+        edges,
+        locations,
+        root,
+    })
+}
+
+/// Checks every name against the strings and puts the graph together.
+fn assemble(
+    bytes: &[u8],
+    c: Columns,
+    strings: Strings,
+    meta: &Meta,
+) -> Result<HeapGraph, SnapshotError> {
+    check_names(
+        bytes,
+        &c.node_plan,
+        &c.nodes,
+        &c.edge_plan,
+        &c.edges,
+        meta,
+        strings.len() as u64,
+    )?;
     Ok(HeapGraph {
         node_types: TypeTable::new(meta.node_types.clone(), NodeKind::from_name),
         edge_types: TypeTable::new(meta.edge_types.clone(), EdgeKind::from_name),
-        node_type: nodes.types,
-        node_name: nodes.names,
-        node_id: nodes.ids,
-        self_size: nodes.sizes,
-        first_edge,
-        detachedness: nodes.detachedness,
-        edge_type: edges.types,
-        edge_name: edges.names,
-        edge_to: edges.to,
-        strings: sections.strings,
-        locations,
-        root,
+        node_type: c.nodes.types,
+        node_name: c.nodes.names,
+        node_id: c.nodes.ids,
+        self_size: c.nodes.sizes,
+        first_edge: c.first_edge,
+        detachedness: c.nodes.detachedness,
+        edge_type: c.edges.types,
+        edge_name: c.edges.names,
+        edge_to: c.edges.to,
+        strings,
+        locations: c.locations,
+        root: c.root,
         extra_native_bytes: meta.extra_native_bytes,
         timings: LoadTimings::default(),
     })
