@@ -3,14 +3,12 @@
 use crate::heap::summary::{summarize, AnalysisSummary, ClassRow, NodeRow};
 use crate::heap::{HeapAnalysis, HeapGraph};
 use napi::bindgen_prelude::AsyncTask;
-use napi::{Env, Error, Result, Status, Task};
+use napi::{Env, Result, Task};
 use napi_derive::napi;
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::PathBuf;
 
-fn coded(code: &str, message: String) -> Error {
-    Error::new(Status::GenericFailure, format!("{code}: {message}"))
-}
+use super::coded;
+use super::graph::guarded;
+use std::path::PathBuf;
 
 /// One node of a snapshot.
 #[napi(object)]
@@ -79,19 +77,8 @@ impl Task for AnalyzeTask {
     type JsValue = HeapAnalysisResult;
 
     fn compute(&mut self) -> Result<Self::Output> {
-        let path = self.path.clone();
-        let top = self.top;
-        catch_unwind(AssertUnwindSafe(|| analyze_file(&path, top))).unwrap_or_else(|payload| {
-            let cause = payload
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-                .unwrap_or_else(|| "unknown panic".to_owned());
-            Err(coded(
-                "ERR_MODSWAP_INTERNAL",
-                format!("analyzing {} panicked: {cause}", path.display()),
-            ))
-        })
+        let what = format!("analyzing {}", self.path.display());
+        guarded(&what, || analyze_file(&self.path, self.top))
     }
 
     fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {

@@ -3,15 +3,12 @@ use crate::memwatch::heapdiff::{
     diff, diff_with_seen, HeapSample, SeenFilter, SeenNodes, WhatInterner,
 };
 use napi::bindgen_prelude::BufferSlice;
-use napi::{Error, Result, Status};
+use napi::{Error, Result};
 use napi_derive::napi;
 use std::sync::Arc;
 
+use super::coded;
 use super::graph::guarded;
-
-fn coded(code: &str, message: String) -> Error {
-    Error::new(Status::GenericFailure, format!("{code}: {message}"))
-}
 
 /// Holds one side of a HeapDiff. Created empty *before* the snapshot is taken, so the JS object
 /// exists in both snapshots and does not show up in the diff.

@@ -6,3 +6,10 @@ mod graph;
 mod heap;
 mod heapdiff;
 mod memwatch;
+
+use napi::{Error, Status};
+
+/// An error whose message starts with its stable code, as `lib/native.js` expects.
+fn coded(code: &str, message: String) -> Error {
+    Error::new(Status::GenericFailure, format!("{code}: {message}"))
+}
