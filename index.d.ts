@@ -263,6 +263,38 @@ export interface HeapClassAggregate {
   retainedSize: number;
 }
 
+/** One step of a retainer path: the edge taken and the node it leads to. */
+export interface RetainerStep {
+  /** The edge's name; for `element` and `hidden` edges, the index as decimal digits. */
+  edge: string;
+  /** V8's edge type: `property`, `element`, `context`, `internal`, `hidden`, `shortcut`. */
+  edgeType: string;
+  node: HeapNodeRef;
+}
+
+/**
+ * A node retaining at least 10 % of the heap. Its memory accumulates where its heavy chain
+ * ends: follow the dominated child retaining the most while it holds ≥ 80 % of its parent.
+ */
+export interface LeakSuspect {
+  node: HeapNodeRef;
+  /** `node.retainedSize / totalSize`, from 0 to 1. */
+  share: number;
+  /** Where the memory spreads over many objects (often an array or a map's table); absent when that is the node itself. */
+  accumulatedIn?: HeapNodeRef;
+  /** Shortest retainer path from the GC roots (user roots first, weak edges skipped: DevTools' distances). */
+  path: RetainerStep[];
+}
+
+/** The retainer path of a node asked for with `analyze(file, { paths })`. */
+export interface RetainerPath {
+  id: number;
+  /** `false` when no node of the snapshot has this id. */
+  found: boolean;
+  /** From a GC root down to the node (its first edge leaves the synthetic root); empty when only weak edges lead to it. */
+  path: RetainerStep[];
+}
+
 /** What `heap.analyze()` resolves to. */
 export interface HeapAnalysis {
   /** Absolute path of the snapshot. */
@@ -278,6 +310,10 @@ export interface HeapAnalysis {
   classes: HeapClassAggregate[];
   /** The `top` nodes that retain the most (root and synthetic nodes left out), largest first. */
   dominators: HeapNodeRef[];
+  /** Leak suspects, largest first (at most 10). */
+  suspects: LeakSuspect[];
+  /** The retainer paths asked for with `options.paths`, in the same order. */
+  paths: RetainerPath[];
   /** Milliseconds per phase; analysis phases run two at a time and overlap. */
   timingsMs: {
     read: number;
@@ -289,24 +325,118 @@ export interface HeapAnalysis {
     classes: number;
     aggregates: number;
     analysis: number;
+    /** Suspects and retainer paths, after the analysis. */
+    report: number;
   };
+}
+
+/** One snapshot of a diff or leak search. */
+export interface HeapSnapshotInfo {
+  file: string;
+  fileBytes: number;
+  nodeCount: number;
+  edgeCount: number;
+  /** DevTools' total size: every node's self size plus V8's extra native bytes. */
+  totalSize: number;
+}
+
+/** One class's changes between two snapshots (DevTools' Comparison view). */
+export interface HeapClassDiff {
+  name: string;
+  /** Objects whose id is only in the later snapshot. */
+  addedCount: number;
+  /** Objects whose id is only in the earlier snapshot. */
+  removedCount: number;
+  countDelta: number;
+  addedSize: number;
+  removedSize: number;
+  sizeDelta: number;
+}
+
+/** What `heap.diff()` resolves to. */
+export interface HeapSnapshotDiff {
+  before: HeapSnapshotInfo;
+  after: HeapSnapshotInfo;
+  /** Classes that changed, largest absolute size change first. */
+  classes: HeapClassDiff[];
+  timingsMs: { load: number; compare: number };
+}
+
+/** Leak roots with the same class and retainer path shape. */
+export interface HeapLeakGroup {
+  className: string;
+  /** The path with indices left out, e.g. `global.app → Object.cache → Array[] → Request`. */
+  pathShape: string;
+  /** Leak roots in the group: new objects whose dominator is not new (each stands for its subtree). */
+  count: number;
+  /** Their retained sizes, summed (the subtrees do not overlap). */
+  retainedSize: number;
+  /** The largest roots, up to 5. */
+  examples: HeapNodeRef[];
+  /** The retainer path of the largest root. */
+  samplePath: RetainerStep[];
+}
+
+/** What `heap.leaks()` resolves to. */
+export interface HeapLeaks {
+  baseline: HeapSnapshotInfo;
+  target: HeapSnapshotInfo;
+  final: HeapSnapshotInfo;
+  /** Objects of final whose ids are in target and not in baseline. */
+  leakedNodes: number;
+  /** Their self sizes, summed. */
+  leakedSize: number;
+  /** Groups found; `groups` holds the `top` largest. */
+  groupCount: number;
+  groups: HeapLeakGroup[];
+  timingsMs: { load: number; compare: number };
+}
+
+/** Progress of a heap job, polled about every 100 ms while it runs. */
+export interface HeapProgressEvent {
+  phase: 'parse' | 'dominators' | 'paths' | 'compare' | 'done';
+  /** The file being worked on (1-based) and how many the job has. */
+  file: number;
+  files: number;
+  /** Work done and total in the phase; both 0 when the phase does not count its work. */
+  done: number;
+  total: number;
+}
+
+/** Options every heap job takes. */
+export interface HeapJobOptions {
+  /** Called on the main thread with the job's progress. */
+  onProgress?: (event: HeapProgressEvent) => void;
 }
 
 /** V8 heap snapshot analysis in Rust (also `modswap heap …` on the command line). */
 export interface Heap {
   /**
-   * Analyses a `.heapsnapshot` file off the main thread: totals, class aggregates and the largest
-   * retainers, with DevTools' dominator and retained-size rules. The file is memory-mapped, never
-   * a JS string.
+   * Analyses a `.heapsnapshot` file off the main thread: totals, class aggregates, the largest
+   * retainers and leak suspects with DevTools' dominator and retained-size rules, and the
+   * shortest retainer paths of the nodes asked for. The file is memory-mapped, never a JS string.
    * @param options.top how many of the largest retainers to list (default 50).
+   * @param options.paths node ids whose retainer paths to include.
    * @throws {ModswapError} (rejects) ERR_MODSWAP_BAD_SNAPSHOT naming the file, the byte offset and
    *   the cause; ERR_MODSWAP_NOT_FOUND / ERR_MODSWAP_IO; ERR_MODSWAP_INVALID_ARG / _OPTIONS.
    *   `error.file` is the snapshot's absolute path.
    */
-  analyze(file: string, options?: { top?: number }): Promise<HeapAnalysis>;
+  analyze(file: string, options?: HeapJobOptions & { top?: number; paths?: number[] }): Promise<HeapAnalysis>;
+  /**
+   * Compares two snapshots of one process by node id: per class, the objects allocated and freed
+   * between them. Rejects like `analyze()`; `error.file` is the file at fault.
+   */
+  diff(before: string, after: string, options?: HeapJobOptions): Promise<HeapSnapshotDiff>;
+  /**
+   * Three-snapshot leak search: objects allocated between `baseline` and `target` that are still
+   * alive in `final`, grouped by class and retainer path shape, largest first. Baseline and target
+   * are read for their ids only, one at a time. Rejects like `analyze()`.
+   * @param options.top how many groups to return (default 100); `groupCount` tells how many exist.
+   */
+  leaks(baseline: string, target: string, final: string, options?: HeapJobOptions & { top?: number }): Promise<HeapLeaks>;
   /** Writes a snapshot of this process (`v8.writeHeapSnapshot`) and returns its absolute path. */
   snapshot(file?: string): string;
 }
 
-/** Heap snapshot analysis. Diffs and 3-snapshot leak detection are not in this build yet. */
+/** Heap snapshot analysis, diffs and 3-snapshot leak detection. */
 export declare const heap: Heap;

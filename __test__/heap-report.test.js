@@ -506,7 +506,7 @@ test('--json prints the engine result as JSON on stdout; the files reach the eng
   assert.equal(analyze.code, 0);
   assert.deepEqual(JSON.parse(analyze.stdout), fixtures.analysis());
   assert.equal(analyze.stderr, '');
-  assert.deepEqual(analyze.engine.calls, [{ name: 'analyze', args: [files.a, {}] }], 'no progress callback off a TTY');
+  assert.deepEqual(analyze.engine.calls, [{ name: 'analyze', args: [files.a, { top: 50, paths: [] }] }], 'no progress callback off a TTY');
 
   const diff = await cli(['heap', 'diff', files.a, files.b, '--json']);
   assert.deepEqual(JSON.parse(diff.stdout), fixtures.diff());
@@ -581,14 +581,26 @@ test('the progress bar redraws at most every interval within a phase, and not af
   assert.ok(stream.chunks.every((line) => line.length <= 60));
 });
 
-test('bin/modswap.js runs: --help, and a clear error for a command this build does not have yet', () => {
+test('bin/modswap.js runs: --help, and the real engine names the bad file of a diff', () => {
   const help = spawnSync(process.execPath, [BIN, 'heap', '--help'], { encoding: 'utf8' });
   assert.equal(help.status, 0);
   assert.match(help.stdout, /^Usage: modswap heap/);
-  // heap.diff is not built yet (issue C): the real CLI must say so, not crash.
-  assert.equal(typeof require('..').heap.diff, 'undefined', 'update this test when heap.diff lands');
   const files = snapshotFiles();
+  // Both files pass the CLI's first-byte check; the engine finds the first one lacks its arrays.
   const run = spawnSync(process.execPath, [BIN, 'heap', 'diff', files.a, files.b], { encoding: 'utf8' });
-  assert.equal(run.status, EXIT.unavailable);
-  assert.match(run.stderr, /'modswap heap diff' is not available in this build/);
+  assert.equal(run.status, EXIT.badSnapshot, run.stderr);
+  assert.ok(run.stderr.includes(`modswap: ${files.a}: `), run.stderr);
+});
+
+test('--path asks the engine for retainer paths; it is refused for other commands and bad ids', async () => {
+  const files = snapshotFiles();
+  const run = await cli(['heap', 'analyze', files.a, '--path', '14727', '--path', '@3', '--json']);
+  assert.equal(run.code, 0, run.stderr);
+  assert.deepEqual(run.engine.calls[0].args[1], { top: 50, paths: [14727, 3] });
+  const onDiff = await cli(['heap', 'diff', files.a, files.b, '--path', '1']);
+  assert.equal(onDiff.code, EXIT.usage);
+  assert.match(onDiff.stderr, /--path only applies to analyze/);
+  const bad = await cli(['heap', 'analyze', files.a, '--path', 'x1']);
+  assert.equal(bad.code, EXIT.usage);
+  assert.match(bad.stderr, /--path expects a node id/);
 });

@@ -86,3 +86,148 @@ test('the CLI prints a report for a real snapshot, and JSON with --json', () => 
 function escape(text) {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+/**
+ * Three snapshots of one process with known allocations between them:
+ *   baseline: 500 Kept objects;
+ *   target:   the Kept ones freed; 1000 Leaked objects (each with a 512-element array) in
+ *             app.cache, 300 Transient objects in app.transient;
+ *   final:    Transient freed; 200 Late objects allocated.
+ */
+function threeSnapshots() {
+  const files = ['baseline', 'target', 'final'].map((name) => path.join(dir, `three-${name}.heapsnapshot`));
+  const script = `
+    const v8 = require('v8');
+    class Kept { constructor(i) { this.i = i; } }
+    class Leaked { constructor(i) { this.i = i; this.payload = new Array(512).fill(i); } }
+    class Transient { constructor(i) { this.i = i; } }
+    class Late { constructor(i) { this.i = i; } }
+    globalThis.app = { cache: [], kept: Array.from({ length: 500 }, (_, i) => new Kept(i)) };
+    v8.writeHeapSnapshot(${JSON.stringify(files[0])});
+    app.kept = null;
+    for (let i = 0; i < 1000; i++) app.cache.push(new Leaked(i));
+    app.transient = Array.from({ length: 300 }, (_, i) => new Transient(i));
+    v8.writeHeapSnapshot(${JSON.stringify(files[1])});
+    app.transient = null;
+    app.late = Array.from({ length: 200 }, (_, i) => new Late(i));
+    v8.writeHeapSnapshot(${JSON.stringify(files[2])});`;
+  execFileSync(process.execPath, ['-e', script]);
+  return files;
+}
+
+let three;
+const threeFiles = () => (three ??= threeSnapshots());
+const classNamed = (rows, name) => rows.find((row) => row.name === name);
+
+test('diff counts the objects allocated and freed per class by node id', async () => {
+  const [baseline, target] = threeFiles();
+  const diff = await modswap.heap.diff(baseline, target);
+  assert.equal(diff.before.file, baseline);
+  assert.equal(diff.after.file, target);
+  const leaked = classNamed(diff.classes, 'Leaked');
+  assert.deepEqual([leaked.addedCount, leaked.removedCount, leaked.countDelta], [1000, 0, 1000]);
+  const kept = classNamed(diff.classes, 'Kept');
+  assert.deepEqual([kept.addedCount, kept.removedCount, kept.countDelta], [0, 500, -500]);
+  assert.equal(classNamed(diff.classes, 'Transient').addedCount, 300);
+  assert.equal(classNamed(diff.classes, 'Late'), undefined, 'Late does not exist yet');
+  // All Leaked objects are new, so their bytes are the class's self size in the target...
+  const targetAnalysis = await modswap.heap.analyze(target);
+  assert.equal(leaked.addedSize, classNamed(targetAnalysis.classes, 'Leaked').selfSize);
+  assert.equal(leaked.sizeDelta, leaked.addedSize);
+  // ...and the totals are DevTools' totals of each snapshot.
+  assert.equal(diff.after.totalSize, targetAnalysis.totalSize);
+  assert.equal(diff.after.nodeCount, targetAnalysis.nodeCount);
+  const deltas = diff.classes.map((row) => Math.abs(row.sizeDelta));
+  assert.deepEqual(deltas, [...deltas].sort((a, b) => b - a), 'largest size change first');
+});
+
+test('leaks reports what was allocated between baseline and target and is still alive', async () => {
+  const [baseline, target, final] = threeFiles();
+  const leaks = await modswap.heap.leaks(baseline, target, final);
+  assert.deepEqual([leaks.baseline.file, leaks.target.file, leaks.final.file], [baseline, target, final]);
+  const group = leaks.groups.find((g) => g.className === 'Leaked');
+  assert.ok(group, `a Leaked group among ${leaks.groups.map((g) => g.className).join(', ')}`);
+  assert.equal(group.count, 1000);
+  assert.equal(leaks.groups[0], group, 'the largest group comes first');
+  assert.match(group.pathShape, /\.app → Object\.cache → Array\[\] → Leaked$|\.cache → .*Leaked$/);
+  const last = group.samplePath[group.samplePath.length - 1];
+  assert.equal(last.node.name, 'Leaked');
+  assert.ok(group.samplePath.some((step) => step.edge === 'cache'));
+  assert.equal(group.examples.length, 5);
+  assert.equal(last.node.id, group.examples[0].id, 'the sample path leads to the largest example');
+  // Each Leaked object's subtree (its 512-element array) is counted once, under its root.
+  assert.ok(group.retainedSize >= 1000 * 512 * 4, `retained ${group.retainedSize}`);
+  for (const name of ['Transient', 'Late', 'Kept']) {
+    assert.equal(leaks.groups.find((g) => g.className === name), undefined, `${name} is not a leak`);
+  }
+  assert.ok(leaks.leakedNodes >= 2000, 'objects and their arrays');
+  assert.equal(leaks.groupCount >= leaks.groups.length, true);
+});
+
+test('analyze gives suspects and the shortest retainer path of any node id', async () => {
+  const [, , final] = threeFiles();
+  const leaks = await modswap.heap.leaks(...threeFiles(), { top: 1 });
+  const leakedId = leaks.groups[0].examples[0].id;
+  const result = await modswap.heap.analyze(final, { paths: [leakedId, 0xfffffff0] });
+  const [found, missing] = result.paths;
+  assert.equal(found.id, leakedId);
+  assert.equal(found.found, true);
+  const names = found.path.map((step) => step.edge);
+  assert.deepEqual(names.slice(-2), ['cache', found.path[found.path.length - 1].edge]);
+  assert.equal(found.path[found.path.length - 1].node.id, leakedId);
+  assert.ok(found.path.some((step) => step.edge === 'app' && step.edgeType === 'property'));
+  assert.deepEqual(missing, { id: 0xfffffff0, found: false, path: [] });
+  // `app` holds ~2 MB of Leaked payloads, nearly all in app.cache: a suspect accumulated there.
+  const suspect = result.suspects.find((s) => s.path[s.path.length - 1].edge === 'app');
+  assert.ok(suspect, JSON.stringify(result.suspects.map((s) => [s.node.name, s.share])));
+  assert.ok(suspect.share >= 0.1 && suspect.share <= 1);
+  assert.equal(suspect.share, suspect.node.retainedSize / result.totalSize);
+  assert.equal(suspect.accumulatedIn.name, 'Array');
+  assert.ok(suspect.accumulatedIn.retainedSize >= 1000 * 512 * 4);
+  assert.ok(suspect.accumulatedIn.retainedSize >= 0.8 * suspect.node.retainedSize, 'the heavy chain holds 80 % or more');
+});
+
+test('onProgress sees each file parsed and analysed, in order', async () => {
+  const files = threeFiles();
+  const events = [];
+  await modswap.heap.leaks(...files, { onProgress: (event) => events.push(`${event.phase} ${event.file}/${event.files}`) });
+  const seen = events.filter((event, i) => event !== events[i - 1]);
+  assert.equal(seen[seen.length - 1], 'done 3/3');
+  const order = ['parse 1/3', 'parse 2/3', 'parse 3/3', 'dominators 3/3', 'paths 3/3', 'done 3/3'];
+  const indexes = seen.map((event) => order.indexOf(event));
+  assert.ok(indexes.every((i) => i >= 0), seen.join(', '));
+  assert.deepEqual(indexes, [...indexes].sort((a, b) => a - b), seen.join(', '));
+  await assert.rejects(modswap.heap.diff(files[0], files[1], { onProgress: 1 }), { code: 'ERR_MODSWAP_INVALID_OPTIONS' });
+});
+
+test('a diff or leak search names the file that is bad', async () => {
+  const [baseline, target] = threeFiles();
+  const missing = path.join(dir, 'gone.heapsnapshot');
+  await assert.rejects(modswap.heap.diff(baseline, missing), { code: 'ERR_MODSWAP_NOT_FOUND', file: missing });
+  const broken = path.join(dir, 'broken.heapsnapshot');
+  fs.writeFileSync(broken, fs.readFileSync(target).subarray(0, 5000));
+  await assert.rejects(modswap.heap.leaks(baseline, broken, target), (error) => {
+    assert.equal(error.code, 'ERR_MODSWAP_BAD_SNAPSHOT');
+    assert.equal(error.file, broken);
+    return true;
+  });
+  await assert.rejects(modswap.heap.leaks(baseline, target), { code: 'ERR_MODSWAP_INVALID_ARG' });
+});
+
+test('the CLI reports real diffs and leaks as text and as an HTML report', () => {
+  const [baseline, target, final] = threeFiles();
+  const cli = path.join(__dirname, '..', 'bin', 'modswap.js');
+  const diff = execFileSync(process.execPath, [cli, 'heap', 'diff', baseline, target], { encoding: 'utf8' });
+  assert.match(diff, /^  Leaked +1,000 +0 +\+1,000 /m);
+  assert.match(diff, /^  Kept +0 +500 +-500 /m);
+  const html = path.join(dir, 'leaks.html');
+  const text = execFileSync(process.execPath, [cli, 'heap', 'leaks', baseline, target, final, '--html', html], {
+    encoding: 'utf8',
+  });
+  assert.match(text, /^  1\. 1,000 × 'Leaked' retaining /m);
+  assert.match(text, /shape: .*\.cache → .*Leaked$/m);
+  const page = fs.readFileSync(html, 'utf8');
+  assert.match(page, /1,000 × Leaked/);
+  assert.match(page, /<section id="leaks">/);
+  assert.ok(page.includes('.cache → '), 'the path shape is in the page');
+});

@@ -2,8 +2,8 @@
 'use strict';
 // Checks modswap's heap snapshot engine against DevTools' own processor (the
 // heap_snapshot_worker of devtools-frontend, published on npm as heap-snapshot-toolkit):
-// every node's retained size, dominator and shallow size, and every class aggregate
-// (count, self size, retained size).
+// every node's retained size, dominator, shallow size and distance from the roots (the BFS
+// that retainer paths follow), and every class aggregate (count, self size, retained size).
 //
 //   node bench/verify-devtools.js            writes a fresh snapshot of a test heap and checks it
 //   node bench/verify-devtools.js FILE...    checks existing .heapsnapshot files
@@ -196,6 +196,8 @@ async function verify(file) {
   total += compareArrays('retained', ours.retained, Array.from(s.retainedSizes));
   total += compareArrays('dominator', ours.dominators, Array.from(s.dominatorsTree));
   total += compareArrays('self size', ours.self_sizes, Array.from(devtools.selfSizes));
+  // Distances from the user roots: the BFS that modswap's retainer paths are read from.
+  total += compareArrays('distance', ours.distances, Array.from(s.nodeDistances));
   const agg = compareAggregates(ours.aggregates, devtools.aggregates);
   total += agg.diffs;
   if (ours.total_size !== s.totalSize) {

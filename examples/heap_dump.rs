@@ -8,6 +8,7 @@
 //!
 //! `--no-nodes` leaves out the per-node arrays; `--quiet` prints no JSON at all (timings only).
 
+use modswap::heap::paths::{RetainerTree, NO_DISTANCE};
 use modswap::heap::{HeapAnalysis, HeapGraph};
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
@@ -145,6 +146,15 @@ fn write_json(
             "self_sizes",
             (0..n).map(|i| analysis.self_size(i)),
         )?;
+        // DevTools writes -5 for "no distance".
+        let tree = RetainerTree::build(graph);
+        write_array(
+            &mut out,
+            "distances",
+            tree.distances()
+                .iter()
+                .map(|&d| if d == NO_DISTANCE { -5 } else { i64::from(d) }),
+        )?;
     }
     out.write_all(b",\"aggregates\":[")?;
     for (i, agg) in analysis.class_aggregates().iter().enumerate() {
@@ -169,7 +179,7 @@ fn write_json(
 fn write_array(
     out: &mut impl Write,
     name: &str,
-    values: impl Iterator<Item = u64>,
+    values: impl Iterator<Item = impl std::fmt::Display>,
 ) -> io::Result<()> {
     write!(out, ",\"{name}\":[")?;
     for (i, v) in values.enumerate() {

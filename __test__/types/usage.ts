@@ -51,3 +51,17 @@ async function heapUsage(): Promise<number> {
   return result.totalSize + (first?.retainedSize ?? 0) + result.timingsMs.dominators + result.dominators[0].id;
 }
 void heapUsage;
+
+async function heapReports(a: string, b: string, c: string): Promise<string> {
+  const phases: string[] = [];
+  const onProgress = (event: modswap.HeapProgressEvent) => void phases.push(`${event.phase} ${event.file}/${event.files}`);
+  const analysis = await modswap.heap.analyze(a, { paths: [14727], onProgress });
+  const suspect: modswap.LeakSuspect | undefined = analysis.suspects[0];
+  const step: modswap.RetainerStep | undefined = analysis.paths[0]?.path[0];
+  const diff: modswap.HeapSnapshotDiff = await modswap.heap.diff(a, b);
+  const change: number = diff.classes[0].sizeDelta + diff.after.totalSize;
+  const leaks: modswap.HeapLeaks = await modswap.heap.leaks(a, b, c, { top: 3, onProgress });
+  const group: modswap.HeapLeakGroup = leaks.groups[0];
+  return `${suspect?.accumulatedIn?.name} ${step?.edgeType} ${change} ${group.pathShape} ${leaks.final.file} ${group.samplePath.length}`;
+}
+void heapReports;

@@ -28,6 +28,8 @@ Options:
   --json        print the engine's full result as JSON on stdout (no text report)
   --html FILE   also write a self-contained, offline HTML report to FILE
   --top N       rows per list in the text and HTML reports (default 20)
+  --path ID     analyze: also print the retainer path of the node with this id
+                (repeatable)
   -h, --help    show this help
   --version     print modswap's version
 
@@ -47,6 +49,7 @@ const OPTIONS = {
   json: { type: 'boolean' },
   html: { type: 'string' },
   top: { type: 'string' },
+  path: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 };
@@ -73,6 +76,24 @@ function parseTop(text) {
   if (text === undefined) return undefined;
   if (!/^\d+$/.test(text) || Number(text) < 1) throw usageError(`--top expects a positive integer, got '${printable(text)}'`);
   return Number(text);
+}
+
+function parsePathIds(values, command) {
+  if (values === undefined) return [];
+  if (command.name !== 'analyze') throw usageError('--path only applies to analyze');
+  return values.map((text) => {
+    const id = /^@?\d+$/.test(text) ? Number(text.replace('@', '')) : NaN;
+    if (!(id <= 0xffffffff)) throw usageError(`--path expects a node id such as 14727 or @14727, got '${printable(text)}'`);
+    return id;
+  });
+}
+
+/** What the engine is asked for, besides the files: list sizes and retainer paths. */
+function engineOptions(command, values, top) {
+  const paths = parsePathIds(values.path, command);
+  if (command.name === 'analyze') return { top: Math.max(top ?? 20, 50), paths };
+  if (command.name === 'leaks') return { top: Math.max(top ?? 20, 100) };
+  return {};
 }
 
 /** The command and its files, checked for arity; `null` when only help or version was asked. */
@@ -170,14 +191,23 @@ function engineExitCode(error) {
   return EXIT.failed;
 }
 
+/** The engine's progress events as the bar shows them: "parse 2/3" when a job has several files. */
+function barFeed(progress) {
+  return (event) => {
+    const label = event.files > 1 ? `${event.phase} ${event.file}/${event.files}` : event.phase;
+    progress.update({ ...event, phase: label });
+  };
+}
+
 async function runCommand(command, options, top, io) {
+  const request = engineOptions(command, options, top);
   const call = engineCall(io.engine === undefined ? loadEngine() : io.engine, command);
   for (const file of command.files) await checkSnapshotFile(file);
   if (options.html !== undefined) checkHtmlTarget(options.html);
   const progress = io.stderr.isTTY ? new ProgressBar(io.stderr) : null;
   let result;
   try {
-    result = await call(...command.files, progress ? { onProgress: progress.update } : {});
+    result = await call(...command.files, progress ? { ...request, onProgress: barFeed(progress) } : request);
   } catch (error) {
     throw new CliError(engineExitCode(error), printable(error && error.message ? error.message : error));
   } finally {

@@ -125,6 +125,19 @@ function suspectLines(suspects, o) {
   return lines;
 }
 
+/** The retainer paths asked for with `paths` (CLI --path), one per node id. */
+function requestedPathLines(paths, o) {
+  const all = list(paths);
+  if (all.length === 0) return [];
+  const lines = ['Retainer paths'];
+  all.forEach((entry, i) => {
+    const headline = `@${formatId(entry.id)}`;
+    const details = entry.found ? pathLines(entry.path, o) : ['no node has this id in the snapshot'];
+    lines.push(...numbered(i, headline, details));
+  });
+  return lines;
+}
+
 function timingLine(timingsMs) {
   const entries = Object.entries(timingsMs || {}).filter(([, ms]) => typeof ms === 'number');
   if (entries.length === 0) return [];
@@ -159,6 +172,7 @@ function formatAnalysis(analysis, options) {
     classTable(a.classes, a.totalSize, o),
     dominatorTable(a.dominators, a.totalSize, o),
     suspectLines(a.suspects, o),
+    requestedPathLines(a.paths, o),
   ];
   if (o.timings) blocks.push(timingLine(a.timingsMs));
   return render(blocks);
@@ -233,21 +247,22 @@ function classDiffTable(classes, o) {
 function formatLeaks(leaks, options) {
   const o = settings(options);
   const groups = list(leaks.groups);
+  const groupCount = Number.isInteger(leaks.groupCount) ? leaks.groupCount : groups.length;
   const summary = [
     'Leaks: objects allocated between baseline and target, still alive in final',
     ...fields([
       ['Baseline', snapshotLine(leaks.baseline)],
       ['Target', snapshotLine(leaks.target)],
       ['Final', snapshotLine(leaks.final)],
-      ['Leaked', `${v.formatInt(leaks.leakedNodes)} objects, ${sizeBoth(leaks.leakedSize)}, in ${v.formatInt(groups.length)} groups`],
+      ['Leaked', `${v.formatInt(leaks.leakedNodes)} objects, ${sizeBoth(leaks.leakedSize)}, in ${v.formatInt(groupCount)} groups`],
     ]),
   ];
-  return render([summary, groupLines(groups, o)]);
+  return render([summary, groupLines(groups, groupCount, o)]);
 }
 
-function groupLines(groups, o) {
+function groupLines(groups, groupCount, o) {
   const shown = groups.slice(0, o.top);
-  const lines = [`Leak groups ${countNote(shown.length, groups.length)}`];
+  const lines = [`Leak groups ${countNote(shown.length, groupCount)}`];
   if (shown.length === 0) lines.push('  none: nothing allocated between baseline and target survived');
   shown.forEach((group, i) => {
     const headline = `${v.formatInt(group.count)} × '${name({ name: group.className }, o.pathNameWidth)}' retaining ${sizeBoth(group.retainedSize)}`;

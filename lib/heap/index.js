@@ -1,12 +1,20 @@
 'use strict';
-// modswap.heap: V8 heap snapshot analysis by the Rust engine, off the main thread. The engine
-// reads the file itself (memory-mapped), so no snapshot ever becomes a JS string or object.
+// modswap.heap: V8 heap snapshot analysis, diffs and leak searches by the Rust engine, off the
+// main thread. The engine reads the files itself (memory-mapped), so no snapshot ever becomes a
+// JS string or object; results are plain objects (shapes in index.d.ts).
 const path = require('node:path');
 const v8 = require('node:v8');
 const { binding } = require('../native');
 const { ModswapError, fromNative } = require('../errors');
 
 const DEFAULT_TOP = 50;
+const DEFAULT_LEAK_GROUPS = 100;
+const MAX_TOP = 1_000_000;
+const PROGRESS_INTERVAL_MS = 100;
+
+function invalidOptions(message) {
+  return new ModswapError('ERR_MODSWAP_INVALID_OPTIONS', message);
+}
 
 function snapshotPath(file, what) {
   if (typeof file !== 'string' || file.length === 0) {
@@ -15,35 +23,108 @@ function snapshotPath(file, what) {
   return path.resolve(file);
 }
 
-function topOption(options) {
-  if (options === undefined || options === null) return DEFAULT_TOP;
-  if (typeof options !== 'object') {
-    throw new ModswapError('ERR_MODSWAP_INVALID_OPTIONS', 'heap.analyze() options must be an object');
-  }
-  const { top = DEFAULT_TOP } = options;
-  if (!Number.isInteger(top) || top < 0 || top > 1_000_000) {
-    throw new ModswapError('ERR_MODSWAP_INVALID_OPTIONS', `options.top must be an integer from 0 to 1000000, got ${top}`);
+function optionsObject(options, what) {
+  if (options === undefined || options === null) return {};
+  if (typeof options !== 'object') throw invalidOptions(`${what} options must be an object`);
+  return options;
+}
+
+function topOf(options, fallback) {
+  const { top = fallback } = options;
+  if (!Number.isInteger(top) || top < 0 || top > MAX_TOP) {
+    throw invalidOptions(`options.top must be an integer from 0 to ${MAX_TOP}, got ${top}`);
   }
   return top;
 }
 
-/** A native rejection as a ModswapError that names the file. */
-function rejection(file) {
+function pathIdsOf(options) {
+  const { paths = [] } = options;
+  const valid = Array.isArray(paths) && paths.every((id) => Number.isInteger(id) && id >= 0 && id <= 0xffffffff);
+  if (!valid) throw invalidOptions('options.paths must be an array of node ids (integers from 0 to 4294967295)');
+  return paths;
+}
+
+function onProgressOf(options) {
+  const { onProgress } = options;
+  if (onProgress !== undefined && typeof onProgress !== 'function') {
+    throw invalidOptions('options.onProgress must be a function');
+  }
+  return onProgress;
+}
+
+/**
+ * A native rejection as a ModswapError with `error.file` set to the file it names (the engine
+ * starts every message about a file with the file's path).
+ */
+function rejection(files) {
   return (error) => {
     const lifted = fromNative(error);
-    lifted.file = file;
+    lifted.file = files.find((file) => lifted.message.startsWith(`${file}:`)) ?? files[0];
     throw lifted;
   };
 }
 
 /**
- * Analyses a `.heapsnapshot` file: totals, class aggregates and the largest retainers, with
- * DevTools' dominator rules. Resolves with plain objects (see index.d.ts).
+ * Runs a native job, polling its progress handle for `onProgress` while it runs. Polling
+ * (rather than a callback from the worker) keeps every JS call on the main thread.
+ */
+async function withProgress(files, onProgress, start) {
+  if (!onProgress) return start(null).catch(rejection(files));
+  const handle = new binding.HeapProgress(files.length);
+  const report = () => {
+    const event = handle.read();
+    if (event.phase !== 'waiting') onProgress(event);
+  };
+  const timer = setInterval(report, PROGRESS_INTERVAL_MS);
+  try {
+    return await start(handle).catch(rejection(files));
+  } finally {
+    clearInterval(timer);
+    report();
+  }
+}
+
+/**
+ * Analyses a `.heapsnapshot` file: totals, class aggregates, the largest retainers, leak
+ * suspects and retainer paths, with DevTools' dominator rules.
+ * @param {string} file
+ * @param {{ top?: number, paths?: number[], onProgress?: (event: object) => void }} [options]
  */
 async function analyze(file, options) {
   const absolute = snapshotPath(file, 'heap.analyze()');
-  const top = topOption(options);
-  return binding.analyzeHeapSnapshot(absolute, top).catch(rejection(absolute));
+  const opts = optionsObject(options, 'heap.analyze()');
+  const top = topOf(opts, DEFAULT_TOP);
+  const pathIds = pathIdsOf(opts);
+  const onProgress = onProgressOf(opts);
+  return withProgress([absolute], onProgress, (handle) => binding.analyzeHeapSnapshot(absolute, top, pathIds, handle));
+}
+
+/**
+ * Compares two snapshots of one process by node id: per class, objects allocated and freed.
+ * @param {string} before
+ * @param {string} after
+ * @param {{ onProgress?: (event: object) => void }} [options]
+ */
+async function diff(before, after, options) {
+  const files = [snapshotPath(before, 'heap.diff()'), snapshotPath(after, 'heap.diff()')];
+  const onProgress = onProgressOf(optionsObject(options, 'heap.diff()'));
+  return withProgress(files, onProgress, (handle) => binding.diffHeapSnapshots(files[0], files[1], handle));
+}
+
+/**
+ * Three-snapshot leak search: objects allocated between `baseline` and `target` that are still
+ * alive in `final`, grouped by class and retainer path shape, largest first.
+ * @param {string} baseline
+ * @param {string} target
+ * @param {string} final
+ * @param {{ top?: number, onProgress?: (event: object) => void }} [options] top: groups returned
+ */
+async function leaks(baseline, target, final, options) {
+  const files = [baseline, target, final].map((file) => snapshotPath(file, 'heap.leaks()'));
+  const opts = optionsObject(options, 'heap.leaks()');
+  const top = topOf(opts, DEFAULT_LEAK_GROUPS);
+  const onProgress = onProgressOf(opts);
+  return withProgress(files, onProgress, (handle) => binding.findHeapLeaks(files[0], files[1], files[2], top, handle));
 }
 
 /** Writes a snapshot of this process (V8's `writeHeapSnapshot`) and returns its path. */
@@ -55,4 +136,4 @@ function snapshot(file) {
   return path.resolve(written);
 }
 
-module.exports = { analyze, snapshot };
+module.exports = { analyze, diff, leaks, snapshot };

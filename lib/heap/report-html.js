@@ -322,6 +322,7 @@ ${table(columns, rows, 'diff-row')}</section>`;
 function leaksSection(l, o) {
   const all = list(l.groups);
   const shown = all.slice(0, o.top);
+  const groupCount = Number.isInteger(l.groupCount) ? l.groupCount : all.length;
   const chartItems = shown.map((g) => ({
     label: `${v.formatInt(g.count)} × ${v.printable(g.className)}`,
     value: g.retainedSize,
@@ -334,9 +335,9 @@ function leaksSection(l, o) {
     ['Baseline', snapshotText(l.baseline)],
     ['Target', snapshotText(l.target)],
     ['Final', snapshotText(l.final)],
-    ['Leaked', `${v.formatInt(l.leakedNodes)} objects, ${sizeBoth(l.leakedSize)}, in ${v.formatInt(all.length)} groups`],
+    ['Leaked', `${v.formatInt(l.leakedNodes)} objects, ${sizeBoth(l.leakedSize)}, in ${v.formatInt(groupCount)} groups`],
   ])}
-<h3>Leak groups <span class="muted">(${countNote(shown.length, all.length)})</span></h3>
+<h3>Leak groups <span class="muted">(${countNote(shown.length, groupCount)})</span></h3>
 ${barChart(chartItems, 'Retained size by leak group')}${body}</section>`;
 }
 

@@ -1,8 +1,10 @@
 use crate::graph::events::PROTOCOL_VERSION;
 use crate::graph::{decode_events, ClearScope, GenerationInfo, ModuleGraph, StaleInfo, NO_NODE};
 use napi::bindgen_prelude::{Float64Array, Uint32Array};
-use napi::{Error, Result, Status};
+use napi::Result;
 use napi_derive::napi;
+
+use super::coded;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// Runs `f`, turning a panic into an `ERR_MODSWAP_INTERNAL` error instead of unwinding into V8.
@@ -13,15 +15,11 @@ pub(super) fn guarded<T>(what: &str, f: impl FnOnce() -> Result<T>) -> Result<T>
             .cloned()
             .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
             .unwrap_or_else(|| "unknown panic".to_owned());
-        Err(coded_error(
+        Err(coded(
             "ERR_MODSWAP_INTERNAL",
-            &format!("{what} panicked: {cause}"),
+            format!("{what} panicked: {cause}"),
         ))
     })
-}
-
-fn coded_error(code: &str, message: &str) -> Error {
-    Error::new(Status::GenericFailure, format!("{code}: {message}"))
 }
 
 /// Version of the event-log and plan encodings this addon speaks; `lib/native.js` refuses an
@@ -119,7 +117,7 @@ impl BindingModuleGraph {
     pub fn ingest(&mut self, ops: Float64Array, files: String) -> Result<()> {
         guarded("ingest", || {
             let events = decode_events(&ops, &files)
-                .map_err(|e| coded_error("ERR_MODSWAP_BAD_EVENTS", &e.to_string()))?;
+                .map_err(|e| coded("ERR_MODSWAP_BAD_EVENTS", e.to_string()))?;
             self.inner.apply_all(events);
             Ok(())
         })
@@ -192,9 +190,9 @@ fn parse_scope(scope: &str) -> Result<ClearScope> {
         "importers+dependencies" => Ok(ClearScope::Importers {
             include_dependencies: true,
         }),
-        other => Err(coded_error(
+        other => Err(coded(
             "ERR_MODSWAP_INVALID_ARG",
-            &format!("unknown clear scope {other:?}"),
+            format!("unknown clear scope {other:?}"),
         )),
     }
 }

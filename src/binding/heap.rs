@@ -1,6 +1,14 @@
-//! `modswap.heap`: snapshot analysis off the main thread (libuv pool), results as plain objects.
+//! `modswap.heap`: snapshot analysis, diffs and leak searches off the main thread (libuv pool),
+//! results as plain objects. Every error names the file it is about.
 
-use crate::heap::summary::{summarize, AnalysisSummary, ClassRow, NodeRow};
+use crate::heap::diff::{diff_snapshots, snapshot_totals, ClassDiff, SnapshotTotals};
+use crate::heap::leaks::{find_leaks, sample_path, IdSet, LeakReport};
+use crate::heap::paths::RetainerTree;
+use crate::heap::progress::{Phase, Progress};
+use crate::heap::summary::{
+    node_row, step_rows, summarize, AnalysisSummary, ClassRow, NodeRow, StepRow, SummaryRequest,
+    SuspectRow,
+};
 use crate::heap::{HeapAnalysis, HeapGraph};
 use napi::bindgen_prelude::AsyncTask;
 use napi::{Env, Result, Task};
@@ -8,7 +16,56 @@ use napi_derive::napi;
 
 use super::coded;
 use super::graph::guarded;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// A job's progress, polled by the JS thread while the job runs on the libuv pool.
+#[napi]
+pub struct HeapProgress {
+    inner: Arc<Progress>,
+}
+
+/// What `HeapProgress.read()` returns.
+#[napi(object)]
+pub struct HeapProgressEvent {
+    /// `waiting`, `parse`, `dominators`, `paths`, `compare` or `done`.
+    pub phase: String,
+    /// The file being worked on (1-based) and how many the job has.
+    pub file: u32,
+    pub files: u32,
+    /// Work done and total in the phase (bytes when parsing); 0 when unknown.
+    pub done: f64,
+    pub total: f64,
+}
+
+#[napi]
+impl HeapProgress {
+    /// A progress handle for a job over `files` snapshot files.
+    #[napi(constructor)]
+    pub fn new(files: u32) -> Self {
+        HeapProgress {
+            inner: Arc::new(Progress::new(files)),
+        }
+    }
+
+    /// The job's current phase and counters.
+    #[napi]
+    pub fn read(&self) -> HeapProgressEvent {
+        let s = self.inner.state();
+        HeapProgressEvent {
+            phase: s.phase.name().to_owned(),
+            file: s.file,
+            files: s.files,
+            done: s.done as f64,
+            total: s.total as f64,
+        }
+    }
+}
+
+fn progress_of(handle: Option<&HeapProgress>, files: u32) -> Arc<Progress> {
+    handle.map_or_else(|| Arc::new(Progress::new(files)), |h| Arc::clone(&h.inner))
+}
 
 /// One node of a snapshot.
 #[napi(object)]
@@ -20,6 +77,34 @@ pub struct HeapNodeRef {
     pub kind: String,
     pub self_size: f64,
     pub retained_size: f64,
+}
+
+/// One step of a retainer path.
+#[napi(object)]
+pub struct RetainerStep {
+    /// The edge's name (an index as digits for `element` and `hidden` edges).
+    pub edge: String,
+    pub edge_type: String,
+    pub node: HeapNodeRef,
+}
+
+/// A node retaining an outsized share of the heap.
+#[napi(object)]
+pub struct LeakSuspect {
+    pub node: HeapNodeRef,
+    pub share: f64,
+    pub accumulated_in: Option<HeapNodeRef>,
+    pub path: Vec<RetainerStep>,
+}
+
+/// The retainer path of a node asked for by id.
+#[napi(object)]
+pub struct RetainerPath {
+    pub id: u32,
+    /// `false` when no node has this id.
+    pub found: bool,
+    /// From a GC root to the node; empty when only weak edges lead to it.
+    pub path: Vec<RetainerStep>,
 }
 
 /// One class of the Summary view.
@@ -42,6 +127,8 @@ pub struct HeapAnalysisResult {
     pub unreachable_nodes: f64,
     pub classes: Vec<ClassAggregateRow>,
     pub dominators: Vec<HeapNodeRef>,
+    pub suspects: Vec<LeakSuspect>,
+    pub paths: Vec<RetainerPath>,
     pub timings_ms: PhaseTimings,
 }
 
@@ -58,50 +145,79 @@ pub struct PhaseTimings {
     pub classes: f64,
     pub aggregates: f64,
     pub analysis: f64,
+    /// Suspects and retainer paths (after the analysis).
+    pub report: f64,
 }
 
-/// Loads and analyses one snapshot file on the libuv pool.
-pub struct AnalyzeTask {
-    path: PathBuf,
-    top: usize,
+/// One snapshot of a diff or leak search.
+#[napi(object)]
+pub struct HeapSnapshotInfo {
+    pub file: String,
+    pub file_bytes: f64,
+    pub node_count: f64,
+    pub edge_count: f64,
+    pub total_size: f64,
 }
 
-/// The summary plus the file's size, computed off the JS thread.
-pub struct AnalyzeOutput {
-    summary: AnalysisSummary,
-    file_bytes: u64,
+/// One class's changes between two snapshots.
+#[napi(object)]
+pub struct HeapClassDiff {
+    pub name: String,
+    pub added_count: f64,
+    pub removed_count: f64,
+    pub count_delta: f64,
+    pub added_size: f64,
+    pub removed_size: f64,
+    pub size_delta: f64,
 }
 
-impl Task for AnalyzeTask {
-    type Output = AnalyzeOutput;
-    type JsValue = HeapAnalysisResult;
-
-    fn compute(&mut self) -> Result<Self::Output> {
-        let what = format!("analyzing {}", self.path.display());
-        guarded(&what, || analyze_file(&self.path, self.top))
-    }
-
-    fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
-        Ok(to_js(&self.path, output))
-    }
+/// What `modswap.heap.diff` resolves to.
+#[napi(object)]
+pub struct HeapSnapshotDiff {
+    pub before: HeapSnapshotInfo,
+    pub after: HeapSnapshotInfo,
+    pub classes: Vec<HeapClassDiff>,
+    pub timings_ms: StepTimings,
 }
 
-fn analyze_file(path: &std::path::Path, top: usize) -> Result<AnalyzeOutput> {
-    let file_bytes = std::fs::metadata(path)
-        .map_err(|e| coded(io_code(&e), format!("{}: {e}", path.display())))?
-        .len();
-    let graph = HeapGraph::load(path).map_err(|e| {
-        coded(
-            "ERR_MODSWAP_BAD_SNAPSHOT",
-            format!("{}: {e}", path.display()),
-        )
-    })?;
-    let analysis = HeapAnalysis::new(&graph);
-    Ok(AnalyzeOutput {
-        summary: summarize(&graph, &analysis, top),
-        file_bytes,
-    })
+/// Leak roots with one class and retainer path shape.
+#[napi(object)]
+pub struct HeapLeakGroup {
+    pub class_name: String,
+    pub path_shape: String,
+    pub count: f64,
+    pub retained_size: f64,
+    /// The largest roots (up to 5).
+    pub examples: Vec<HeapNodeRef>,
+    /// The retainer path of the largest root.
+    pub sample_path: Vec<RetainerStep>,
 }
+
+/// What `modswap.heap.leaks` resolves to.
+#[napi(object)]
+pub struct HeapLeaks {
+    pub baseline: HeapSnapshotInfo,
+    pub target: HeapSnapshotInfo,
+    #[napi(js_name = "final")]
+    pub final_snapshot: HeapSnapshotInfo,
+    pub leaked_nodes: f64,
+    pub leaked_size: f64,
+    /// All groups found; `groups` holds the largest `top`.
+    pub group_count: f64,
+    pub groups: Vec<HeapLeakGroup>,
+    pub timings_ms: StepTimings,
+}
+
+/// Milliseconds for loading the snapshots and for the comparison itself.
+#[napi(object)]
+pub struct StepTimings {
+    pub load: f64,
+    pub compare: f64,
+}
+
+const EXAMPLES_PER_GROUP: usize = 5;
+
+// --- loading ---------------------------------------------------------------------------------
 
 fn io_code(error: &std::io::Error) -> &'static str {
     match error.kind() {
@@ -110,13 +226,70 @@ fn io_code(error: &std::io::Error) -> &'static str {
     }
 }
 
-fn node_row(row: &NodeRow) -> HeapNodeRef {
+/// Loads snapshot number `file` of a job, naming the file in every error.
+fn load(path: &Path, progress: &Progress, file: u32) -> Result<(HeapGraph, u64)> {
+    let file_bytes = std::fs::metadata(path)
+        .map_err(|e| coded(io_code(&e), format!("{}: {e}", path.display())))?
+        .len();
+    // Parsing reports no units yet (the loader does not count them): total 0 = unknown.
+    progress.start(Phase::Parse, file, 0);
+    let graph = HeapGraph::load(path).map_err(|e| {
+        coded(
+            "ERR_MODSWAP_BAD_SNAPSHOT",
+            format!("{}: {e}", path.display()),
+        )
+    })?;
+    Ok((graph, file_bytes))
+}
+
+/// Runs the full analysis of a job's graph, reporting the phase.
+fn analyze(graph: &HeapGraph, progress: &Progress, file: u32) -> HeapAnalysis {
+    progress.start(Phase::Dominators, file, 0);
+    HeapAnalysis::new(graph)
+}
+
+fn info(path: &Path, file_bytes: u64, totals: SnapshotTotals) -> HeapSnapshotInfo {
+    HeapSnapshotInfo {
+        file: path.display().to_string(),
+        file_bytes: file_bytes as f64,
+        node_count: totals.node_count as f64,
+        edge_count: totals.edge_count as f64,
+        total_size: totals.total_size as f64,
+    }
+}
+
+fn ms_since(started: Instant) -> f64 {
+    started.elapsed().as_secs_f64() * 1e3
+}
+
+// --- conversions -----------------------------------------------------------------------------
+
+fn node_ref(row: &NodeRow) -> HeapNodeRef {
     HeapNodeRef {
         id: row.id,
         name: row.name.clone(),
         kind: row.kind.clone(),
         self_size: row.self_size as f64,
         retained_size: row.retained_size as f64,
+    }
+}
+
+fn steps(rows: &[StepRow]) -> Vec<RetainerStep> {
+    rows.iter()
+        .map(|s| RetainerStep {
+            edge: s.edge.clone(),
+            edge_type: s.edge_type.clone(),
+            node: node_ref(&s.node),
+        })
+        .collect()
+}
+
+fn suspect(row: &SuspectRow) -> LeakSuspect {
+    LeakSuspect {
+        node: node_ref(&row.node),
+        share: row.share,
+        accumulated_in: row.accumulated_in.as_ref().map(node_ref),
+        path: steps(&row.path),
     }
 }
 
@@ -129,7 +302,19 @@ fn class_row(row: &ClassRow) -> ClassAggregateRow {
     }
 }
 
-fn timings(phases: &[(&'static str, f64)]) -> PhaseTimings {
+fn class_diff(row: &ClassDiff) -> HeapClassDiff {
+    HeapClassDiff {
+        name: row.name.clone(),
+        added_count: row.added_count as f64,
+        removed_count: row.removed_count as f64,
+        count_delta: row.count_delta() as f64,
+        added_size: row.added_size as f64,
+        removed_size: row.removed_size as f64,
+        size_delta: row.size_delta() as f64,
+    }
+}
+
+fn timings(phases: &[(&'static str, f64)], report: f64) -> PhaseTimings {
     let ms = |name: &str| {
         phases
             .iter()
@@ -146,32 +331,268 @@ fn timings(phases: &[(&'static str, f64)]) -> PhaseTimings {
         classes: ms("classes"),
         aggregates: ms("aggregates"),
         analysis: ms("analysis"),
+        report,
     }
 }
 
-fn to_js(path: &std::path::Path, output: AnalyzeOutput) -> HeapAnalysisResult {
-    let s = &output.summary;
-    HeapAnalysisResult {
-        file: path.display().to_string(),
-        file_bytes: output.file_bytes as f64,
-        node_count: s.node_count as f64,
-        edge_count: s.edge_count as f64,
-        total_size: s.total_size as f64,
-        unreachable_nodes: s.unreachable_nodes as f64,
-        classes: s.classes.iter().map(class_row).collect(),
-        dominators: s.dominators.iter().map(node_row).collect(),
-        timings_ms: timings(&s.timings_ms),
+// --- analyze ---------------------------------------------------------------------------------
+
+/// Loads and analyses one snapshot file on the libuv pool.
+pub struct AnalyzeTask {
+    path: PathBuf,
+    request: SummaryRequest,
+    progress: Arc<Progress>,
+}
+
+/// The summary plus the file's size, computed off the JS thread.
+pub struct AnalyzeOutput {
+    summary: AnalysisSummary,
+    file_bytes: u64,
+    report_ms: f64,
+}
+
+impl Task for AnalyzeTask {
+    type Output = AnalyzeOutput;
+    type JsValue = HeapAnalysisResult;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        let what = format!("analyzing {}", self.path.display());
+        guarded(&what, || {
+            let (graph, file_bytes) = load(&self.path, &self.progress, 1)?;
+            let analysis = analyze(&graph, &self.progress, 1);
+            let started = Instant::now();
+            self.progress.start(Phase::Paths, 1, 0);
+            let summary = summarize(&graph, &analysis, &self.request);
+            self.progress.start(Phase::Done, 1, 0);
+            Ok(AnalyzeOutput {
+                summary,
+                file_bytes,
+                report_ms: ms_since(started),
+            })
+        })
+    }
+
+    fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
+        let s = &output.summary;
+        Ok(HeapAnalysisResult {
+            file: self.path.display().to_string(),
+            file_bytes: output.file_bytes as f64,
+            node_count: s.node_count as f64,
+            edge_count: s.edge_count as f64,
+            total_size: s.total_size as f64,
+            unreachable_nodes: s.unreachable_nodes as f64,
+            classes: s.classes.iter().map(class_row).collect(),
+            dominators: s.dominators.iter().map(node_ref).collect(),
+            suspects: s.suspects.iter().map(suspect).collect(),
+            paths: s
+                .paths
+                .iter()
+                .map(|(id, path)| RetainerPath {
+                    id: *id,
+                    found: path.is_some(),
+                    path: path.as_deref().map(steps).unwrap_or_default(),
+                })
+                .collect(),
+            timings_ms: timings(&s.timings_ms, output.report_ms),
+        })
     }
 }
 
 /// Analyses the snapshot at `path` off the main thread: totals, class aggregates, the `top`
-/// largest retainers. Rejects with `ERR_MODSWAP_BAD_SNAPSHOT` (naming the file, the byte offset
-/// and the cause) for anything that is not a well-formed snapshot.
+/// largest retainers, leak suspects and the retainer paths of the nodes with ids `pathIds`.
+/// Rejects with `ERR_MODSWAP_BAD_SNAPSHOT` (naming the file, the byte offset and the cause)
+/// for anything that is not a well-formed snapshot.
 #[napi]
 #[cfg_attr(test, allow(dead_code))] // only the generated registration calls it
-pub fn analyze_heap_snapshot(path: String, top: u32) -> AsyncTask<AnalyzeTask> {
+pub fn analyze_heap_snapshot(
+    path: String,
+    top: u32,
+    path_ids: Vec<u32>,
+    progress: Option<&HeapProgress>,
+) -> AsyncTask<AnalyzeTask> {
     AsyncTask::new(AnalyzeTask {
         path: PathBuf::from(path),
+        request: SummaryRequest {
+            top: top as usize,
+            path_ids,
+        },
+        progress: progress_of(progress, 1),
+    })
+}
+
+// --- diff ------------------------------------------------------------------------------------
+
+/// Loads two snapshots and compares them by node id on the libuv pool.
+pub struct DiffTask {
+    before: PathBuf,
+    after: PathBuf,
+    progress: Arc<Progress>,
+}
+
+impl Task for DiffTask {
+    type Output = HeapSnapshotDiff;
+    type JsValue = HeapSnapshotDiff;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        let what = format!(
+            "comparing {} with {}",
+            self.before.display(),
+            self.after.display()
+        );
+        guarded(&what, || {
+            let started = Instant::now();
+            let (before, before_bytes) = load(&self.before, &self.progress, 1)?;
+            let (after, after_bytes) = load(&self.after, &self.progress, 2)?;
+            let load_ms = ms_since(started);
+            let started = Instant::now();
+            self.progress.start(Phase::Compare, 2, 0);
+            let classes = diff_snapshots(&before, &after);
+            self.progress.start(Phase::Done, 2, 0);
+            Ok(HeapSnapshotDiff {
+                before: info(&self.before, before_bytes, snapshot_totals(&before)),
+                after: info(&self.after, after_bytes, snapshot_totals(&after)),
+                classes: classes.iter().map(class_diff).collect(),
+                timings_ms: StepTimings {
+                    load: load_ms,
+                    compare: ms_since(started),
+                },
+            })
+        })
+    }
+
+    fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
+        Ok(output)
+    }
+}
+
+/// Compares two snapshots of one process by node id: per class, the objects allocated and
+/// freed between them. Rejects like `analyzeHeapSnapshot`, naming the failing file.
+#[napi]
+#[cfg_attr(test, allow(dead_code))]
+pub fn diff_heap_snapshots(
+    before: String,
+    after: String,
+    progress: Option<&HeapProgress>,
+) -> AsyncTask<DiffTask> {
+    AsyncTask::new(DiffTask {
+        before: PathBuf::from(before),
+        after: PathBuf::from(after),
+        progress: progress_of(progress, 2),
+    })
+}
+
+// --- leaks -----------------------------------------------------------------------------------
+
+/// The three-snapshot leak search on the libuv pool.
+pub struct LeaksTask {
+    baseline: PathBuf,
+    target: PathBuf,
+    final_path: PathBuf,
+    top: usize,
+    progress: Arc<Progress>,
+}
+
+impl Task for LeaksTask {
+    type Output = HeapLeaks;
+    type JsValue = HeapLeaks;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        let what = format!("searching leaks in {}", self.final_path.display());
+        guarded(&what, || self.search())
+    }
+
+    fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
+        Ok(output)
+    }
+}
+
+impl LeaksTask {
+    /// Baseline and target are only needed for their ids: each graph is dropped as soon as
+    /// its ids are read, so at most one graph besides final's is in memory.
+    fn search(&self) -> Result<HeapLeaks> {
+        let started = Instant::now();
+        let (baseline_ids, baseline) = self.ids_of(&self.baseline, 1)?;
+        let (target_ids, target) = self.ids_of(&self.target, 2)?;
+        let new_ids = target_ids.minus(&baseline_ids);
+        drop((baseline_ids, target_ids));
+        let (graph, final_bytes) = load(&self.final_path, &self.progress, 3)?;
+        let load_ms = ms_since(started);
+        let started = Instant::now();
+        let analysis = analyze(&graph, &self.progress, 3);
+        self.progress.start(Phase::Paths, 3, 0);
+        let (report, tree) = find_leaks(&graph, &analysis, &new_ids);
+        let groups = self.group_rows(&graph, &analysis, &tree, &report);
+        self.progress.start(Phase::Done, 3, 0);
+        Ok(HeapLeaks {
+            baseline,
+            target,
+            final_snapshot: info(&self.final_path, final_bytes, snapshot_totals(&graph)),
+            leaked_nodes: report.leaked_nodes as f64,
+            leaked_size: report.leaked_size as f64,
+            group_count: report.groups.len() as f64,
+            groups,
+            timings_ms: StepTimings {
+                load: load_ms,
+                compare: ms_since(started),
+            },
+        })
+    }
+
+    fn ids_of(&self, path: &Path, file: u32) -> Result<(IdSet, HeapSnapshotInfo)> {
+        let (graph, bytes) = load(path, &self.progress, file)?;
+        Ok((
+            IdSet::of(&graph),
+            info(path, bytes, snapshot_totals(&graph)),
+        ))
+    }
+
+    fn group_rows(
+        &self,
+        graph: &HeapGraph,
+        analysis: &HeapAnalysis,
+        tree: &RetainerTree,
+        report: &LeakReport,
+    ) -> Vec<HeapLeakGroup> {
+        report
+            .groups
+            .iter()
+            .take(self.top)
+            .map(|group| HeapLeakGroup {
+                class_name: group.class_name.clone(),
+                path_shape: group.path_shape.clone(),
+                count: group.roots.len() as f64,
+                retained_size: group.retained_size as f64,
+                examples: group
+                    .roots
+                    .iter()
+                    .take(EXAMPLES_PER_GROUP)
+                    .map(|&n| node_ref(&node_row(graph, analysis, n)))
+                    .collect(),
+                sample_path: sample_path(graph, tree, group)
+                    .map(|p| steps(&step_rows(graph, analysis, &p)))
+                    .unwrap_or_default(),
+            })
+            .collect()
+    }
+}
+
+/// Three-snapshot leak search: objects allocated between `baseline` and `target` that are
+/// still alive in `final`, grouped by class and retainer path shape, largest first (the
+/// `top` largest groups are returned). Rejects like `analyzeHeapSnapshot`, naming the file.
+#[napi]
+#[cfg_attr(test, allow(dead_code))]
+pub fn find_heap_leaks(
+    baseline: String,
+    target: String,
+    final_path: String,
+    top: u32,
+    progress: Option<&HeapProgress>,
+) -> AsyncTask<LeaksTask> {
+    AsyncTask::new(LeaksTask {
+        baseline: PathBuf::from(baseline),
+        target: PathBuf::from(target),
+        final_path: PathBuf::from(final_path),
         top: top as usize,
+        progress: progress_of(progress, 3),
     })
 }

@@ -68,6 +68,15 @@ impl ClassNames {
 
 /// The class id of every node, and the names of the ids.
 pub fn node_classes(graph: &HeapGraph) -> (Vec<u32>, ClassNames) {
+    node_classes_with(graph, &InterfaceDefinitions::infer(graph))
+}
+
+/// The class id of every node, naming plain objects by `interfaces` (DevTools' diff names
+/// both snapshots' plain objects by one snapshot's definitions, so they compare).
+pub fn node_classes_with(
+    graph: &HeapGraph,
+    interfaces: &InterfaceDefinitions,
+) -> (Vec<u32>, ClassNames) {
     let mut names = ClassNames::new(graph.strings().len());
     let detached = graph
         .detachedness
@@ -79,7 +88,7 @@ pub fn node_classes(graph: &HeapGraph) -> (Vec<u32>, ClassNames) {
         let is_detached = detached.as_ref().is_some_and(|d| d.get(n as usize));
         classes.push(class_of(graph, n, &fixed, is_detached, &mut names));
     }
-    apply_interfaces(graph, &mut classes, &mut names);
+    apply_interfaces(graph, &mut classes, &mut names, interfaces);
     (classes, names)
 }
 
@@ -254,18 +263,60 @@ struct Definition {
     count: u64,
 }
 
+/// DevTools' interface definitions: the popular property sets of plain objects, most common
+/// first, each with the name (`{a, b, c}`) its objects get. Independent of any one graph.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InterfaceDefinitions {
+    /// (name, properties) per definition.
+    definitions: Vec<(String, Vec<String>)>,
+}
+
+impl InterfaceDefinitions {
+    /// The definitions DevTools infers from `graph` (`inferInterfaceDefinitions`).
+    pub fn infer(graph: &HeapGraph) -> InterfaceDefinitions {
+        let property = graph.edge_types().index_of(EdgeKind::Property);
+        let definitions = infer_definitions(graph, property)
+            .into_iter()
+            .map(|d| {
+                let properties = d
+                    .properties
+                    .iter()
+                    .map(|&p| graph.strings().get(p).to_owned())
+                    .collect();
+                (d.name, properties)
+            })
+            .collect();
+        InterfaceDefinitions { definitions }
+    }
+
+    /// Number of definitions.
+    pub fn len(&self) -> usize {
+        self.definitions.len()
+    }
+
+    /// `true` when no property set is popular enough.
+    pub fn is_empty(&self) -> bool {
+        self.definitions.is_empty()
+    }
+}
+
 fn is_plain_object(graph: &HeapGraph, n: NodeIndex) -> bool {
     graph.node_kind(n) == NodeKind::Object && graph.node_name(n) == "Object"
 }
 
-fn apply_interfaces(graph: &HeapGraph, classes: &mut [u32], names: &mut ClassNames) {
+fn apply_interfaces(
+    graph: &HeapGraph,
+    classes: &mut [u32],
+    names: &mut ClassNames,
+    interfaces: &InterfaceDefinitions,
+) {
     let property = graph.edge_types().index_of(EdgeKind::Property);
-    let definitions = infer_definitions(graph, property);
+    let definitions = &interfaces.definitions;
     if definitions.is_empty() {
         // Every plain object keeps its own name, as it already does.
         return;
     }
-    let trie = Trie::build(graph, &definitions);
+    let trie = Trie::build(definitions);
     let mut props: Vec<&str> = Vec::new();
     let mut interface_ids: FxHashMap<usize, u32> = FxHashMap::default();
     for n in 0..graph.node_count() as NodeIndex {
@@ -283,7 +334,7 @@ fn apply_interfaces(graph: &HeapGraph, classes: &mut [u32], names: &mut ClassNam
         if let Some(index) = trie.best_match(&props) {
             let id = *interface_ids
                 .entry(index)
-                .or_insert_with(|| names.intern(&definitions[index].name));
+                .or_insert_with(|| names.intern(&definitions[index].0));
             classes[n as usize] = id;
         }
     }
@@ -374,14 +425,10 @@ struct TrieNode<'a> {
 }
 
 impl<'a> Trie<'a> {
-    fn build(graph: &'a HeapGraph, definitions: &[Definition]) -> Self {
+    fn build(definitions: &'a [(String, Vec<String>)]) -> Self {
         let mut nodes = vec![TrieNode::default()];
-        for (index, def) in definitions.iter().enumerate() {
-            let mut props: Vec<&str> = def
-                .properties
-                .iter()
-                .map(|&p| graph.strings().get(p))
-                .collect();
+        for (index, (_, properties)) in definitions.iter().enumerate() {
+            let mut props: Vec<&str> = properties.iter().map(String::as_str).collect();
             props.sort_by(|a, b| cmp_js(a, b));
             let mut current = 0;
             for prop in &props {

@@ -12,18 +12,25 @@ pub mod background;
 pub mod bits;
 pub mod classes;
 mod columns;
+pub mod diff;
 pub mod dominators;
 #[cfg(test)]
 mod engine_tests;
 pub mod essential;
 pub mod graph;
+pub mod leaks;
 mod load;
 mod meta;
 mod numbers;
+pub mod paths;
+pub mod progress;
+#[cfg(test)]
+mod report_tests;
 pub mod retainers;
 pub mod shallow;
 pub mod stream;
 pub mod summary;
+pub mod suspects;
 #[cfg(test)]
 mod testsnap;
 

@@ -2,7 +2,9 @@
 //! class aggregates and the nodes that retain the most, largest first.
 
 use super::analysis::HeapAnalysis;
-use super::graph::{HeapGraph, NodeIndex, NodeKind};
+use super::graph::{EdgeName, HeapGraph, NodeIndex, NodeKind};
+use super::paths::{PathStep, RetainerTree};
+use super::suspects::{find_suspects, SuspectRules};
 
 /// One node, described for people.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,6 +16,29 @@ pub struct NodeRow {
     pub kind: String,
     pub self_size: u64,
     pub retained_size: u64,
+}
+
+/// One step of a retainer path: the edge from the previous step's node (from the root for
+/// the first step) and the node it leads to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepRow {
+    /// The edge's name, or its index as decimal digits for `element` and `hidden` edges.
+    pub edge: String,
+    /// V8's edge type (`property`, `element`, `context`, `internal`, …).
+    pub edge_type: String,
+    pub node: NodeRow,
+}
+
+/// A node retaining an outsized share of the heap (see [`super::suspects`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SuspectRow {
+    pub node: NodeRow,
+    /// Its retained size over the total size.
+    pub share: f64,
+    /// Where its memory is spread over many objects, when not the node itself.
+    pub accumulated_in: Option<NodeRow>,
+    /// Its shortest retainer path from the root (empty when none exists).
+    pub path: Vec<StepRow>,
 }
 
 /// One class of the Summary view.
@@ -38,12 +63,63 @@ pub struct AnalysisSummary {
     pub classes: Vec<ClassRow>,
     /// The `top` nodes with the largest retained sizes, root and synthetic nodes left out.
     pub dominators: Vec<NodeRow>,
+    /// Leak suspects with their retainer paths, largest first.
+    pub suspects: Vec<SuspectRow>,
+    /// Retainer paths of the nodes asked for by id: `None` when no node has the id, an empty
+    /// path when only weak edges (or none) lead to it.
+    pub paths: Vec<(u32, Option<Vec<StepRow>>)>,
     /// Phase name and milliseconds, in the order they ran.
     pub timings_ms: Vec<(&'static str, f64)>,
 }
 
-/// Summarises `analysis` of `graph`, keeping the `top` largest retainers.
-pub fn summarize(graph: &HeapGraph, analysis: &HeapAnalysis, top: usize) -> AnalysisSummary {
+/// What to put in a summary besides totals and classes.
+#[derive(Debug, Clone, Default)]
+pub struct SummaryRequest {
+    /// How many of the largest retainers to list.
+    pub top: usize,
+    /// Node ids whose retainer paths to include.
+    pub path_ids: Vec<u32>,
+}
+
+/// Summarises `analysis` of `graph`: classes, the largest retainers, suspects and the
+/// requested retainer paths.
+pub fn summarize(
+    graph: &HeapGraph,
+    analysis: &HeapAnalysis,
+    request: &SummaryRequest,
+) -> AnalysisSummary {
+    let suspects = find_suspects(graph, analysis, SuspectRules::default());
+    let path_nodes: Vec<(u32, Option<NodeIndex>)> = request
+        .path_ids
+        .iter()
+        .map(|&id| (id, graph.find_node_by_id(id)))
+        .collect();
+    let mut wanted: Vec<NodeIndex> = suspects.iter().map(|s| s.node).collect();
+    wanted.extend(path_nodes.iter().filter_map(|&(_, n)| n));
+    // The BFS stops once every wanted node is reached; with nothing wanted there is no path
+    // to read, so it is not run at all.
+    let tree = (!wanted.is_empty()).then(|| RetainerTree::build_until(graph, &wanted));
+    let path_of = |n: NodeIndex| {
+        tree.as_ref()
+            .and_then(|t| t.path_to(graph, n))
+            .map(|p| step_rows(graph, analysis, &p))
+            .unwrap_or_default()
+    };
+    let total = analysis.total_size().max(1) as f64;
+    let suspects = suspects
+        .iter()
+        .map(|s| SuspectRow {
+            node: node_row(graph, analysis, s.node),
+            share: analysis.retained_size(s.node) as f64 / total,
+            accumulated_in: s.accumulated_in.map(|a| node_row(graph, analysis, a)),
+            path: path_of(s.node),
+        })
+        .collect();
+    let paths = path_nodes
+        .iter()
+        .map(|&(id, n)| (id, n.map(path_of)))
+        .collect();
+    let top = request.top;
     let mut classes: Vec<ClassRow> = analysis
         .class_aggregates()
         .iter()
@@ -70,6 +146,8 @@ pub fn summarize(graph: &HeapGraph, analysis: &HeapAnalysis, top: usize) -> Anal
         unreachable_nodes: u64::from(reach.unreachable_from_root),
         classes,
         dominators: top_retainers(graph, analysis, top),
+        suspects,
+        paths,
         timings_ms: vec![
             ("read", ms(load.read)),
             ("parse", ms(load.scan + load.strings + load.numbers)),
@@ -103,12 +181,34 @@ fn top_retainers(graph: &HeapGraph, analysis: &HeapAnalysis, top: usize) -> Vec<
     nodes.sort_unstable_by(by_retained);
     nodes
         .into_iter()
-        .map(|n| NodeRow {
-            id: graph.node_id(n),
-            name: graph.node_name(n).to_owned(),
-            kind: graph.node_type_name(n).to_owned(),
-            self_size: analysis.self_size(n),
-            retained_size: analysis.retained_size(n),
+        .map(|n| node_row(graph, analysis, n))
+        .collect()
+}
+
+/// Node `n` described for people.
+pub fn node_row(graph: &HeapGraph, analysis: &HeapAnalysis, n: NodeIndex) -> NodeRow {
+    NodeRow {
+        id: graph.node_id(n),
+        name: graph.node_name(n).to_owned(),
+        kind: graph.node_type_name(n).to_owned(),
+        self_size: analysis.self_size(n),
+        retained_size: analysis.retained_size(n),
+    }
+}
+
+/// A retainer path described for people.
+pub fn step_rows(graph: &HeapGraph, analysis: &HeapAnalysis, path: &[PathStep]) -> Vec<StepRow> {
+    path.iter()
+        .map(|step| StepRow {
+            edge: match graph.edge_name(step.edge) {
+                EdgeName::Index(i) => i.to_string(),
+                EdgeName::Name(name) => name.to_owned(),
+            },
+            edge_type: graph
+                .edge_types()
+                .name(graph.edge_type_index(step.edge))
+                .to_owned(),
+            node: node_row(graph, analysis, step.node),
         })
         .collect()
 }
