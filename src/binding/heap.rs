@@ -1,7 +1,7 @@
 //! `modswap.heap`: snapshot analysis, diffs and leak searches off the main thread (libuv pool),
 //! results as plain objects. Every error names the file it is about.
 
-use crate::heap::diff::{diff_snapshots, snapshot_totals, ClassDiff, SnapshotTotals};
+use crate::heap::diff::{snapshot_totals, ClassDiff, SnapshotDiffer, SnapshotTotals};
 use crate::heap::leaks::{find_leaks, sample_path, IdSet, LeakReport};
 use crate::heap::paths::RetainerTree;
 use crate::heap::progress::{Phase, Progress};
@@ -439,29 +439,41 @@ impl Task for DiffTask {
             self.before.display(),
             self.after.display()
         );
-        guarded(&what, || {
-            let started = Instant::now();
-            let (before, before_bytes) = load(&self.before, &self.progress, 1)?;
-            let (after, after_bytes) = load(&self.after, &self.progress, 2)?;
-            let load_ms = ms_since(started);
-            let started = Instant::now();
-            self.progress.start(Phase::Compare, 2, 0);
-            let classes = diff_snapshots(&before, &after);
-            self.progress.start(Phase::Done, 2, 0);
-            Ok(HeapSnapshotDiff {
-                before: info(&self.before, before_bytes, snapshot_totals(&before)),
-                after: info(&self.after, after_bytes, snapshot_totals(&after)),
-                classes: classes.iter().map(class_diff).collect(),
-                timings_ms: StepTimings {
-                    load: load_ms,
-                    compare: ms_since(started),
-                },
-            })
-        })
+        guarded(&what, || self.compare())
     }
 
     fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
         Ok(output)
+    }
+}
+
+impl DiffTask {
+    /// `after` is read first (its interface definitions name both sides' plain objects), and
+    /// each graph is dropped once its entries are taken: one graph in memory at a time.
+    fn compare(&self) -> Result<HeapSnapshotDiff> {
+        let started = Instant::now();
+        let (after, after_bytes) = load(&self.after, &self.progress, 2)?;
+        let after_info = info(&self.after, after_bytes, snapshot_totals(&after));
+        let mut differ = SnapshotDiffer::new(&after);
+        drop(after);
+        let (before, before_bytes) = load(&self.before, &self.progress, 1)?;
+        let before_info = info(&self.before, before_bytes, snapshot_totals(&before));
+        differ.add_before(&before);
+        drop(before);
+        let load_ms = ms_since(started);
+        let started = Instant::now();
+        self.progress.start(Phase::Compare, 2, 0);
+        let classes = differ.finish();
+        self.progress.start(Phase::Done, 2, 0);
+        Ok(HeapSnapshotDiff {
+            before: before_info,
+            after: after_info,
+            classes: classes.iter().map(class_diff).collect(),
+            timings_ms: StepTimings {
+                load: load_ms,
+                compare: ms_since(started),
+            },
+        })
     }
 }
 

@@ -81,34 +81,66 @@ impl SharedClasses {
 /// Per class, what was allocated and freed from `before` to `after`; the classes that
 /// changed, largest absolute size change first (then most allocated bytes, then name).
 pub fn diff_snapshots(before: &HeapGraph, after: &HeapGraph) -> Vec<ClassDiff> {
-    let interfaces = InterfaceDefinitions::infer(after);
-    let mut shared = SharedClasses::default();
-    let (mut old, mut new) = {
-        let (old_raw, new_raw) = rayon::join(
-            || classed_nodes(before, &interfaces),
-            || classed_nodes(after, &interfaces),
-        );
-        (
-            into_entries(before, old_raw, &mut shared),
-            into_entries(after, new_raw, &mut shared),
-        )
-    };
-    rayon::join(
-        || old.par_sort_unstable_by_key(|e| e.id),
-        || new.par_sort_unstable_by_key(|e| e.id),
-    );
-    let mut rows: Vec<ClassDiff> = shared
-        .keys
-        .iter()
-        .map(|(name, _)| ClassDiff {
-            name: name.clone(),
-            ..ClassDiff::default()
-        })
-        .collect();
-    merge_by_id(&old, &new, &mut rows);
-    rows.retain(|r| r.added_count > 0 || r.removed_count > 0);
-    rows.sort_by(order_of_rows);
-    rows
+    let mut differ = SnapshotDiffer::new(after);
+    differ.add_before(before);
+    differ.finish()
+}
+
+/// A diff built one snapshot at a time, so that only one graph needs to be in memory: what is
+/// kept of each is 16 bytes per sized node. `after` comes first, because both snapshots'
+/// plain objects are named by its interface definitions.
+pub struct SnapshotDiffer {
+    interfaces: InterfaceDefinitions,
+    shared: SharedClasses,
+    after: Vec<Entry>,
+    before: Vec<Entry>,
+}
+
+impl SnapshotDiffer {
+    /// Starts a diff with the later snapshot.
+    pub fn new(after: &HeapGraph) -> SnapshotDiffer {
+        let interfaces = InterfaceDefinitions::infer(after);
+        let mut shared = SharedClasses::default();
+        let after = sorted_entries(after, &interfaces, &mut shared);
+        SnapshotDiffer {
+            interfaces,
+            shared,
+            after,
+            before: Vec::new(),
+        }
+    }
+
+    /// Adds the earlier snapshot.
+    pub fn add_before(&mut self, before: &HeapGraph) {
+        self.before = sorted_entries(before, &self.interfaces, &mut self.shared);
+    }
+
+    /// The classes that changed, largest absolute size change first.
+    pub fn finish(self) -> Vec<ClassDiff> {
+        let mut rows: Vec<ClassDiff> = self
+            .shared
+            .keys
+            .iter()
+            .map(|(name, _)| ClassDiff {
+                name: name.clone(),
+                ..ClassDiff::default()
+            })
+            .collect();
+        merge_by_id(&self.before, &self.after, &mut rows);
+        rows.retain(|r| r.added_count > 0 || r.removed_count > 0);
+        rows.sort_by(order_of_rows);
+        rows
+    }
+}
+
+fn sorted_entries(
+    graph: &HeapGraph,
+    interfaces: &InterfaceDefinitions,
+    shared: &mut SharedClasses,
+) -> Vec<Entry> {
+    let mut entries = into_entries(graph, classed_nodes(graph, interfaces), shared);
+    entries.par_sort_unstable_by_key(|e| e.id);
+    entries
 }
 
 fn order_of_rows(a: &ClassDiff, b: &ClassDiff) -> Ordering {
