@@ -231,3 +231,21 @@ test('the CLI reports real diffs and leaks as text and as an HTML report', () =>
   assert.match(page, /<section id="leaks">/);
   assert.ok(page.includes('.cache → '), 'the path shape is in the page');
 });
+
+test('the cache-deletion leak of examples/heap-leak is the top suspect: a Module accumulated in its children', async () => {
+  const file = path.join(dir, 'heap-leak.heapsnapshot');
+  const example = path.join(__dirname, '..', 'examples', 'heap-leak', 'leaky-reload.js');
+  execFileSync(process.execPath, [example, '20', file]);
+  const first = await modswap.heap.analyze(file);
+  const [suspect] = first.suspects;
+  assert.equal(suspect.node.name, 'Module');
+  assert.equal(suspect.accumulatedIn.name, 'Array');
+  // 21 copies of config.js's 20,000 routes: most of the heap.
+  assert.ok(suspect.share > 0.5, `share ${suspect.share}`);
+  assert.equal(suspect.path[suspect.path.length - 1].node.id, suspect.node.id);
+  // The array is the module's `children`.
+  const { paths } = await modswap.heap.analyze(file, { paths: [suspect.accumulatedIn.id] });
+  const steps = paths[0].path;
+  assert.equal(steps[steps.length - 1].edge, 'children');
+  assert.equal(steps[steps.length - 2].node.id, suspect.node.id);
+});

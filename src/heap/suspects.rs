@@ -7,6 +7,9 @@
 //!   retains the most while it holds at least [`SuspectRules::chain_share`] of its parent;
 //!   where no child does, the memory is spread over many objects: that node is the
 //!   accumulation point (often an array or a map's backing store).
+//! * The chain is reported by its owner: the deepest object above the accumulation point
+//!   (`'Module' @14727 retains 172 MB (81.5%), accumulated in 'Array' @2016689`: the module,
+//!   not the global object the chain starts from).
 //! * Nodes on a suspect's heavy chain are the same memory, so they are not reported again;
 //!   big siblings hanging off the chain are.
 
@@ -73,10 +76,11 @@ pub fn find_suspects(
             }
             let chain = heavy_chain(analysis, child, rules.chain_share);
             let end = *chain.last().unwrap_or(&child);
+            let owner = owner_of_end(graph, analysis, &chain, threshold);
             covered.extend(chain);
             suspects.push(Suspect {
-                node: child,
-                accumulated_in: (end != child).then_some(end),
+                node: owner,
+                accumulated_in: (end != owner).then_some(end),
             });
         }
     }
@@ -88,6 +92,31 @@ pub fn find_suspects(
     });
     suspects.truncate(rules.max);
     suspects
+}
+
+/// The node a chain is reported by: the deepest object (or function, native object, regexp)
+/// above its end, i.e. the owner of the memory (`Module` for its `children` array), rather
+/// than the global object every chain starts near; the chain's start when none is.
+/// Only nodes still at or above the suspect threshold qualify.
+fn owner_of_end(
+    graph: &HeapGraph,
+    analysis: &HeapAnalysis,
+    chain: &[NodeIndex],
+    threshold: u64,
+) -> NodeIndex {
+    let above_end = &chain[..chain.len().saturating_sub(1)];
+    above_end
+        .iter()
+        .rev()
+        .copied()
+        .find(|&n| {
+            analysis.retained_size(n) >= threshold
+                && matches!(
+                    graph.node_kind(n),
+                    NodeKind::Object | NodeKind::Closure | NodeKind::Native | NodeKind::RegExp
+                )
+        })
+        .unwrap_or(chain[0])
 }
 
 /// `start` and its descendants down the dominator tree, each the child retaining the most of
