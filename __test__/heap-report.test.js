@@ -586,10 +586,11 @@ test('bin/modswap.js runs: --help, and the real engine names the bad file of a d
   assert.equal(help.status, 0);
   assert.match(help.stdout, /^Usage: modswap heap/);
   const files = snapshotFiles();
-  // Both files pass the CLI's first-byte check; the engine finds the first one lacks its arrays.
+  // Both files pass the CLI's first-byte check; the engine reads AFTER first (its interface
+  // definitions name both sides) and finds it lacks its arrays.
   const run = spawnSync(process.execPath, [BIN, 'heap', 'diff', files.a, files.b], { encoding: 'utf8' });
   assert.equal(run.status, EXIT.badSnapshot, run.stderr);
-  assert.ok(run.stderr.includes(`modswap: ${files.a}: `), run.stderr);
+  assert.ok(run.stderr.includes(`modswap: ${files.b}: invalid heap snapshot`), run.stderr);
 });
 
 test('--path asks the engine for retainer paths; it is refused for other commands and bad ids', async () => {

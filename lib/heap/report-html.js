@@ -232,7 +232,21 @@ function analysisSections(a, o) {
 ${barChart(chartItems, 'Retained size by class')}
 ${table(SIZE_COLUMNS('Class'), classRows, 'class-row')}</section>
 ${dominatorSection(a, o)}
-${suspectSection(a, o)}`;
+${suspectSection(a, o)}
+${pathsSection(a, o)}`;
+}
+
+/** The retainer paths asked for by node id (`paths` option, CLI --path); nothing when none were. */
+function pathsSection(a, o) {
+  const all = list(a.paths);
+  if (all.length === 0) return '';
+  const items = all.map(
+    (entry) =>
+      html`<li class="retainer-path"><p class="headline">@${formatId(entry.id)}</p>${
+        entry.found ? pathHtml(entry.path, o) : html`<p class="note">No node has this id in the snapshot.</p>`
+      }</li>`,
+  );
+  return html`<section id="paths"><h2>Retainer paths</h2><ol class="items">${items}</ol></section>`;
 }
 
 
