@@ -8,7 +8,7 @@ const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 
 const ROOT = path.join(__dirname, '..', '..');
-const ADDON = path.join(ROOT, 'modswap.linux-x64-gnu.node');
+const ADDON_FILE = 'modswap.linux-x64-gnu.node';
 
 function sameBytes(a, b) {
   try {
@@ -18,22 +18,24 @@ function sameBytes(a, b) {
   }
 }
 
-/** 'release' or 'debug' when the addon is byte-identical to that cargo artifact, else 'unknown'. */
-function addonProfile() {
+/** 'release' or 'debug' when the addon is byte-identical to that cargo artifact of `root`, else 'unknown'. */
+function addonProfile(root, addon) {
   for (const profile of ['release', 'debug']) {
     const candidates = [
-      path.join(ROOT, 'target', 'x86_64-unknown-linux-gnu', profile, 'libmodswap.so'),
-      path.join(ROOT, 'target', profile, 'libmodswap.so'),
+      path.join(root, 'target', 'x86_64-unknown-linux-gnu', profile, 'libmodswap.so'),
+      path.join(root, 'target', profile, 'libmodswap.so'),
     ];
-    if (candidates.some((candidate) => sameBytes(ADDON, candidate))) return profile;
+    if (candidates.some((candidate) => sameBytes(addon, candidate))) return profile;
   }
   return 'unknown';
 }
 
-function addonInfo() {
-  if (!fs.existsSync(ADDON)) return null;
-  const stat = fs.statSync(ADDON);
-  return { file: path.basename(ADDON), bytes: stat.size, mtime: stat.mtime.toISOString(), profile: addonProfile() };
+/** The addon of the checkout at `root` (default: this one; benches take another with --modswap=DIR), or null. */
+function addonInfo(root = ROOT) {
+  const addon = path.join(root, ADDON_FILE);
+  if (!fs.existsSync(addon)) return null;
+  const stat = fs.statSync(addon);
+  return { file: ADDON_FILE, bytes: stat.size, mtime: stat.mtime.toISOString(), profile: addonProfile(root, addon) };
 }
 
 function git(args) {
@@ -72,4 +74,4 @@ function environment() {
   };
 }
 
-module.exports = { environment };
+module.exports = { environment, addonInfo };
