@@ -232,13 +232,15 @@ test('the CLI reports real diffs and leaks as text and as an HTML report', () =>
   assert.ok(page.includes('.cache → '), 'the path shape is in the page');
 });
 
-test('the cache-deletion leak of examples/heap-leak is the top suspect: a Module accumulated in its children', async () => {
+test('the cache-deletion leak of examples/heap-leak is a suspect: a Module accumulated in its children', async () => {
   const file = path.join(dir, 'heap-leak.heapsnapshot');
   const example = path.join(__dirname, '..', 'examples', 'heap-leak', 'leaky-reload.js');
   execFileSync(process.execPath, [example, '20', file]);
   const first = await modswap.heap.analyze(file);
-  const [suspect] = first.suspects;
-  assert.equal(suspect.node.name, 'Module');
+  // On Node 24+ the global object (or the native context) holding the rest of the heap comes
+  // first, as a suspect of its own; the module is the one with an accumulation point.
+  const suspect = first.suspects.find((s) => s.node.name === 'Module');
+  assert.ok(suspect, JSON.stringify(first.suspects.map((s) => [s.node.name, s.share])));
   assert.equal(suspect.accumulatedIn.name, 'Array');
   // 21 copies of config.js's 20,000 routes: most of the heap.
   assert.ok(suspect.share > 0.5, `share ${suspect.share}`);
