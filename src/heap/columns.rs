@@ -342,7 +342,7 @@ pub(super) fn first_edges(
 }
 
 /// Whether each edge type value names a string (all but `element` and `hidden`).
-fn string_named_types(types: &[String]) -> [bool; 256] {
+pub(super) fn string_named_types(types: &[String]) -> [bool; 256] {
     let mut named = [true; 256];
     for (i, t) in types.iter().enumerate() {
         named[i] = EdgeKind::from_name(t).has_string_name();
@@ -537,7 +537,7 @@ pub(super) struct NodeRef {
 }
 
 impl NodeRef {
-    fn new(stride: usize, nodes: usize) -> Self {
+    pub(super) fn new(stride: usize, nodes: usize) -> Self {
         NodeRef {
             stride: Divider::new(stride as u64),
             limit: nodes as u64 * stride as u64,
@@ -546,7 +546,7 @@ impl NodeRef {
 
     /// The ordinal of the node at `offset`, if it is a node offset.
     #[inline]
-    fn ordinal(self, offset: u64) -> Option<u32> {
+    pub(super) fn ordinal(self, offset: u64) -> Option<u32> {
         // Checked against the limit first, which also keeps the division exact.
         let (q, r) = self.stride.div_rem(offset.min(self.limit));
         (offset < self.limit && r == 0).then_some(q as u32)
