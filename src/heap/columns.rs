@@ -17,30 +17,27 @@ pub(super) fn check_node_count(
     span: Span,
     meta: &Meta,
 ) -> Result<usize, SnapshotError> {
-    let stride = meta.node.stride as u64;
-    if !plan.values.is_multiple_of(stride) {
-        return Err(SnapshotError::NodeArrayLength {
-            offset: span.close as u64,
-            values: plan.values,
-            stride: meta.node.stride,
-        });
-    }
-    let actual = plan.values / stride;
-    if actual != meta.node_count {
-        return Err(SnapshotError::NodeCountMismatch {
-            offset: span.close as u64,
-            declared: meta.node_count,
-            actual,
-        });
-    }
-    // Ordinals are u32, and the retainer index keeps a flag in their top bit.
-    if actual >= 1 << 31 {
-        return Err(SnapshotError::TooLarge {
-            offset: span.close as u64,
-            message: format!("{actual} nodes (at most 2^31 - 1 supported)"),
-        });
-    }
-    Ok(actual as usize)
+    check_count(
+        plan,
+        span,
+        meta.node.stride,
+        meta.node_count,
+        // Ordinals are u32, and the retainer index keeps a flag in their top bit.
+        (1 << 31) - 1,
+        CountErrors {
+            length: |offset, values, stride| SnapshotError::NodeArrayLength {
+                offset,
+                values,
+                stride,
+            },
+            mismatch: |offset, declared, actual| SnapshotError::NodeCountMismatch {
+                offset,
+                declared,
+                actual,
+            },
+            too_large: |actual| format!("{actual} nodes (at most 2^31 - 1 supported)"),
+        },
+    )
 }
 
 /// Edge count from the array itself, checked against the stride and the header.
@@ -49,27 +46,61 @@ pub(super) fn check_edge_count(
     span: Span,
     meta: &Meta,
 ) -> Result<usize, SnapshotError> {
-    let stride = meta.edge.stride as u64;
-    if !plan.values.is_multiple_of(stride) {
-        return Err(SnapshotError::EdgeArrayLength {
-            offset: span.close as u64,
-            values: plan.values,
-            stride: meta.edge.stride,
-        });
+    check_count(
+        plan,
+        span,
+        meta.edge.stride,
+        meta.edge_count,
+        u64::from(u32::MAX),
+        CountErrors {
+            length: |offset, values, stride| SnapshotError::EdgeArrayLength {
+                offset,
+                values,
+                stride,
+            },
+            mismatch: |offset, declared, actual| SnapshotError::EdgeCountMismatch {
+                offset,
+                declared,
+                from_nodes: declared,
+                actual,
+            },
+            too_large: |actual| format!("{actual} edges (at most {} supported)", u32::MAX),
+        },
+    )
+}
+
+/// The errors [`check_count`] reports, per array.
+struct CountErrors {
+    /// (offset, values, stride): not a whole number of rows.
+    length: fn(u64, u64, usize) -> SnapshotError,
+    /// (offset, declared, actual): the header's count disagrees.
+    mismatch: fn(u64, u64, u64) -> SnapshotError,
+    /// The `TooLarge` message for `actual` rows.
+    too_large: fn(u64) -> String,
+}
+
+/// Row count of a number array from its values: a whole number of `stride`-value rows, equal
+/// to `declared`, and at most `max`.
+fn check_count(
+    plan: &Plan,
+    span: Span,
+    stride: usize,
+    declared: u64,
+    max: u64,
+    errors: CountErrors,
+) -> Result<usize, SnapshotError> {
+    let offset = span.close as u64;
+    if !plan.values.is_multiple_of(stride as u64) {
+        return Err((errors.length)(offset, plan.values, stride));
     }
-    let actual = plan.values / stride;
-    if actual != meta.edge_count {
-        return Err(SnapshotError::EdgeCountMismatch {
-            offset: span.close as u64,
-            declared: meta.edge_count,
-            from_nodes: meta.edge_count,
-            actual,
-        });
+    let actual = plan.values / stride as u64;
+    if actual != declared {
+        return Err((errors.mismatch)(offset, declared, actual));
     }
-    if actual > u64::from(u32::MAX) {
+    if actual > max {
         return Err(SnapshotError::TooLarge {
-            offset: span.close as u64,
-            message: format!("{actual} edges (at most {} supported)", u32::MAX),
+            offset,
+            message: (errors.too_large)(actual),
         });
     }
     Ok(actual as usize)
@@ -311,7 +342,7 @@ pub(super) fn first_edges(
 }
 
 /// Whether each edge type value names a string (all but `element` and `hidden`).
-fn string_named_types(types: &[String]) -> [bool; 256] {
+pub(super) fn string_named_types(types: &[String]) -> [bool; 256] {
     let mut named = [true; 256];
     for (i, t) in types.iter().enumerate() {
         named[i] = EdgeKind::from_name(t).has_string_name();
@@ -506,7 +537,7 @@ pub(super) struct NodeRef {
 }
 
 impl NodeRef {
-    fn new(stride: usize, nodes: usize) -> Self {
+    pub(super) fn new(stride: usize, nodes: usize) -> Self {
         NodeRef {
             stride: Divider::new(stride as u64),
             limit: nodes as u64 * stride as u64,
@@ -515,7 +546,7 @@ impl NodeRef {
 
     /// The ordinal of the node at `offset`, if it is a node offset.
     #[inline]
-    fn ordinal(self, offset: u64) -> Option<u32> {
+    pub(super) fn ordinal(self, offset: u64) -> Option<u32> {
         // Checked against the limit first, which also keeps the division exact.
         let (q, r) = self.stride.div_rem(offset.min(self.limit));
         (offset < self.limit && r == 0).then_some(q as u32)

@@ -15,8 +15,9 @@ use super::graph::{EdgeKind, HeapGraph, NodeIndex, NodeKind};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
-/// Edges per parallel task (a multiple of 64, so tasks own whole words of the bit vector).
-const EDGES_PER_TASK: usize = 64 * 4096;
+/// Edges per parallel task (a multiple of 64, so tasks own whole words of the bit vector);
+/// one word when fuzzing, so that small inputs are split into several tasks.
+const EDGES_PER_TASK: usize = 64 * if cfg!(fuzzing) { 1 } else { 4096 };
 
 /// Nodes reachable without weak edges from the root's shortcut targets (the user globals) and
 /// from `(Document DOM trees)`.

@@ -5,7 +5,7 @@ use super::stream::SnapshotError;
 use serde_json::Value;
 
 /// The `snapshot` header is a few KiB in practice; refuse to parse an absurd one.
-const MAX_HEADER_BYTES: usize = 16 << 20;
+pub(super) const MAX_HEADER_BYTES: usize = 16 << 20;
 /// More fields than this per node or edge is not a V8 snapshot (rows are parsed on the stack).
 pub(super) const MAX_FIELDS: usize = 64;
 

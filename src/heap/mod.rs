@@ -10,6 +10,7 @@ pub mod aggregate;
 pub mod analysis;
 pub mod background;
 pub mod bits;
+mod chunked;
 pub mod classes;
 mod columns;
 pub mod diff;
@@ -37,6 +38,7 @@ mod testsnap;
 pub use aggregate::ClassAggregate;
 pub use analysis::{AnalysisTimings, HeapAnalysis, Reachability};
 pub use background::{BackgroundParser, ChunkParser};
+pub use chunked::HeapGraphBuilder;
 pub use graph::{
     EdgeIndex, EdgeKind, EdgeName, HeapGraph, LoadTimings, Location, NodeIndex, NodeKind,
 };

@@ -10,8 +10,9 @@
 use super::stream::{describe, SnapshotError};
 use rayon::prelude::*;
 
-/// Pieces smaller than this are not worth a task of their own.
-const MIN_PIECE_BYTES: usize = 1 << 20;
+/// Pieces smaller than this are not worth a task of their own. Tiny when fuzzing, so that
+/// small inputs go through the cutting and aligning of pieces too.
+const MIN_PIECE_BYTES: usize = if cfg!(fuzzing) { 16 } else { 1 << 20 };
 /// Pieces per worker thread, so a slow piece does not leave the other threads idle.
 const PIECES_PER_THREAD: usize = 4;
 

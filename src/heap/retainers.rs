@@ -107,10 +107,14 @@ impl Retainers {
     }
 }
 
+/// Below this many nodes the index is built by one task (a few when fuzzing, so that small
+/// inputs take the parallel path).
+const PARALLEL_NODES: usize = if cfg!(fuzzing) { 4 } else { 1 << 16 };
+
 /// Contiguous target ranges, one per thread.
 fn target_ranges(n: usize) -> Vec<Range<usize>> {
     let tasks = rayon::current_num_threads().clamp(1, 8);
-    let tasks = if n < 1 << 16 { 1 } else { tasks };
+    let tasks = if n < PARALLEL_NODES { 1 } else { tasks };
     (0..tasks)
         .map(|t| n * t / tasks..n * (t + 1) / tasks)
         .collect()
