@@ -412,16 +412,22 @@ export interface HeapJobOptions {
 /** V8 heap snapshot analysis in Rust (also `modswap heap …` on the command line). */
 export interface Heap {
   /**
-   * Analyses a `.heapsnapshot` file off the main thread: totals, class aggregates, the largest
-   * retainers and leak suspects with DevTools' dominator and retained-size rules, and the
-   * shortest retainer paths of the nodes asked for. The file is memory-mapped, never a JS string.
+   * Analyses a snapshot off the main thread: totals, class aggregates, the largest retainers and
+   * leak suspects with DevTools' dominator and retained-size rules, and the shortest retainer
+   * paths of the nodes asked for. A file is memory-mapped, never a JS string; a stream (any async
+   * iterable of its bytes, e.g. `fs.createReadStream(file)` or `v8.getHeapSnapshot()`) is parsed
+   * on a Rust thread as its chunks arrive.
    * @param options.top how many of the largest retainers to list (default 50).
    * @param options.paths node ids whose retainer paths to include.
+   * @param options.name what results and errors call a streamed snapshot (default `(stream)`).
    * @throws {ModswapError} (rejects) ERR_MODSWAP_BAD_SNAPSHOT naming the file, the byte offset and
    *   the cause; ERR_MODSWAP_NOT_FOUND / ERR_MODSWAP_IO; ERR_MODSWAP_INVALID_ARG / _OPTIONS.
    *   `error.file` is the snapshot's absolute path.
    */
-  analyze(file: string, options?: HeapJobOptions & { top?: number; paths?: number[] }): Promise<HeapAnalysis>;
+  analyze(
+    source: string | AsyncIterable<Uint8Array | string>,
+    options?: HeapJobOptions & { top?: number; paths?: number[]; name?: string },
+  ): Promise<HeapAnalysis>;
   /**
    * Compares two snapshots of one process by node id: per class, the objects allocated and freed
    * between them. Rejects like `analyze()`; `error.file` is the file at fault.

@@ -251,3 +251,40 @@ test('the cache-deletion leak of examples/heap-leak is a suspect: a Module accum
   assert.equal(steps[steps.length - 1].edge, 'children');
   assert.equal(steps[steps.length - 2].node.id, suspect.node.id);
 });
+
+test('analyze reads a stream of chunks (a file stream, V8\'s own snapshot stream) like a file', async () => {
+  const [, target] = threeFiles();
+  const fromFile = await modswap.heap.analyze(target);
+  const fromStream = await modswap.heap.analyze(fs.createReadStream(target, { highWaterMark: 4096 }), { name: 'target' });
+  assert.equal(fromStream.file, 'target');
+  assert.equal(fromStream.fileBytes, fromFile.fileBytes);
+  for (const key of ['nodeCount', 'edgeCount', 'totalSize', 'classes', 'dominators', 'suspects']) {
+    assert.deepEqual(fromStream[key], fromFile[key], key);
+  }
+  class StreamMarker {}
+  const markers = Array.from({ length: 3 }, () => new StreamMarker());
+  const self = await modswap.heap.analyze(require('node:v8').getHeapSnapshot());
+  assert.equal(self.file, '(stream)');
+  assert.equal(self.classes.find((row) => row.name === 'StreamMarker').count, markers.length);
+});
+
+test('a broken stream rejects with its own error; a truncated one as a bad snapshot', async () => {
+  async function* failing() {
+    yield Buffer.from('{"snapshot":');
+    throw new Error('source broke');
+  }
+  await assert.rejects(modswap.heap.analyze(failing()), /source broke/);
+  async function* truncated() {
+    yield new Uint8Array(Buffer.from('{"snapshot":{"meta":'));
+  }
+  await assert.rejects(modswap.heap.analyze(truncated(), { name: 'cut' }), (error) => {
+    assert.equal(error.code, 'ERR_MODSWAP_BAD_SNAPSHOT');
+    assert.equal(error.file, 'cut');
+    assert.match(error.message, /^cut: .*byte \d+/);
+    return true;
+  });
+  async function* numbers() {
+    yield 42;
+  }
+  await assert.rejects(modswap.heap.analyze(numbers()), { code: 'ERR_MODSWAP_INVALID_ARG' });
+});

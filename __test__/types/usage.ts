@@ -65,3 +65,9 @@ async function heapReports(a: string, b: string, c: string): Promise<string> {
   return `${suspect?.accumulatedIn?.name} ${step?.edgeType} ${change} ${group.pathShape} ${leaks.final.file} ${group.samplePath.length}`;
 }
 void heapReports;
+
+async function streamUsage(): Promise<number> {
+  const a = await modswap.heap.analyze(require('node:fs').createReadStream('x') as AsyncIterable<Uint8Array>, { name: 'x' });
+  return a.nodeCount;
+}
+void streamUsage;

@@ -84,18 +84,47 @@ async function withProgress(files, onProgress, start) {
   }
 }
 
+const isChunkSource = (source) =>
+  source !== null && typeof source === 'object' && typeof source[Symbol.asyncIterator] === 'function';
+
 /**
- * Analyses a `.heapsnapshot` file: totals, class aggregates, the largest retainers, leak
- * suspects and retainer paths, with DevTools' dominator rules.
- * @param {string} file
- * @param {{ top?: number, paths?: number[], onProgress?: (event: object) => void }} [options]
+ * Hands every chunk of `source` to a parsing thread as it arrives (copied; the chunk may be
+ * reused). Fails with the stream's own error, or on a chunk that is not bytes.
  */
-async function analyze(file, options) {
-  const absolute = snapshotPath(file, 'heap.analyze()');
+async function streamInto(stream, source, name) {
+  for await (const chunk of source) {
+    if (typeof chunk === 'string') stream.write(Buffer.from(chunk, 'utf8'));
+    else if (ArrayBuffer.isView(chunk)) stream.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    else throw new ModswapError('ERR_MODSWAP_INVALID_ARG', `${name}: a chunk is not bytes (${typeof chunk})`);
+  }
+}
+
+/**
+ * Analyses a snapshot: totals, class aggregates, the largest retainers, leak suspects and
+ * retainer paths, with DevTools' dominator rules. `source` is a `.heapsnapshot` file, or any
+ * async iterable of its bytes (a Readable such as `fs.createReadStream(file)` or
+ * `v8.getHeapSnapshot()`), parsed on a Rust thread as the chunks arrive.
+ * @param {string | AsyncIterable<Uint8Array | string>} source
+ * @param {{ top?: number, paths?: number[], onProgress?: (event: object) => void, name?: string }} [options]
+ *   name: what results and errors call a streamed snapshot (default '(stream)')
+ */
+async function analyze(source, options) {
   const opts = optionsObject(options, 'heap.analyze()');
   const top = topOf(opts, DEFAULT_TOP);
   const pathIds = pathIdsOf(opts);
   const onProgress = onProgressOf(opts);
+  if (isChunkSource(source)) {
+    const name = typeof opts.name === 'string' && opts.name !== '' ? opts.name : '(stream)';
+    const stream = new binding.HeapSnapshotStream(name);
+    try {
+      await streamInto(stream, source, name);
+    } catch (error) {
+      stream.abort();
+      throw error;
+    }
+    return withProgress([name], onProgress, (handle) => stream.analyze(top, pathIds, handle));
+  }
+  const absolute = snapshotPath(source, 'heap.analyze()');
   return withProgress([absolute], onProgress, (handle) => binding.analyzeHeapSnapshot(absolute, top, pathIds, handle));
 }
 

@@ -1,6 +1,7 @@
 //! `modswap.heap`: snapshot analysis, diffs and leak searches off the main thread (libuv pool),
 //! results as plain objects. Every error names the file it is about.
 
+use crate::heap::background::BackgroundParser;
 use crate::heap::diff::{snapshot_totals, ClassDiff, SnapshotDiffer, SnapshotTotals};
 use crate::heap::leaks::{find_leaks, sample_path, IdSet, LeakReport};
 use crate::heap::paths::RetainerTree;
@@ -9,8 +10,9 @@ use crate::heap::summary::{
     node_row, step_rows, summarize, AnalysisSummary, ClassRow, NodeRow, StepRow, SummaryRequest,
     SuspectRow,
 };
+use crate::heap::HeapGraphBuilder;
 use crate::heap::{HeapAnalysis, HeapGraph};
-use napi::bindgen_prelude::AsyncTask;
+use napi::bindgen_prelude::{AsyncTask, BufferSlice};
 use napi::{Env, Result, Task};
 use napi_derive::napi;
 
@@ -337,9 +339,53 @@ fn timings(phases: &[(&'static str, f64)], report: f64) -> PhaseTimings {
 
 // --- analyze ---------------------------------------------------------------------------------
 
-/// Loads and analyses one snapshot file on the libuv pool.
+/// Where an analysis gets its snapshot.
+enum Source {
+    File(PathBuf),
+    /// Chunks already handed to a parsing thread; `name` stands for the file in results.
+    Stream {
+        name: String,
+        parser: Option<BackgroundParser<HeapGraphBuilder>>,
+        bytes: u64,
+    },
+}
+
+impl Source {
+    fn name(&self) -> String {
+        match self {
+            Source::File(path) => path.display().to_string(),
+            Source::Stream { name, .. } => name.clone(),
+        }
+    }
+
+    /// The graph and the snapshot's size in bytes.
+    fn graph(&mut self, progress: &Progress) -> Result<(HeapGraph, u64)> {
+        match self {
+            Source::File(path) => load(path, progress, 1),
+            Source::Stream {
+                name,
+                parser,
+                bytes,
+            } => {
+                progress.start(Phase::Parse, 1, 0);
+                let parser = parser.take().ok_or_else(|| {
+                    coded(
+                        "ERR_MODSWAP_INVALID_ARG",
+                        format!("{name}: already analysed"),
+                    )
+                })?;
+                let graph = parser
+                    .finish()
+                    .map_err(|e| coded("ERR_MODSWAP_BAD_SNAPSHOT", format!("{name}: {e}")))?;
+                Ok((graph, *bytes))
+            }
+        }
+    }
+}
+
+/// Loads and analyses one snapshot on the libuv pool.
 pub struct AnalyzeTask {
-    path: PathBuf,
+    source: Source,
     request: SummaryRequest,
     progress: Arc<Progress>,
 }
@@ -356,9 +402,9 @@ impl Task for AnalyzeTask {
     type JsValue = HeapAnalysisResult;
 
     fn compute(&mut self) -> Result<Self::Output> {
-        let what = format!("analyzing {}", self.path.display());
+        let what = format!("analyzing {}", self.source.name());
         guarded(&what, || {
-            let (graph, file_bytes) = load(&self.path, &self.progress, 1)?;
+            let (graph, file_bytes) = self.source.graph(&self.progress)?;
             let analysis = analyze(&graph, &self.progress, 1);
             let started = Instant::now();
             self.progress.start(Phase::Paths, 1, 0);
@@ -375,7 +421,7 @@ impl Task for AnalyzeTask {
     fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
         let s = &output.summary;
         Ok(HeapAnalysisResult {
-            file: self.path.display().to_string(),
+            file: self.source.name(),
             file_bytes: output.file_bytes as f64,
             node_count: s.node_count as f64,
             edge_count: s.edge_count as f64,
@@ -411,13 +457,80 @@ pub fn analyze_heap_snapshot(
     progress: Option<&HeapProgress>,
 ) -> AsyncTask<AnalyzeTask> {
     AsyncTask::new(AnalyzeTask {
-        path: PathBuf::from(path),
+        source: Source::File(PathBuf::from(path)),
         request: SummaryRequest {
             top: top as usize,
             path_ids,
         },
         progress: progress_of(progress, 1),
     })
+}
+
+/// A snapshot arriving in chunks (a stream), parsed on a thread of its own as the chunks come,
+/// then analysed like a file.
+#[napi]
+pub struct HeapSnapshotStream {
+    name: String,
+    parser: Option<BackgroundParser<HeapGraphBuilder>>,
+    bytes: u64,
+}
+
+#[napi]
+impl HeapSnapshotStream {
+    /// Starts the parsing thread; `name` stands for the file in results and errors.
+    #[napi(constructor)]
+    pub fn new(name: String) -> Result<Self> {
+        let parser = BackgroundParser::spawn(HeapGraphBuilder::new())
+            .map_err(|e| coded("ERR_MODSWAP_IO", format!("{name}: {e}")))?;
+        Ok(HeapSnapshotStream {
+            name,
+            parser: Some(parser),
+            bytes: 0,
+        })
+    }
+
+    /// Queues a copy of the next chunk. Parse errors surface when the analysis runs.
+    #[napi]
+    pub fn write(&mut self, chunk: BufferSlice) -> Result<()> {
+        let parser = self.parser.as_mut().ok_or_else(|| {
+            coded(
+                "ERR_MODSWAP_INVALID_ARG",
+                format!("{}: already analysed", self.name),
+            )
+        })?;
+        parser.feed(&chunk);
+        self.bytes += chunk.len() as u64;
+        Ok(())
+    }
+
+    /// Drops what was written and ends the parsing thread (the source failed).
+    #[napi]
+    pub fn abort(&mut self) {
+        self.parser = None;
+    }
+
+    /// Ends the input and analyses the snapshot off the main thread (see
+    /// `analyzeHeapSnapshot`).
+    #[napi]
+    pub fn analyze(
+        &mut self,
+        top: u32,
+        path_ids: Vec<u32>,
+        progress: Option<&HeapProgress>,
+    ) -> AsyncTask<AnalyzeTask> {
+        AsyncTask::new(AnalyzeTask {
+            source: Source::Stream {
+                name: self.name.clone(),
+                parser: self.parser.take(),
+                bytes: self.bytes,
+            },
+            request: SummaryRequest {
+                top: top as usize,
+                path_ids,
+            },
+            progress: progress_of(progress, 1),
+        })
+    }
 }
 
 // --- diff ------------------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 //! the JS thread) keeps writing: the producer only copies each chunk into a bounded channel, so
 //! the parse overlaps the serialization instead of adding to it.
 
+use super::chunked::HeapGraphBuilder;
+use super::graph::HeapGraph;
 use super::stream::{NodeFilter, NodeSummary, NodeSummaryParser, SnapshotError};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread::JoinHandle;
@@ -11,19 +13,49 @@ use std::thread::JoinHandle;
 /// ~4 MiB).
 const CHANNEL_CHUNKS: usize = 64;
 
-/// A [`NodeSummaryParser`] running on its own thread.
+/// A parser that consumes a snapshot chunk by chunk.
+pub trait ChunkSink: Send + 'static {
+    /// What the whole snapshot parses into.
+    type Output: Send + 'static;
+    /// Consumes the next chunk.
+    fn feed(&mut self, chunk: &[u8]) -> Result<(), SnapshotError>;
+    /// Ends the input.
+    fn finish(self) -> Result<Self::Output, SnapshotError>;
+}
+
+impl ChunkSink for NodeSummaryParser {
+    type Output = NodeSummary;
+    fn feed(&mut self, chunk: &[u8]) -> Result<(), SnapshotError> {
+        NodeSummaryParser::feed(self, chunk)
+    }
+    fn finish(self) -> Result<NodeSummary, SnapshotError> {
+        NodeSummaryParser::finish(self)
+    }
+}
+
+impl ChunkSink for HeapGraphBuilder {
+    type Output = HeapGraph;
+    fn feed(&mut self, chunk: &[u8]) -> Result<(), SnapshotError> {
+        self.push(chunk)
+    }
+    fn finish(self) -> Result<HeapGraph, SnapshotError> {
+        HeapGraphBuilder::finish(self)
+    }
+}
+
+/// A [`ChunkSink`] running on its own thread (by default the [`NodeSummaryParser`]).
 ///
 /// Chunk buffers travel back to the producer once parsed and are reused: a snapshot is
 /// thousands of chunks, and fresh 64 KiB allocations on every one interleave with V8's own
 /// allocations in the same malloc heap, which measurably raised the process's peak RSS.
 #[derive(Debug)]
-pub struct BackgroundParser {
+pub struct BackgroundParser<P: ChunkSink = NodeSummaryParser> {
     chunks: Option<SyncSender<Vec<u8>>>,
     spare: Receiver<Vec<u8>>,
-    worker: Option<JoinHandle<Result<NodeSummary, SnapshotError>>>,
+    worker: Option<JoinHandle<Result<P::Output, SnapshotError>>>,
 }
 
-impl BackgroundParser {
+impl BackgroundParser<NodeSummaryParser> {
     /// Starts the parsing thread.
     pub fn start() -> Result<Self, SnapshotError> {
         Self::spawn(NodeSummaryParser::new())
@@ -33,8 +65,11 @@ impl BackgroundParser {
     pub fn start_with_filter(filter: Box<dyn NodeFilter>) -> Result<Self, SnapshotError> {
         Self::spawn(NodeSummaryParser::with_filter(filter))
     }
+}
 
-    fn spawn(mut parser: NodeSummaryParser) -> Result<Self, SnapshotError> {
+impl<P: ChunkSink> BackgroundParser<P> {
+    /// Starts a thread feeding `parser`.
+    pub fn spawn(mut parser: P) -> Result<Self, SnapshotError> {
         let (chunks, received) = sync_channel::<Vec<u8>>(CHANNEL_CHUNKS);
         // Room for every buffer in flight, so handing one back never blocks the parser.
         let (give_back, spare) = sync_channel::<Vec<u8>>(CHANNEL_CHUNKS + 2);
@@ -68,9 +103,9 @@ impl BackgroundParser {
         }
     }
 
-    /// Ends the input and waits for the summary. A panic on the parsing thread comes back as
+    /// Ends the input and waits for the result. A panic on the parsing thread comes back as
     /// [`SnapshotError::ParserPanicked`].
-    pub fn finish(mut self) -> Result<NodeSummary, SnapshotError> {
+    pub fn finish(mut self) -> Result<P::Output, SnapshotError> {
         self.chunks = None;
         let worker = self.worker.take().expect("finish() consumes the parser");
         worker.join().unwrap_or_else(|payload| {
@@ -84,7 +119,7 @@ impl BackgroundParser {
     }
 }
 
-impl Drop for BackgroundParser {
+impl<P: ChunkSink> Drop for BackgroundParser<P> {
     fn drop(&mut self) {
         // Abandoned without finish(): close the channel and let the thread end on its own.
         self.chunks = None;
@@ -183,6 +218,26 @@ mod tests {
         parser.feed(&SNAPSHOT.as_bytes()[..SNAPSHOT.len() / 2]);
         let error = parser.finish().unwrap_err();
         assert!(matches!(error, SnapshotError::Truncated { .. }), "{error}");
+    }
+
+    #[test]
+    fn builds_the_same_graph_on_its_thread_as_from_bytes() {
+        use crate::heap::testsnap::Snap;
+        let (mut s, global) = Snap::with_global();
+        for i in 0..50 {
+            let n = s.node("object", &format!("C{}", i % 3), 10 + i);
+            s.edge(global, "property", &format!("p{i}"), n);
+        }
+        let text = s.build();
+        let expected = HeapGraph::from_bytes(text.as_bytes()).unwrap();
+        for chunk_size in [1, 7, 100, text.len()] {
+            let mut parser = BackgroundParser::spawn(HeapGraphBuilder::new()).unwrap();
+            for chunk in text.as_bytes().chunks(chunk_size) {
+                parser.feed(chunk);
+            }
+            let graph = parser.finish().unwrap();
+            assert!(graph.same_content(&expected), "chunks of {chunk_size}");
+        }
     }
 
     #[test]
