@@ -1,9 +1,9 @@
 //! The full DevTools analysis of a [`HeapGraph`]: retainers, essential edges, shallow-size
 //! reassignment, dominator tree, retained sizes, class names and class aggregates.
 //!
-//! The essential edges and the reverse index use all threads; the (sequential) dominator
-//! computation runs next to class naming, shallow sizes and class counting; retained sizes
-//! next to the dominator tree's children lists.
+//! The essential edges use all threads; the dominator computation (mostly sequential) runs
+//! next to class naming, shallow sizes and class counting; retained sizes next to the
+//! dominator tree's children lists. The reverse edge index is only built when asked for.
 
 #![deny(missing_docs)]
 
@@ -15,13 +15,15 @@ use super::essential::{essential_edges, page_owned, WeakMapNames};
 use super::graph::{EdgeIndex, HeapGraph, NodeIndex};
 use super::retainers::Retainers;
 use super::shallow::shallow_sizes;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 /// How long each analysis phase took (wall time of each phase; some run side by side, so the
 /// sum exceeds `total`).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct AnalysisTimings {
-    /// Reverse edge index.
+    /// Reverse edge index: zero, it is built on demand (see
+    /// [`HeapAnalysis::retainers`]); kept for the callers that print it.
     pub retainers: Duration,
     /// Page-owned flags, WeakMap edge names and the essential-edge bits.
     pub essential_edges: Duration,
@@ -53,7 +55,8 @@ pub struct Reachability {
 /// graph again.
 #[derive(Debug, Clone)]
 pub struct HeapAnalysis {
-    retainers: Retainers,
+    /// Built on the first call of [`HeapAnalysis::retainers`]: no analysis result needs it.
+    retainers: OnceLock<Retainers>,
     essential: BitVec,
     page_owned: BitVec,
     self_sizes: SizeColumn,
@@ -90,10 +93,8 @@ impl HeapAnalysis {
         let mut t = AnalysisTimings::default();
         let ((page_owned, essential), t_ess) = timed(|| essential_phase(graph));
         t.essential_edges = t_ess;
-        let (retainers, t_ret) = timed(|| Retainers::build(graph, &essential));
-        t.retainers = t_ret;
         let ((doms, t_dom), side) = rayon::join(
-            || timed(|| dominators(graph, &retainers, &essential)),
+            || timed(|| dominators(graph, &essential)),
             || class_side(graph),
         );
         t.dominators = t_dom;
@@ -122,7 +123,7 @@ impl HeapAnalysis {
                 unreachable_from_orphans: doms.unreachable_from_orphans,
             },
             idom: doms.idom,
-            retainers,
+            retainers: OnceLock::new(),
             essential,
             page_owned,
             self_sizes: side.self_sizes,
@@ -166,9 +167,11 @@ impl HeapAnalysis {
         self.self_sizes.get(n as usize)
     }
 
-    /// The reverse edge index.
-    pub fn retainers(&self) -> &Retainers {
-        &self.retainers
+    /// The reverse edge index of `graph` (the graph this analysis was made from), built on the
+    /// first call.
+    pub fn retainers(&self, graph: &HeapGraph) -> &Retainers {
+        self.retainers
+            .get_or_init(|| Retainers::build(graph, &self.essential))
     }
 
     /// Whether edge `e` counts for dominators.
@@ -216,7 +219,7 @@ impl HeapAnalysis {
 
     /// Heap bytes held by the results.
     pub fn heap_bytes(&self) -> usize {
-        self.retainers.heap_bytes()
+        self.retainers.get().map_or(0, Retainers::heap_bytes)
             + self.essential.heap_bytes()
             + self.page_owned.heap_bytes()
             + self.self_sizes.heap_bytes()
