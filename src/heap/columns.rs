@@ -6,7 +6,8 @@ use super::bits::SizeColumn;
 use super::graph::{EdgeKind, Location};
 use super::meta::{LocationMeta, Meta, MAX_FIELDS};
 use super::numbers::{
-    self, read_fixed, read_row, run_pieces, split_rows, value_offset, Divider, Piece, Plan, Span,
+    self, read_fast, read_fixed, read_row, run_pieces, split_rows, value_offset, Divider, Piece,
+    Plan, Span,
 };
 use super::stream::SnapshotError;
 use rayon::prelude::*;
@@ -247,6 +248,11 @@ fn read_any<const N: usize>(
     out: &mut [u64],
 ) -> Result<(), numbers::ValueError> {
     if N != 0 && out.len() == N {
+        if let Some((row, next)) = read_fast::<N>(bytes, *pos, end) {
+            out.copy_from_slice(&row);
+            *pos = next;
+            return Ok(());
+        }
         out.copy_from_slice(&read_fixed::<N>(bytes, pos, end)?);
         Ok(())
     } else {
