@@ -10,7 +10,7 @@
 use super::aggregate::{class_aggregates, count_classes, ClassAggregate, ClassCounts, TreeInputs};
 use super::bits::{BitVec, SizeColumn};
 use super::classes::{node_classes, ClassNames};
-use super::dominators::{dominated_nodes, dominators, retained_sizes};
+use super::dominators::{dominated_nodes, dominators_beside, retained_sizes};
 use super::essential::{essential_edges, page_owned, WeakMapNames};
 use super::graph::{EdgeIndex, HeapGraph, NodeIndex};
 use super::retainers::Retainers;
@@ -25,7 +25,8 @@ pub struct AnalysisTimings {
     /// Reverse edge index: zero, it is built on demand (see
     /// [`HeapAnalysis::retainers`]); kept for the callers that print it.
     pub retainers: Duration,
-    /// Page-owned flags, WeakMap edge names and the essential-edge bits.
+    /// Page-owned flags, WeakMap edge names and the essential-edge bits (class naming runs
+    /// next to the first two).
     pub essential_edges: Duration,
     /// Shallow-size reassignment (next to the dominators).
     pub shallow_sizes: Duration,
@@ -33,7 +34,8 @@ pub struct AnalysisTimings {
     pub dominators: Duration,
     /// Retained sizes and the dominator tree's children lists.
     pub retained: Duration,
-    /// Class names, including plain-object interface inference (next to the dominators).
+    /// Class names, including plain-object interface inference (next to the page-owned
+    /// flags).
     pub classes: Duration,
     /// Class aggregates: counting (next to the dominators) and retained sizes.
     pub aggregates: Duration,
@@ -86,19 +88,25 @@ fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
 }
 
 impl HeapAnalysis {
-    /// Runs every phase. The dominator pass is sequential, so class naming, shallow sizes
-    /// and class counting run next to it; the other phases use all threads themselves.
+    /// Runs every phase. The sequential parts run next to independent work: the page-owned
+    /// flags next to the WeakMap names and class naming, the dominators' semidominator loop
+    /// next to shallow sizes and class counting; the other phases use all threads themselves.
     pub fn new(graph: &HeapGraph) -> HeapAnalysis {
         let started = Instant::now();
         let mut t = AnalysisTimings::default();
-        let ((page_owned, essential), t_ess) = timed(|| essential_phase(graph));
+        let ((page_owned, essential, ((classes, names), t_classes)), t_ess) =
+            timed(|| essential_phase(graph));
         t.essential_edges = t_ess;
-        let ((doms, t_dom), side) = rayon::join(
-            || timed(|| dominators(graph, &essential)),
-            || class_side(graph),
-        );
+        let ((doms, side), t_dom) = timed(|| {
+            dominators_beside(
+                graph,
+                &essential,
+                || (),
+                |()| class_side(graph, classes, names),
+            )
+        });
         t.dominators = t_dom;
-        (t.classes, t.shallow_sizes) = (side.t_classes, side.t_shallow);
+        (t.classes, t.shallow_sizes) = (t_classes, side.t_shallow);
         let ((retained, (dominated_first, dominated)), t_retained) = timed(|| {
             rayon::join(
                 || retained_sizes(&side.self_sizes, &doms),
@@ -230,20 +238,18 @@ impl HeapAnalysis {
     }
 }
 
-/// What runs next to the dominator pass.
+/// What runs next to the semidominator loop.
 struct ClassSide {
     classes: Vec<u32>,
     names: ClassNames,
     self_sizes: SizeColumn,
     counts: ClassCounts,
-    t_classes: Duration,
     t_shallow: Duration,
     t_counts: Duration,
 }
 
-/// Class names, shallow sizes, then the class counts (which need both).
-fn class_side(graph: &HeapGraph) -> ClassSide {
-    let ((classes, names), t_classes) = timed(|| node_classes(graph));
+/// Shallow sizes, then the class counts (which need them and the classes).
+fn class_side(graph: &HeapGraph, classes: Vec<u32>, names: ClassNames) -> ClassSide {
     let (self_sizes, t_shallow) = timed(|| shallow_sizes(graph));
     let (counts, t_counts) = timed(|| count_classes(graph, &classes, &names, &self_sizes));
     ClassSide {
@@ -251,15 +257,21 @@ fn class_side(graph: &HeapGraph) -> ClassSide {
         names,
         self_sizes,
         counts,
-        t_classes,
         t_shallow,
         t_counts,
     }
 }
 
-/// Page-owned flags and WeakMap edge names, then the essential-edge bits.
-fn essential_phase(graph: &HeapGraph) -> (BitVec, BitVec) {
-    let (owned, weakmaps) = rayon::join(|| page_owned(graph), || WeakMapNames::find(graph));
+/// Node classes (and the time they took).
+type Classes = ((Vec<u32>, ClassNames), Duration);
+
+/// Page-owned flags next to the WeakMap edge names and the class names, then the
+/// essential-edge bits.
+fn essential_phase(graph: &HeapGraph) -> (BitVec, BitVec, Classes) {
+    let (owned, (weakmaps, classes)) = rayon::join(
+        || page_owned(graph),
+        || (WeakMapNames::find(graph), timed(|| node_classes(graph))),
+    );
     let essential = essential_edges(graph, &owned, &weakmaps);
-    (owned, essential)
+    (owned, essential, classes)
 }

@@ -228,40 +228,49 @@ fn fill_predecessors(
     }
 }
 
-/// LT's `eval` over the forest of positions above `k` (the ones already processed): the
-/// vertex with the smallest semi on the path above `v`. `ancestor` is only meaningful for
-/// positions above `k`.
+/// A processed position in the Semi-NCA forest: its ancestor (compressed along the way) and
+/// the smallest semi on the path up to it.
+#[derive(Debug, Clone, Copy, Default)]
+struct Link {
+    ancestor: u32,
+    best: u32,
+}
+
+/// LT's `eval` for Semi-NCA over the forest of positions above `k` (the ones processed so
+/// far; `v` is one of them): the smallest semi on the forest path above `v`, with path
+/// compression.
 #[inline]
-fn eval(
-    v: u32,
-    k: u32,
-    ancestor: &mut [u32],
-    label: &mut [u32],
-    semi: &[u32],
-    stack: &mut Vec<u32>,
-) -> u32 {
-    if v <= k {
-        return v;
-    }
-    // Path compression, iterative (chains can be as long as the heap is deep).
+fn eval(v: u32, k: u32, forest: &mut [Link], stack: &mut Vec<u32>) -> u32 {
+    // Iterative (chains can be as long as the heap is deep).
     let mut x = v;
-    while ancestor[x as usize] > k {
+    while forest[x as usize].ancestor > k {
         stack.push(x);
-        x = ancestor[x as usize];
+        x = forest[x as usize].ancestor;
     }
     while let Some(y) = stack.pop() {
         let y = y as usize;
-        let a = ancestor[y] as usize;
-        if semi[label[a] as usize] < semi[label[y] as usize] {
-            label[y] = label[a];
-        }
-        ancestor[y] = ancestor[a];
+        let a = forest[forest[y].ancestor as usize];
+        let link = &mut forest[y];
+        link.best = link.best.min(a.best);
+        link.ancestor = a.ancestor;
     }
-    label[v as usize]
+    forest[v as usize].best
 }
 
 /// Computes the immediate dominators.
 pub fn dominators(graph: &HeapGraph, essential: &BitVec) -> Dominators {
+    dominators_beside(graph, essential, || (), |()| ()).0
+}
+
+/// [`dominators`], running other work on the second thread where the dominator pass leaves
+/// it free: `early` next to the DFS (after the in-degree count), then `late` (given `early`'s
+/// result) next to the semidominator loop.
+pub fn dominators_beside<A: Send, B: Send>(
+    graph: &HeapGraph,
+    essential: &BitVec,
+    early: impl FnOnce() -> A + Send,
+    late: impl FnOnce(A) -> B + Send,
+) -> (Dominators, B) {
     let n = graph.node_count();
     let m = graph.edge_count();
     let mut out = Dominators::default();
@@ -274,12 +283,12 @@ pub fn dominators(graph: &HeapGraph, essential: &BitVec) -> Dominators {
     // The in-degrees (for the orphans and the predecessor lists) are counted next to the DFS
     // from the root.
     let half = m / 2;
-    let ((), mut degrees) = rayon::join(
+    let ((), (mut degrees, early)) = rayon::join(
         || {
             let mut stack = Vec::new();
             pre.dfs(graph, essential, graph.root(), 0, &mut stack);
         },
-        || essential_in_degrees(graph, essential, half),
+        || (essential_in_degrees(graph, essential, half), early()),
     );
     out.unreachable_from_root = (n - pre.order.len()) as u32;
     preorder(graph, essential, &degrees, &mut pre, &mut out);
@@ -291,36 +300,71 @@ pub fn dominators(graph: &HeapGraph, essential: &BitVec) -> Dominators {
         seen,
         parent,
     } = pre;
-    // Semidominators (as preorder positions), positions from last to first; the in-degree
-    // vectors and `num` are reused for the working arrays.
-    let [mut semi, mut label] = degrees;
-    semi.truncate(reached);
-    label.truncate(reached);
-    for (i, (s, l)) in semi.iter_mut().zip(label.iter_mut()).enumerate() {
-        (*s, *l) = (i as u32, i as u32);
+    let (idom, late) = rayon::join(
+        || semi_nca(graph, &order, &parent, first, preds, degrees, num),
+        || late(early),
+    );
+    // Unreachable nodes hang off the root, numbered last (as in DevTools).
+    if reached < n {
+        order.extend((0..n as u32).filter(|&v| !seen.get(v as usize)));
     }
-    let mut ancestor = num;
+    out.idom = idom;
+    out.order = order;
+    (out, late)
+}
+
+/// The immediate dominators from the preorder, the tree and the predecessor CSR (by Semi-NCA);
+/// the in-degree vectors and `num` are reused for the working arrays.
+fn semi_nca(
+    graph: &HeapGraph,
+    order: &[u32],
+    parent: &[u32],
+    first: Vec<u32>,
+    preds: Vec<u32>,
+    degrees: [Vec<u32>; 2],
+    num: Vec<u32>,
+) -> Vec<NodeIndex> {
+    let reached = order.len();
+    // Semidominators (as preorder positions), positions from last to first. Semi-NCA only
+    // needs the smallest semi on a forest path, so the forest keeps that value itself (not
+    // the vertex with it) next to each position's ancestor: one cache line per step.
+    let [mut semi, mut idom_pos] = degrees;
+    semi.truncate(reached);
+    idom_pos.truncate(reached);
+    let mut forest: Vec<Link> = vec![Link::default(); reached];
     let mut stack: Vec<u32> = Vec::new();
     for k in (1..reached).rev() {
         let (from, to) = (first[k] as usize, first[k + 1] as usize);
-        let mut s = k as u32;
         let k32 = k as u32;
+        let mut s = k32;
         for &v in &preds[from..to] {
+            // 0: a retainer never reached. Positions up to `k` are not in the forest yet; their
+            // semi is still themselves.
             if v == 0 {
                 continue;
             }
-            let u = eval(v - 1, k32, &mut ancestor, &mut label, &semi, &mut stack);
-            s = s.min(semi[u as usize]);
+            let x = v - 1;
+            let best = if x <= k32 {
+                x
+            } else {
+                eval(x, k32, &mut forest, &mut stack)
+            };
+            s = s.min(best);
         }
         // An orphan's only (virtual) predecessor is the root.
-        semi[k] = if from == to { 0 } else { s };
-        ancestor[k] = parent[k];
+        let semi_k = if from == to { 0 } else { s };
+        semi[k] = semi_k;
+        forest[k] = Link {
+            ancestor: parent[k],
+            best: semi_k,
+        };
     }
-    drop((first, preds));
+    drop((first, preds, forest));
     // Semi-NCA: the idom is the nearest ancestor of the parent (in the dominator tree built
     // so far, in preorder) at or above the semidominator.
-    let mut idom_pos = label;
-    idom_pos[0] = 0;
+    if reached > 0 {
+        (semi[0], idom_pos[0]) = (0, 0);
+    }
     for k in 1..reached {
         let mut d = parent[k];
         while d > semi[k] {
@@ -330,18 +374,12 @@ pub fn dominators(graph: &HeapGraph, essential: &BitVec) -> Dominators {
     }
     drop(semi);
     let root = graph.root();
-    let mut idom = ancestor;
+    let mut idom = num;
     idom.fill(root);
     for (k, &node) in order.iter().enumerate() {
         idom[node as usize] = order[idom_pos[k] as usize];
     }
-    // Unreachable nodes hang off the root, numbered last (as in DevTools).
-    if reached < n {
-        order.extend((0..n as u32).filter(|&v| !seen.get(v as usize)));
-    }
-    out.idom = idom;
-    out.order = order;
-    out
+    idom
 }
 
 /// Retained sizes: self sizes summed into the immediate dominator in reverse DFS order.
