@@ -4,12 +4,15 @@
 // section 6) into .bench-tmp/heap/:
 //
 //   node bench/gen-heap-snapshots.js [--only=s1,s6,s10] [--force] [--out=DIR]
+//   node bench/gen-heap-snapshots.js --only=s17 --out=/tmp/heap-big   # the > 1 GB file
 //
 //   heap-s1-p1.heapsnapshot    scale 1, phase 1   ~66 MB   (3-snapshot leaks: baseline)
 //   heap-s1-p2.heapsnapshot    scale 1, phase 2   ~81 MB   (3-snapshot leaks: target)
 //   heap-s1-p3.heapsnapshot    scale 1, phase 3   ~95 MB   (3-snapshot leaks: final; analysis "95 MB")
 //   heap-s6-p1.heapsnapshot    scale 6, phase 1   ~390 MB
 //   heap-s10-p1.heapsnapshot   scale 10, phase 1  ~655 MB
+//   heap-s17-p1.heapsnapshot   scale 17, phase 1  ~1.1 GB  (only with --only=s17: the "tested
+//                              above 1 GB" file; write it outside the repository)
 //
 // The test heap: 60,000 x scale `User`s (strings, a small array, a nested object); a
 // closure-bearing companion object for every second user in a Map; a WeakMap and 1,000
@@ -28,11 +31,12 @@ const { spawnSync } = require('node:child_process');
 const ROOT = path.join(__dirname, '..');
 const OUT_DIR = path.join(ROOT, '.bench-tmp', 'heap');
 
-/** What to generate: scale, phases written, the size the notes expect for each phase. */
+/** What to generate: scale and phases written; `explicit` sets only when named in --only. */
 const SETS = {
   s1: { scale: 1, phases: [1, 2, 3] },
   s6: { scale: 6, phases: [1] },
   s10: { scale: 10, phases: [1] },
+  s17: { scale: 17, phases: [1], explicit: true },
 };
 
 const USERS_PER_SCALE = 60000;
@@ -221,13 +225,14 @@ function headerCounts(file) {
 const fmtInt = (n) => (Number.isFinite(n) ? n.toLocaleString('en-US') : '?');
 
 function parseArgs(argv) {
-  const options = { only: Object.keys(SETS), force: false, out: OUT_DIR };
+  const defaults = Object.keys(SETS).filter((name) => !SETS[name].explicit);
+  const options = { only: defaults, force: false, out: OUT_DIR };
   for (const arg of argv) {
     const [key, value] = arg.split('=');
     if (key === '--force') options.force = true;
     else if (key === '--only') options.only = value.split(',').map((s) => s.trim()).filter(Boolean);
     else if (key === '--out') options.out = path.resolve(value);
-    else throw new Error(`unknown option ${arg}; usage: gen-heap-snapshots.js [--only=s1,s6,s10] [--force] [--out=DIR]`);
+    else throw new Error(`unknown option ${arg}; usage: gen-heap-snapshots.js [--only=s1,s6,s10,s17] [--force] [--out=DIR]`);
   }
   const unknown = options.only.filter((name) => !SETS[name]);
   if (unknown.length > 0) throw new Error(`unknown set(s) ${unknown.join(', ')}; known: ${Object.keys(SETS).join(', ')}`);
@@ -260,7 +265,8 @@ function main() {
     }
     process.stderr.write(`  scale ${scale}: building the heap and writing phase(s) ${phases.join(', ')}...\n`);
     const start = process.hrtime.bigint();
-    // The scale-10 heap is ~0.6 GB of JS objects; the snapshot itself is built outside the JS heap.
+    // The scale-10 heap is ~0.6 GB of JS objects (scale 17: ~1 GB); the snapshot itself is built
+    // outside the JS heap.
     const run = spawnSync(
       process.execPath,
       ['--max-old-space-size=8192', __filename, '--child', String(scale), phases.join(','), options.out, options.force ? '1' : '0'],

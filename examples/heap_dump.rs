@@ -95,13 +95,12 @@ fn report_timings(graph: &HeapGraph, analysis: &HeapAnalysis, wall: Duration) {
         ms(l.numbers)
     );
     eprintln!(
-        "analysis: essential edges {:.0} ms | retainers {:.0} ms | dominators {:.0} ms, next to \
-         it: classes {:.0} ms + shallow sizes {:.0} ms + class counts | retained {:.0} ms | \
-         aggregates {:.0} ms (incl. counts) | total {:.0} ms",
+        "analysis: essential edges {:.0} ms, next to it: classes {:.0} ms | dominators {:.0} ms, \
+         next to it: shallow sizes {:.0} ms + class counts | retained {:.0} ms | aggregates \
+         {:.0} ms (incl. counts) | total {:.0} ms",
         ms(a.essential_edges),
-        ms(a.retainers),
-        ms(a.dominators),
         ms(a.classes),
+        ms(a.dominators),
         ms(a.shallow_sizes),
         ms(a.retained),
         ms(a.aggregates),

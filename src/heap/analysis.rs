@@ -1,29 +1,32 @@
 //! The full DevTools analysis of a [`HeapGraph`]: retainers, essential edges, shallow-size
 //! reassignment, dominator tree, retained sizes, class names and class aggregates.
 //!
-//! The essential edges and the reverse index use all threads; the (sequential) dominator
-//! computation runs next to class naming, shallow sizes and class counting; retained sizes
-//! next to the dominator tree's children lists.
+//! The essential edges use all threads; the dominator computation (mostly sequential) runs
+//! next to class naming, shallow sizes and class counting; retained sizes next to the
+//! dominator tree's children lists. The reverse edge index is only built when asked for.
 
 #![deny(missing_docs)]
 
 use super::aggregate::{class_aggregates, count_classes, ClassAggregate, ClassCounts, TreeInputs};
 use super::bits::{BitVec, SizeColumn};
 use super::classes::{node_classes, ClassNames};
-use super::dominators::{dominated_nodes, dominators, retained_sizes};
+use super::dominators::{dominated_nodes, dominators_beside, retained_sizes};
 use super::essential::{essential_edges, page_owned, WeakMapNames};
 use super::graph::{EdgeIndex, HeapGraph, NodeIndex};
 use super::retainers::Retainers;
 use super::shallow::shallow_sizes;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 /// How long each analysis phase took (wall time of each phase; some run side by side, so the
 /// sum exceeds `total`).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct AnalysisTimings {
-    /// Reverse edge index.
+    /// Reverse edge index: zero, it is built on demand (see
+    /// [`HeapAnalysis::retainers`]); kept for the callers that print it.
     pub retainers: Duration,
-    /// Page-owned flags, WeakMap edge names and the essential-edge bits.
+    /// Page-owned flags, WeakMap edge names and the essential-edge bits (class naming runs
+    /// next to the first two).
     pub essential_edges: Duration,
     /// Shallow-size reassignment (next to the dominators).
     pub shallow_sizes: Duration,
@@ -31,7 +34,8 @@ pub struct AnalysisTimings {
     pub dominators: Duration,
     /// Retained sizes and the dominator tree's children lists.
     pub retained: Duration,
-    /// Class names, including plain-object interface inference (next to the dominators).
+    /// Class names, including plain-object interface inference (next to the page-owned
+    /// flags).
     pub classes: Duration,
     /// Class aggregates: counting (next to the dominators) and retained sizes.
     pub aggregates: Duration,
@@ -53,7 +57,8 @@ pub struct Reachability {
 /// graph again.
 #[derive(Debug, Clone)]
 pub struct HeapAnalysis {
-    retainers: Retainers,
+    /// Built on the first call of [`HeapAnalysis::retainers`]: no analysis result needs it.
+    retainers: OnceLock<Retainers>,
     essential: BitVec,
     page_owned: BitVec,
     self_sizes: SizeColumn,
@@ -83,21 +88,25 @@ fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
 }
 
 impl HeapAnalysis {
-    /// Runs every phase. The dominator pass is sequential, so class naming, shallow sizes
-    /// and class counting run next to it; the other phases use all threads themselves.
+    /// Runs every phase. The sequential parts run next to independent work: the page-owned
+    /// flags next to the WeakMap names and class naming, the dominators' semidominator loop
+    /// next to shallow sizes and class counting; the other phases use all threads themselves.
     pub fn new(graph: &HeapGraph) -> HeapAnalysis {
         let started = Instant::now();
         let mut t = AnalysisTimings::default();
-        let ((page_owned, essential), t_ess) = timed(|| essential_phase(graph));
+        let ((page_owned, essential, ((classes, names), t_classes)), t_ess) =
+            timed(|| essential_phase(graph));
         t.essential_edges = t_ess;
-        let (retainers, t_ret) = timed(|| Retainers::build(graph, &essential));
-        t.retainers = t_ret;
-        let ((doms, t_dom), side) = rayon::join(
-            || timed(|| dominators(graph, &retainers, &essential)),
-            || class_side(graph),
-        );
+        let ((doms, side), t_dom) = timed(|| {
+            dominators_beside(
+                graph,
+                &essential,
+                || (),
+                |()| class_side(graph, classes, names),
+            )
+        });
         t.dominators = t_dom;
-        (t.classes, t.shallow_sizes) = (side.t_classes, side.t_shallow);
+        (t.classes, t.shallow_sizes) = (t_classes, side.t_shallow);
         let ((retained, (dominated_first, dominated)), t_retained) = timed(|| {
             rayon::join(
                 || retained_sizes(&side.self_sizes, &doms),
@@ -122,7 +131,7 @@ impl HeapAnalysis {
                 unreachable_from_orphans: doms.unreachable_from_orphans,
             },
             idom: doms.idom,
-            retainers,
+            retainers: OnceLock::new(),
             essential,
             page_owned,
             self_sizes: side.self_sizes,
@@ -166,9 +175,11 @@ impl HeapAnalysis {
         self.self_sizes.get(n as usize)
     }
 
-    /// The reverse edge index.
-    pub fn retainers(&self) -> &Retainers {
-        &self.retainers
+    /// The reverse edge index of `graph` (the graph this analysis was made from), built on the
+    /// first call.
+    pub fn retainers(&self, graph: &HeapGraph) -> &Retainers {
+        self.retainers
+            .get_or_init(|| Retainers::build(graph, &self.essential))
     }
 
     /// Whether edge `e` counts for dominators.
@@ -216,7 +227,7 @@ impl HeapAnalysis {
 
     /// Heap bytes held by the results.
     pub fn heap_bytes(&self) -> usize {
-        self.retainers.heap_bytes()
+        self.retainers.get().map_or(0, Retainers::heap_bytes)
             + self.essential.heap_bytes()
             + self.page_owned.heap_bytes()
             + self.self_sizes.heap_bytes()
@@ -227,20 +238,18 @@ impl HeapAnalysis {
     }
 }
 
-/// What runs next to the dominator pass.
+/// What runs next to the semidominator loop.
 struct ClassSide {
     classes: Vec<u32>,
     names: ClassNames,
     self_sizes: SizeColumn,
     counts: ClassCounts,
-    t_classes: Duration,
     t_shallow: Duration,
     t_counts: Duration,
 }
 
-/// Class names, shallow sizes, then the class counts (which need both).
-fn class_side(graph: &HeapGraph) -> ClassSide {
-    let ((classes, names), t_classes) = timed(|| node_classes(graph));
+/// Shallow sizes, then the class counts (which need them and the classes).
+fn class_side(graph: &HeapGraph, classes: Vec<u32>, names: ClassNames) -> ClassSide {
     let (self_sizes, t_shallow) = timed(|| shallow_sizes(graph));
     let (counts, t_counts) = timed(|| count_classes(graph, &classes, &names, &self_sizes));
     ClassSide {
@@ -248,15 +257,21 @@ fn class_side(graph: &HeapGraph) -> ClassSide {
         names,
         self_sizes,
         counts,
-        t_classes,
         t_shallow,
         t_counts,
     }
 }
 
-/// Page-owned flags and WeakMap edge names, then the essential-edge bits.
-fn essential_phase(graph: &HeapGraph) -> (BitVec, BitVec) {
-    let (owned, weakmaps) = rayon::join(|| page_owned(graph), || WeakMapNames::find(graph));
+/// Node classes (and the time they took).
+type Classes = ((Vec<u32>, ClassNames), Duration);
+
+/// Page-owned flags next to the WeakMap edge names and the class names, then the
+/// essential-edge bits.
+fn essential_phase(graph: &HeapGraph) -> (BitVec, BitVec, Classes) {
+    let (owned, (weakmaps, classes)) = rayon::join(
+        || page_owned(graph),
+        || (WeakMapNames::find(graph), timed(|| node_classes(graph))),
+    );
     let essential = essential_edges(graph, &owned, &weakmaps);
-    (owned, essential)
+    (owned, essential, classes)
 }

@@ -68,7 +68,7 @@ impl ClassNames {
 
 /// The class id of every node, and the names of the ids.
 pub fn node_classes(graph: &HeapGraph) -> (Vec<u32>, ClassNames) {
-    node_classes_with(graph, &InterfaceDefinitions::infer(graph))
+    classes_with(graph, None)
 }
 
 /// The class id of every node, naming plain objects by `interfaces` (DevTools' diff names
@@ -77,19 +77,55 @@ pub fn node_classes_with(
     graph: &HeapGraph,
     interfaces: &InterfaceDefinitions,
 ) -> (Vec<u32>, ClassNames) {
+    classes_with(graph, Some(interfaces))
+}
+
+/// Classes by `interfaces`, or by the definitions inferred from `graph` itself.
+fn classes_with(
+    graph: &HeapGraph,
+    interfaces: Option<&InterfaceDefinitions>,
+) -> (Vec<u32>, ClassNames) {
     let mut names = ClassNames::new(graph.strings().len());
     let detached = graph
         .detachedness
         .as_ref()
         .map(|states| detached_nodes(graph, states));
     let fixed = FixedClasses::new(graph, &mut names);
+    let flags = StringFlags::new(graph);
     let mut classes = Vec::with_capacity(graph.node_count());
     for n in 0..graph.node_count() as NodeIndex {
         let is_detached = detached.as_ref().is_some_and(|d| d.get(n as usize));
-        classes.push(class_of(graph, n, &fixed, is_detached, &mut names));
+        classes.push(class_of(graph, n, &fixed, &flags, is_detached, &mut names));
     }
-    apply_interfaces(graph, &mut classes, &mut names, interfaces);
+    apply_interfaces(graph, &flags, &mut classes, &mut names, interfaces);
     (classes, names)
+}
+
+/// What the class rules ask about a node's name, answered once per string instead of once per
+/// node (reading a node's name is a cache miss in the string arena).
+struct StringFlags {
+    /// Starts with `<` or `Detached <` (DOM names that get shortened).
+    tag: BitVec,
+    /// Is `Object` (plain objects).
+    object: BitVec,
+}
+
+impl StringFlags {
+    fn new(graph: &HeapGraph) -> Self {
+        let strings = graph.strings();
+        let mut tag = BitVec::new(strings.len());
+        let mut object = BitVec::new(strings.len());
+        for i in 0..strings.len() {
+            let text = strings.get(i as u32);
+            if text.starts_with('<') || text.starts_with("Detached <") {
+                tag.set(i);
+            }
+            if text == "Object" {
+                object.set(i);
+            }
+        }
+        StringFlags { tag, object }
+    }
 }
 
 /// The classes that depend on the type alone.
@@ -126,12 +162,20 @@ fn class_of(
     graph: &HeapGraph,
     n: NodeIndex,
     fixed: &FixedClasses,
+    flags: &StringFlags,
     detached: bool,
     names: &mut ClassNames,
 ) -> u32 {
     match graph.node_kind(n) {
         NodeKind::Hidden => fixed.system,
-        NodeKind::Object | NodeKind::Native => named_class(graph, n, detached, names),
+        NodeKind::Object | NodeKind::Native => {
+            let name = graph.node_name_index(n);
+            if !detached && !flags.tag.get(name as usize) {
+                name
+            } else {
+                named_class(graph, n, detached, names)
+            }
+        }
         NodeKind::Code => fixed.code,
         NodeKind::Closure => fixed.function,
         NodeKind::RegExp => fixed.regexp,
@@ -263,6 +307,70 @@ struct Definition {
     count: u64,
 }
 
+fn is_plain_object(graph: &HeapGraph, flags: &StringFlags, n: NodeIndex) -> bool {
+    graph.node_kind(n) == NodeKind::Object && flags.object.get(graph.node_name_index(n) as usize)
+}
+
+/// The plain objects grouped by their property edges' names in edge order (objects of one
+/// hidden class share it): everything DevTools derives from an object's properties depends on
+/// this sequence alone, so it is worked out once per group.
+struct PropertyGroups {
+    /// Each plain object (in node order) and its group.
+    objects: Vec<(NodeIndex, u32)>,
+    /// Group `g`'s names are `names[starts[g]..starts[g + 1]]`; groups in order of first object.
+    starts: Vec<usize>,
+    names: Vec<u32>,
+    /// Objects per group.
+    counts: Vec<u64>,
+}
+
+impl PropertyGroups {
+    fn find(graph: &HeapGraph, flags: &StringFlags, property: Option<u8>) -> Self {
+        let mut groups = PropertyGroups {
+            objects: Vec::new(),
+            starts: vec![0],
+            names: Vec::new(),
+            counts: Vec::new(),
+        };
+        let mut ids: FxHashMap<Vec<u32>, u32> = FxHashMap::default();
+        let mut seq: Vec<u32> = Vec::new();
+        for n in 0..graph.node_count() as NodeIndex {
+            if !is_plain_object(graph, flags, n) {
+                continue;
+            }
+            seq.clear();
+            seq.extend(
+                graph
+                    .edges(n)
+                    .filter(|&e| Some(graph.edge_type[e as usize]) == property)
+                    .map(|e| graph.edge_name[e as usize]),
+            );
+            let group = match ids.get(seq.as_slice()) {
+                Some(&g) => g,
+                None => {
+                    let g = groups.counts.len() as u32;
+                    ids.insert(seq.clone(), g);
+                    groups.names.extend_from_slice(&seq);
+                    groups.starts.push(groups.names.len());
+                    groups.counts.push(0);
+                    g
+                }
+            };
+            groups.counts[group as usize] += 1;
+            groups.objects.push((n, group));
+        }
+        groups
+    }
+
+    fn len(&self) -> usize {
+        self.counts.len()
+    }
+
+    fn names(&self, group: usize) -> &[u32] {
+        &self.names[self.starts[group]..self.starts[group + 1]]
+    }
+}
+
 /// DevTools' interface definitions: the popular property sets of plain objects, most common
 /// first, each with the name (`{a, b, c}`) its objects get. Independent of any one graph.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -274,8 +382,14 @@ pub struct InterfaceDefinitions {
 impl InterfaceDefinitions {
     /// The definitions DevTools infers from `graph` (`inferInterfaceDefinitions`).
     pub fn infer(graph: &HeapGraph) -> InterfaceDefinitions {
+        let flags = StringFlags::new(graph);
         let property = graph.edge_types().index_of(EdgeKind::Property);
-        let definitions = infer_definitions(graph, property)
+        let groups = PropertyGroups::find(graph, &flags, property);
+        Self::from_groups(graph, &groups)
+    }
+
+    fn from_groups(graph: &HeapGraph, groups: &PropertyGroups) -> InterfaceDefinitions {
+        let definitions = infer_definitions(graph, groups)
             .into_iter()
             .map(|d| {
                 let properties = d
@@ -300,17 +414,23 @@ impl InterfaceDefinitions {
     }
 }
 
-fn is_plain_object(graph: &HeapGraph, n: NodeIndex) -> bool {
-    graph.node_kind(n) == NodeKind::Object && graph.node_name(n) == "Object"
-}
-
 fn apply_interfaces(
     graph: &HeapGraph,
+    flags: &StringFlags,
     classes: &mut [u32],
     names: &mut ClassNames,
-    interfaces: &InterfaceDefinitions,
+    interfaces: Option<&InterfaceDefinitions>,
 ) {
     let property = graph.edge_types().index_of(EdgeKind::Property);
+    let groups = PropertyGroups::find(graph, flags, property);
+    let inferred;
+    let interfaces = match interfaces {
+        Some(given) => given,
+        None => {
+            inferred = InterfaceDefinitions::from_groups(graph, &groups);
+            &inferred
+        }
+    };
     let definitions = &interfaces.definitions;
     if definitions.is_empty() {
         // Every plain object keeps its own name, as it already does.
@@ -318,20 +438,17 @@ fn apply_interfaces(
     }
     let trie = Trie::build(definitions);
     let mut props: Vec<&str> = Vec::new();
+    let best: Vec<Option<usize>> = (0..groups.len())
+        .map(|g| {
+            props.clear();
+            props.extend(groups.names(g).iter().map(|&i| graph.strings().get(i)));
+            props.sort_by(|a, b| cmp_js(a, b));
+            trie.best_match(&props)
+        })
+        .collect();
     let mut interface_ids: FxHashMap<usize, u32> = FxHashMap::default();
-    for n in 0..graph.node_count() as NodeIndex {
-        if !is_plain_object(graph, n) {
-            continue;
-        }
-        props.clear();
-        props.extend(
-            graph
-                .edges(n)
-                .filter(|&e| Some(graph.edge_type[e as usize]) == property)
-                .map(|e| graph.strings().get(graph.edge_name[e as usize])),
-        );
-        props.sort_by(|a, b| cmp_js(a, b));
-        if let Some(index) = trie.best_match(&props) {
+    for &(n, group) in &groups.objects {
+        if let Some(index) = best[group as usize] {
             let id = *interface_ids
                 .entry(index)
                 .or_insert_with(|| names.intern(&definitions[index].0));
@@ -342,29 +459,28 @@ fn apply_interfaces(
 
 /// DevTools' `inferInterfaceDefinitions`: property lists of plain objects, the most common
 /// first, keeping those with at least max(2, objects / 1000) objects.
-fn infer_definitions(graph: &HeapGraph, property: Option<u8>) -> Vec<Definition> {
+fn infer_definitions(graph: &HeapGraph, groups: &PropertyGroups) -> Vec<Definition> {
     let mut candidates: Vec<Definition> = Vec::new();
     let mut by_name: FxHashMap<String, usize> = FxHashMap::default();
-    let mut total = 0u64;
+    let total = groups.objects.len() as u64;
     let mut name = String::new();
     let mut properties = Vec::new();
-    for n in 0..graph.node_count() as NodeIndex {
-        if !is_plain_object(graph, n) {
-            continue;
-        }
-        total += 1;
-        interface_name(graph, n, property, &mut name, &mut properties);
+    // Groups come in order of their first object, so names are met in the same order as
+    // object by object.
+    for group in 0..groups.len() {
+        interface_name(graph, groups.names(group), &mut name, &mut properties);
         if properties.is_empty() {
             continue;
         }
+        let count = groups.counts[group];
         match by_name.get(&name) {
-            Some(&i) => candidates[i].count += 1,
+            Some(&i) => candidates[i].count += count,
             None => {
                 by_name.insert(name.clone(), candidates.len());
                 candidates.push(Definition {
                     name: name.clone(),
                     properties: properties.clone(),
-                    count: 1,
+                    count,
                 });
             }
         }
@@ -377,11 +493,11 @@ fn infer_definitions(graph: &HeapGraph, property: Option<u8>) -> Vec<Definition>
     candidates
 }
 
-/// `{a, b, c}` from node `n`'s property edges (not `__proto__`), cut near 120 characters.
+/// `{a, b, c}` from an object's property edge names (not `__proto__`), cut near 120
+/// characters.
 fn interface_name(
     graph: &HeapGraph,
-    n: NodeIndex,
-    property: Option<u8>,
+    property_names: &[u32],
     name: &mut String,
     properties: &mut Vec<u32>,
 ) {
@@ -389,10 +505,9 @@ fn interface_name(
     name.push('{');
     properties.clear();
     let mut len = 1;
-    for e in graph.edges(n) {
-        let index = graph.edge_name[e as usize];
+    for &index in property_names {
         let edge_name = graph.strings().get(index);
-        if Some(graph.edge_type[e as usize]) != property || edge_name == "__proto__" {
+        if edge_name == "__proto__" {
             continue;
         }
         let formatted = format_property_name(edge_name);

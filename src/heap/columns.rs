@@ -6,7 +6,8 @@ use super::bits::SizeColumn;
 use super::graph::{EdgeKind, Location};
 use super::meta::{LocationMeta, Meta, MAX_FIELDS};
 use super::numbers::{
-    self, read_fixed, read_row, run_pieces, split_rows, value_offset, Divider, Piece, Plan, Span,
+    self, read_fast, read_fixed, read_row, run_pieces, split_rows, value_offset, Divider, Piece,
+    Plan, Span,
 };
 use super::stream::SnapshotError;
 use rayon::prelude::*;
@@ -131,6 +132,8 @@ pub(super) struct NodeColumns {
     pub(super) sizes: SizeColumn,
     /// `edge_count` of node `n` at `n + 1` (slot 0 stays 0), ready for the prefix sum.
     pub(super) edge_counts: Vec<u32>,
+    /// The largest name (checked against the string count once the strings are decoded).
+    pub(super) max_name: u32,
     pub(super) detachedness: Option<Vec<u8>>,
 }
 
@@ -147,6 +150,7 @@ struct NodeSink<'a> {
 /// What a piece of nodes found besides the columns.
 struct NodePieceResult {
     big_sizes: Vec<(u32, u64)>,
+    max_name: u32,
     any_detachedness: bool,
 }
 
@@ -202,6 +206,7 @@ pub(super) fn parse_nodes(
     };
     let results = run_pieces(work, |piece, sink| parse(bytes, piece, sink, meta))?;
     let any_detachedness = results.iter().any(|r| r.any_detachedness);
+    let max_name = results.iter().map(|r| r.max_name).max().unwrap_or(0);
     let big = results.into_iter().flat_map(|r| r.big_sizes);
     Ok(NodeColumns {
         types,
@@ -209,6 +214,7 @@ pub(super) fn parse_nodes(
         ids,
         sizes: SizeColumn::from_parts(sizes, big),
         edge_counts,
+        max_name,
         detachedness: detachedness.filter(|_| any_detachedness),
     })
 }
@@ -222,6 +228,7 @@ fn parse_node_piece<const N: usize>(
 ) -> Result<NodePieceResult, SnapshotError> {
     let mut out = NodePieceResult {
         big_sizes: Vec::new(),
+        max_name: 0,
         any_detachedness: false,
     };
     let l = meta.node;
@@ -248,6 +255,7 @@ fn parse_node_piece<const N: usize>(
         }
         *type_out = type_index as u8;
         *name_out = name as u32;
+        out.max_name = out.max_name.max(name as u32);
         *id_out = id as u32;
         *edges_out = edges as u32;
         let size = row[l.self_size];
@@ -278,6 +286,11 @@ fn read_any<const N: usize>(
     out: &mut [u64],
 ) -> Result<(), numbers::ValueError> {
     if N != 0 && out.len() == N {
+        if let Some((row, next)) = read_fast::<N>(bytes, *pos, end) {
+            out.copy_from_slice(&row);
+            *pos = next;
+            return Ok(());
+        }
         out.copy_from_slice(&read_fixed::<N>(bytes, pos, end)?);
         Ok(())
     } else {
@@ -360,6 +373,8 @@ pub(super) struct EdgeColumns {
     pub(super) types: Vec<u8>,
     pub(super) names: Vec<u32>,
     pub(super) to: Vec<u32>,
+    /// The largest name of a string-named edge (checked like the node names).
+    pub(super) max_name: u32,
 }
 
 struct EdgeSink<'a> {
@@ -378,6 +393,7 @@ pub(super) fn parse_edges(
         types: vec![0u8; edge_count],
         names: vec![0u32; edge_count],
         to: vec![0u32; edge_count],
+        max_name: 0,
     };
     let counts = plan.row_counts();
     let work: Vec<(Piece, EdgeSink)> = plan
@@ -393,7 +409,8 @@ pub(super) fn parse_edges(
         3 => parse_edge_piece::<3>,
         _ => parse_edge_piece::<0>,
     };
-    run_pieces(work, |piece, sink| parse(bytes, piece, sink, ctx))?;
+    let max_names = run_pieces(work, |piece, sink| parse(bytes, piece, sink, ctx))?;
+    cols.max_name = max_names.into_iter().max().unwrap_or(0);
     Ok(cols)
 }
 
@@ -403,9 +420,11 @@ fn parse_edge_piece<const N: usize>(
     piece: Piece,
     sink: EdgeSink,
     ctx: &EdgeContext,
-) -> Result<(), SnapshotError> {
+) -> Result<u32, SnapshotError> {
     let meta = ctx.meta;
     let l = meta.edge;
+    let named = string_named_types(&meta.edge_types);
+    let mut max_name = 0u32;
     let types = meta.edge_types.len() as u64;
     let nodes = NodeRef::new(meta.node.stride, ctx.node_count as usize);
     let mut row = [0u64; MAX_FIELDS];
@@ -429,8 +448,14 @@ fn parse_edge_piece<const N: usize>(
         *type_out = type_index as u8;
         *name_out = name as u32;
         *to_out = ordinal.unwrap_or_default();
+        let string_name = if named[type_index as usize] {
+            name as u32
+        } else {
+            0
+        };
+        max_name = max_name.max(string_name);
     }
-    Ok(())
+    Ok(max_name)
 }
 
 /// The error for an edge row that failed a check, with the offset of the offending value.
@@ -564,6 +589,13 @@ pub(super) fn check_names(
     meta: &Meta,
     strings: u64,
 ) -> Result<(), SnapshotError> {
+    // The largest names were kept while parsing: the search below only runs to report an
+    // error.
+    let nodes_ok = nodes.names.is_empty() || u64::from(nodes.max_name) < strings;
+    let edges_ok = edges.names.is_empty() || u64::from(edges.max_name) < strings;
+    if nodes_ok && edges_ok {
+        return Ok(());
+    }
     let bad_node = nodes
         .names
         .par_iter()

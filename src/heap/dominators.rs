@@ -18,10 +18,6 @@
 
 use super::bits::{BitVec, SizeColumn};
 use super::graph::{HeapGraph, NodeIndex};
-use super::retainers::Retainers;
-
-/// "No ancestor yet" in the Semi-NCA forest.
-const NONE: u32 = u32::MAX;
 
 /// The immediate dominators and the DFS order they were computed in.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -43,13 +39,17 @@ struct Preorder {
     order: Vec<u32>,
     /// Preorder position + 1 of each node (0: not reached).
     num: Vec<u32>,
+    /// Reached nodes (the DFS tests this small vector rather than `num`).
+    seen: BitVec,
     /// Tree parent of each position (the root's is itself).
     parent: Vec<u32>,
 }
 
 impl Preorder {
+    #[inline]
     fn visit(&mut self, n: u32, parent: u32) {
         self.num[n as usize] = self.order.len() as u32 + 1;
+        self.seen.set(n as usize);
         self.order.push(n);
         self.parent.push(parent);
     }
@@ -61,20 +61,26 @@ impl Preorder {
         essential: &BitVec,
         start: u32,
         parent: u32,
-        stack: &mut Vec<(u32, u32)>,
+        stack: &mut Vec<(u32, u32, u32)>,
     ) {
+        let first_edge = &graph.first_edge[..];
+        let edge_to = &graph.edge_to[..];
         self.visit(start, parent);
-        stack.push((start, graph.first_edge[start as usize]));
+        let s = start as usize;
+        stack.push((
+            self.order.len() as u32 - 1,
+            first_edge[s],
+            first_edge[s + 1],
+        ));
         while let Some(top) = stack.last_mut() {
-            let (v, mut e) = *top;
-            let end = graph.first_edge[v as usize + 1];
+            let (p, mut e, end) = *top;
             let mut child = None;
             while e < end {
                 let edge = e as usize;
                 e += 1;
                 if essential.get(edge) {
-                    let w = graph.edge_to[edge];
-                    if self.num[w as usize] == 0 {
+                    let w = edge_to[edge];
+                    if !self.seen.get(w as usize) {
                         child = Some(w);
                         break;
                     }
@@ -83,9 +89,13 @@ impl Preorder {
             top.1 = e;
             match child {
                 Some(w) => {
-                    let p = self.num[v as usize] - 1;
                     self.visit(w, p);
-                    stack.push((w, graph.first_edge[w as usize]));
+                    let w = w as usize;
+                    stack.push((
+                        self.order.len() as u32 - 1,
+                        first_edge[w],
+                        first_edge[w + 1],
+                    ));
                 }
                 None => {
                     stack.pop();
@@ -95,114 +105,268 @@ impl Preorder {
     }
 }
 
-/// Whether every retainer of node `ordinal` is non-essential (DevTools' `hasOnlyWeakRetainers`).
-fn has_only_weak_retainers(retainers: &Retainers, ordinal: u32) -> bool {
-    retainers
-        .range(ordinal)
-        .all(|slot| !retainers.is_essential(slot))
+/// Essential in-degree of every node, counted separately for the edges below `half` and the
+/// rest (the two halves fill the predecessor lists in parallel later).
+fn essential_in_degrees(graph: &HeapGraph, essential: &BitVec, half: usize) -> [Vec<u32>; 2] {
+    let n = graph.node_count();
+    let (mut low, mut high) = (vec![0u32; n], vec![0u32; n]);
+    let to = &graph.edge_to[..];
+    rayon::join(
+        || count_essential(essential, 0, &to[..half], &mut low),
+        || count_essential(essential, half, &to[half..], &mut high),
+    );
+    [low, high]
 }
 
-/// DFS from the root, then from each orphan in node order (parent: the root).
+fn count_essential(essential: &BitVec, first: usize, to: &[u32], out: &mut [u32]) {
+    for (i, &t) in to.iter().enumerate() {
+        if essential.get(first + i) {
+            out[t as usize] += 1;
+        }
+    }
+}
+
+/// DFS from the root, then from each orphan in node order (parent: the root). An orphan is an
+/// unreached node without any essential retainer (DevTools' `hasOnlyWeakRetainers`).
 fn preorder(
     graph: &HeapGraph,
-    retainers: &Retainers,
     essential: &BitVec,
+    degrees: &[Vec<u32>; 2],
+    pre: &mut Preorder,
     out: &mut Dominators,
-) -> Preorder {
+) {
     let n = graph.node_count();
-    let mut pre = Preorder {
-        order: Vec::with_capacity(n),
-        num: vec![0; n],
-        parent: Vec::with_capacity(n),
-    };
     let mut stack = Vec::new();
-    pre.dfs(graph, essential, graph.root(), 0, &mut stack);
-    out.unreachable_from_root = (n - pre.order.len()) as u32;
-    if pre.order.len() < n {
+    if out.unreachable_from_root > 0 {
         for v in 0..n as u32 {
-            if pre.num[v as usize] == 0 && has_only_weak_retainers(retainers, v) {
+            let i = v as usize;
+            if !pre.seen.get(i) && degrees[0][i] == 0 && degrees[1][i] == 0 {
                 pre.dfs(graph, essential, v, 0, &mut stack);
             }
         }
     }
     out.unreachable_from_orphans = (n - pre.order.len()) as u32;
-    pre
 }
 
-/// Semidominators (as preorder positions) by LT's `eval` with path compression, processing
-/// positions from last to first. Predecessors that were never reached are skipped: they can
-/// only lower nothing (see the module docs).
-fn semidominators(graph_nodes: usize, pre: &Preorder, retainers: &Retainers) -> Vec<u32> {
+/// A pointer that two threads write through at disjoint indices.
+#[derive(Clone, Copy)]
+struct SharedSlots(*mut u32);
+// SAFETY: only used by `fill_predecessors`, whose tasks write disjoint slots.
+unsafe impl Send for SharedSlots {}
+unsafe impl Sync for SharedSlots {}
+
+/// Essential predecessors of every reached node as one CSR in preorder: `first[k]..first[k + 1]`
+/// hold the preorder numbers + 1 of position `k`'s retainers (0 for a retainer never
+/// reached), in edge order. `cursors` are the in-degrees of the two edge halves; they are
+/// used up as the write cursors.
+fn predecessors(
+    graph: &HeapGraph,
+    essential: &BitVec,
+    pre: &Preorder,
+    cursors: &mut [Vec<u32>; 2],
+    half: usize,
+) -> (Vec<u32>, Vec<u32>) {
     let reached = pre.order.len();
-    let mut semi: Vec<u32> = (0..reached as u32).collect();
-    let mut label: Vec<u32> = (0..reached as u32).collect();
-    let mut ancestor = vec![NONE; reached];
-    let mut stack: Vec<u32> = Vec::new();
-    debug_assert!(reached <= graph_nodes);
-    for k in (1..reached).rev() {
-        let w = pre.order[k];
-        let mut s = k as u32;
-        let mut orphan = true;
-        for slot in retainers.range(w) {
-            let Some(src) = retainers.essential_node(slot) else {
-                continue;
-            };
-            orphan = false;
-            let v = pre.num[src as usize];
-            if v == 0 {
-                continue;
-            }
-            let u = eval(v - 1, &mut ancestor, &mut label, &semi, &mut stack);
-            s = s.min(semi[u as usize]);
-        }
-        // An orphan's only (virtual) predecessor is the root.
-        semi[k] = if orphan { 0 } else { s };
-        ancestor[k] = pre.parent[k];
+    let mut first = Vec::with_capacity(reached + 1);
+    let mut sum = 0u32;
+    first.push(0);
+    for &v in &pre.order {
+        let v = v as usize;
+        let (low, high) = (cursors[0][v], cursors[1][v]);
+        cursors[0][v] = sum;
+        cursors[1][v] = sum + low;
+        sum += low + high;
+        first.push(sum);
     }
-    semi
+    let mut slots = vec![0u32; sum as usize];
+    let out = SharedSlots(slots.as_mut_ptr());
+    let m = graph.edge_count();
+    let [low, high] = cursors;
+    rayon::join(
+        || fill_predecessors(graph, essential, pre, 0..half, low, out, sum),
+        || fill_predecessors(graph, essential, pre, half..m, high, out, sum),
+    );
+    (first, slots)
 }
 
-/// LT's `eval`: the vertex with the smallest semi on the forest path above `v`.
-#[inline]
-fn eval(
-    v: u32,
-    ancestor: &mut [u32],
-    label: &mut [u32],
-    semi: &[u32],
-    stack: &mut Vec<u32>,
-) -> u32 {
-    if ancestor[v as usize] == NONE {
-        return v;
+/// Writes the retainers of the edges in `range` at `cursor[target]`.
+fn fill_predecessors(
+    graph: &HeapGraph,
+    essential: &BitVec,
+    pre: &Preorder,
+    range: std::ops::Range<usize>,
+    cursor: &mut [u32],
+    out: SharedSlots,
+    len: u32,
+) {
+    if range.is_empty() {
+        return;
     }
-    // Path compression, iterative (chains can be as long as the heap is deep).
+    let first_edge = &graph.first_edge[..];
+    let mut src = graph.edge_source(range.start as u32) as usize;
+    let mut src_end = first_edge[src + 1] as usize;
+    let mut src_num = pre.num[src];
+    for e in range {
+        while src_end <= e {
+            src += 1;
+            src_end = first_edge[src + 1] as usize;
+            src_num = pre.num[src];
+        }
+        if !essential.get(e) {
+            continue;
+        }
+        let to = graph.edge_to[e] as usize;
+        if !pre.seen.get(to) {
+            continue;
+        }
+        let slot = cursor[to];
+        cursor[to] = slot + 1;
+        assert!(slot < len);
+        // SAFETY: `slot` is in bounds (checked); each target's slots are split between the two
+        // halves by the cursors, so no slot is written twice or by both tasks.
+        unsafe { out.0.add(slot as usize).write(src_num) };
+    }
+}
+
+/// A processed position in the Semi-NCA forest: its ancestor (compressed along the way) and
+/// the smallest semi on the path up to it.
+#[derive(Debug, Clone, Copy, Default)]
+struct Link {
+    ancestor: u32,
+    best: u32,
+}
+
+/// LT's `eval` for Semi-NCA over the forest of positions above `k` (the ones processed so
+/// far; `v` is one of them): the smallest semi on the forest path above `v`, with path
+/// compression.
+#[inline]
+fn eval(v: u32, k: u32, forest: &mut [Link], stack: &mut Vec<u32>) -> u32 {
+    // Iterative (chains can be as long as the heap is deep).
     let mut x = v;
-    while ancestor[ancestor[x as usize] as usize] != NONE {
+    while forest[x as usize].ancestor > k {
         stack.push(x);
-        x = ancestor[x as usize];
+        x = forest[x as usize].ancestor;
     }
     while let Some(y) = stack.pop() {
         let y = y as usize;
-        let a = ancestor[y] as usize;
-        if semi[label[a] as usize] < semi[label[y] as usize] {
-            label[y] = label[a];
-        }
-        ancestor[y] = ancestor[a];
+        let a = forest[forest[y].ancestor as usize];
+        let link = &mut forest[y];
+        link.best = link.best.min(a.best);
+        link.ancestor = a.ancestor;
     }
-    label[v as usize]
+    forest[v as usize].best
 }
 
 /// Computes the immediate dominators.
-pub fn dominators(graph: &HeapGraph, retainers: &Retainers, essential: &BitVec) -> Dominators {
+pub fn dominators(graph: &HeapGraph, essential: &BitVec) -> Dominators {
+    dominators_beside(graph, essential, || (), |()| ()).0
+}
+
+/// [`dominators`], running other work on the second thread where the dominator pass leaves
+/// it free: `early` next to the DFS (after the in-degree count), then `late` (given `early`'s
+/// result) next to the semidominator loop.
+pub fn dominators_beside<A: Send, B: Send>(
+    graph: &HeapGraph,
+    essential: &BitVec,
+    early: impl FnOnce() -> A + Send,
+    late: impl FnOnce(A) -> B + Send,
+) -> (Dominators, B) {
     let n = graph.node_count();
+    let m = graph.edge_count();
     let mut out = Dominators::default();
-    let pre = preorder(graph, retainers, essential, &mut out);
-    let semi = semidominators(n, &pre, retainers);
+    let mut pre = Preorder {
+        order: Vec::with_capacity(n),
+        num: vec![0; n],
+        seen: BitVec::new(n),
+        parent: Vec::with_capacity(n),
+    };
+    // The in-degrees (for the orphans and the predecessor lists) are counted next to the DFS
+    // from the root.
+    let half = m / 2;
+    let ((), (mut degrees, early)) = rayon::join(
+        || {
+            let mut stack = Vec::new();
+            pre.dfs(graph, essential, graph.root(), 0, &mut stack);
+        },
+        || (essential_in_degrees(graph, essential, half), early()),
+    );
+    out.unreachable_from_root = (n - pre.order.len()) as u32;
+    preorder(graph, essential, &degrees, &mut pre, &mut out);
+    let (first, preds) = predecessors(graph, essential, &pre, &mut degrees, half);
+    let reached = pre.order.len();
+    let Preorder {
+        mut order,
+        num,
+        seen,
+        parent,
+    } = pre;
+    let (idom, late) = rayon::join(
+        || semi_nca(graph, &order, &parent, first, preds, degrees, num),
+        || late(early),
+    );
+    // Unreachable nodes hang off the root, numbered last (as in DevTools).
+    if reached < n {
+        order.extend((0..n as u32).filter(|&v| !seen.get(v as usize)));
+    }
+    out.idom = idom;
+    out.order = order;
+    (out, late)
+}
+
+/// The immediate dominators from the preorder, the tree and the predecessor CSR (by Semi-NCA);
+/// the in-degree vectors and `num` are reused for the working arrays.
+fn semi_nca(
+    graph: &HeapGraph,
+    order: &[u32],
+    parent: &[u32],
+    first: Vec<u32>,
+    preds: Vec<u32>,
+    degrees: [Vec<u32>; 2],
+    num: Vec<u32>,
+) -> Vec<NodeIndex> {
+    let reached = order.len();
+    // Semidominators (as preorder positions), positions from last to first. Semi-NCA only
+    // needs the smallest semi on a forest path, so the forest keeps that value itself (not
+    // the vertex with it) next to each position's ancestor: one cache line per step.
+    let [mut semi, mut idom_pos] = degrees;
+    semi.truncate(reached);
+    idom_pos.truncate(reached);
+    let mut forest: Vec<Link> = vec![Link::default(); reached];
+    let mut stack: Vec<u32> = Vec::new();
+    for k in (1..reached).rev() {
+        let (from, to) = (first[k] as usize, first[k + 1] as usize);
+        let k32 = k as u32;
+        let mut s = k32;
+        for &v in &preds[from..to] {
+            // 0: a retainer never reached. Positions up to `k` are not in the forest yet; their
+            // semi is still themselves.
+            if v == 0 {
+                continue;
+            }
+            let x = v - 1;
+            let best = if x <= k32 {
+                x
+            } else {
+                eval(x, k32, &mut forest, &mut stack)
+            };
+            s = s.min(best);
+        }
+        // An orphan's only (virtual) predecessor is the root.
+        let semi_k = if from == to { 0 } else { s };
+        semi[k] = semi_k;
+        forest[k] = Link {
+            ancestor: parent[k],
+            best: semi_k,
+        };
+    }
+    drop((first, preds, forest));
     // Semi-NCA: the idom is the nearest ancestor of the parent (in the dominator tree built
     // so far, in preorder) at or above the semidominator.
-    let reached = pre.order.len();
-    let mut idom_pos = vec![0u32; reached];
+    if reached > 0 {
+        (semi[0], idom_pos[0]) = (0, 0);
+    }
     for k in 1..reached {
-        let mut d = pre.parent[k];
+        let mut d = parent[k];
         while d > semi[k] {
             d = idom_pos[d as usize];
         }
@@ -210,16 +374,12 @@ pub fn dominators(graph: &HeapGraph, retainers: &Retainers, essential: &BitVec) 
     }
     drop(semi);
     let root = graph.root();
-    let mut idom = vec![root; n];
-    for (k, &node) in pre.order.iter().enumerate() {
-        idom[node as usize] = pre.order[idom_pos[k] as usize];
+    let mut idom = num;
+    idom.fill(root);
+    for (k, &node) in order.iter().enumerate() {
+        idom[node as usize] = order[idom_pos[k] as usize];
     }
-    let Preorder { mut order, num, .. } = pre;
-    // Unreachable nodes hang off the root, numbered last (as in DevTools).
-    order.extend((0..n as u32).filter(|&v| num[v as usize] == 0));
-    out.idom = idom;
-    out.order = order;
-    out
+    idom
 }
 
 /// Retained sizes: self sizes summed into the immediate dominator in reverse DFS order.

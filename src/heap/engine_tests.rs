@@ -870,7 +870,7 @@ fn compare_with_reference(g: &HeapGraph) {
     let owned = page_owned(g);
     let essential = essential_edges(g, &owned, &weakmaps);
     let retainers = Retainers::build(g, &essential);
-    let fast = dominators::dominators(g, &retainers, &essential);
+    let fast = dominators::dominators(g, &essential);
     let slow = reference::dominators(g, &retainers, &essential);
     assert_eq!(fast.idom, slow);
 }

@@ -140,17 +140,8 @@ pub fn essential_edges(graph: &HeapGraph, page_owned: &BitVec, weakmaps: &WeakMa
         .for_each(|(task, chunk)| {
             let first = task * EDGES_PER_TASK;
             let end = m.min(first + chunk.len() * 64);
-            if first >= end {
-                return;
-            }
-            let mut src = graph.edge_source(first as u32);
-            for e in first..end {
-                while graph.first_edge[src as usize + 1] as usize <= e {
-                    src += 1;
-                }
-                if rules.is_essential(src, e as u32) {
-                    chunk[(e - first) / 64] |= 1u64 << (e % 64);
-                }
+            if first < end {
+                rules.mark(first, end, chunk);
             }
         });
     BitVec::from_words(words, m)
@@ -179,32 +170,41 @@ impl<'a> Rules<'a> {
         }
     }
 
-    #[inline]
-    fn is_essential(&self, src: NodeIndex, e: u32) -> bool {
+    /// Sets the bits of the essential edges among `first..end` in `words` (bit 0 of word 0 is
+    /// edge `first`, a multiple of 64), walking the edges source by source so that what
+    /// depends on the source is looked up once.
+    fn mark(&self, first: usize, end: usize, words: &mut [u64]) {
         let g = self.graph;
-        let ty = Some(g.edge_type[e as usize]);
-        if ty == self.internal {
-            let table = self.weakmaps.table_of(g.edge_name[e as usize]);
-            if table == Some(u64::from(g.node_id[src as usize])) {
-                return false;
+        let root = g.root();
+        let mut src = g.edge_source(first as u32);
+        let mut e = first;
+        while e < end {
+            let src_end = (g.first_edge[src as usize + 1] as usize).min(end);
+            let from_root = src == root;
+            // Rule 5 only matters when the source is not page-owned (and not the root).
+            let check_owned = !from_root && !self.page_owned.get(src as usize);
+            let id = u64::from(g.node_id[src as usize]);
+            let types = &g.edge_type[e..src_end];
+            let targets = &g.edge_to[e..src_end];
+            for (k, (&ty, &to)) in types.iter().zip(targets).enumerate() {
+                let ty = Some(ty);
+                let mut essential = ty != self.weak && to != src;
+                if !from_root && ty == self.shortcut {
+                    essential = false;
+                }
+                if essential && check_owned && self.page_owned.get(to as usize) {
+                    essential = false;
+                }
+                if essential && ty == self.internal {
+                    let name = g.edge_name[e + k];
+                    essential = self.weakmaps.table_of(name) != Some(id);
+                }
+                let bit = e + k - first;
+                words[bit / 64] |= u64::from(essential) << (bit % 64);
             }
+            e = src_end;
+            src += 1;
         }
-        if ty == self.weak {
-            return false;
-        }
-        let to = g.edge_to[e as usize];
-        if to == src {
-            return false;
-        }
-        if src != g.root() {
-            if ty == self.shortcut {
-                return false;
-            }
-            if self.page_owned.get(to as usize) && !self.page_owned.get(src as usize) {
-                return false;
-            }
-        }
-        true
     }
 }
 
