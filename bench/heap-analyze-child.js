@@ -24,7 +24,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { msSince } = require('./lib/stats');
-const { MEMLAB_CORE } = require('./lib/heap-bench');
+const { runChildMain, MEMLAB_CORE } = require('./lib/heap-bench');
 
 const TOOLS = ['memlab', 'devtools', 'modswap'];
 
@@ -168,7 +168,7 @@ async function main() {
   if (tool === 'memlab') run = await runMemlab(file);
   else if (tool === 'devtools') run = await runDevtools(file);
   else run = await runModswap(file, modswapDir);
-  const result = {
+  return {
     tool,
     file: path.basename(file),
     bytes: fs.statSync(file).size,
@@ -178,15 +178,6 @@ async function main() {
     peakRssEnd: maxRss(),
     processMs: performance.now(),
   };
-  // memlab writes progress to stdout: start the result on a line of its own.
-  process.stdout.write(`\n${JSON.stringify(result)}\n`);
 }
 
-main().then(
-  // The toolkit can leave message ports behind; do not wait for them.
-  () => process.exit(0),
-  (error) => {
-    console.error(error && error.stack ? error.stack : error);
-    process.exit(1);
-  },
-);
+runChildMain(main);

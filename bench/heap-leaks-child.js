@@ -26,7 +26,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { msSince } = require('./lib/stats');
-const { MEMLAB_API, MEMLAB_CORE } = require('./lib/heap-bench');
+const { runChildMain, MEMLAB_API, MEMLAB_CORE } = require('./lib/heap-bench');
 
 const TOOLS = { leaks: ['memlab', 'modswap'], diff: ['devtools', 'modswap'] };
 const FILES = { leaks: 3, diff: 2 };
@@ -196,7 +196,7 @@ async function main() {
   const { task, tool, files, modswapDir } = parseArgs(process.argv.slice(2));
   const rssBefore = maxRss();
   const run = await RUNNERS[task][tool](files, modswapDir);
-  const result = {
+  return {
     task,
     tool,
     files: files.map((file) => path.basename(file)),
@@ -206,15 +206,6 @@ async function main() {
     peakRssEnd: maxRss(),
     processMs: performance.now(),
   };
-  // memlab writes progress to stdout: start the result on a line of its own.
-  process.stdout.write(`\n${JSON.stringify(result)}\n`);
 }
 
-main().then(
-  // The toolkit can leave message ports behind; do not wait for them.
-  () => process.exit(0),
-  (error) => {
-    console.error(error && error.stack ? error.stack : error);
-    process.exit(1);
-  },
-);
+runChildMain(main);

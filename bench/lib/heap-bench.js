@@ -38,4 +38,23 @@ function memlabInstall({ api = false } = {}) {
   return api ? { version, apiVersion } : { version };
 }
 
-module.exports = { MEMLAB_CORE, MEMLAB_API, MEMLAB_VERSION, INSTALL_MEMLAB, INSTALL_MEMLAB_API, memlabInstall };
+/**
+ * Ends a bench child: prints its result as the last line of stdout (memlab writes progress to
+ * stdout, so the result starts on a line of its own) and exits without waiting for the message
+ * ports the DevTools toolkit can leave behind.
+ * @param {() => Promise<object>} main builds the result
+ */
+function runChildMain(main) {
+  main().then(
+    (result) => {
+      process.stdout.write(`\n${JSON.stringify(result)}\n`);
+      process.exit(0);
+    },
+    (error) => {
+      console.error(error && error.stack ? error.stack : error);
+      process.exit(1);
+    },
+  );
+}
+
+module.exports = { runChildMain, MEMLAB_CORE, MEMLAB_API, MEMLAB_VERSION, INSTALL_MEMLAB, INSTALL_MEMLAB_API, memlabInstall };
