@@ -247,7 +247,7 @@ function classDiffTable(classes, o) {
 function formatLeaks(leaks, options) {
   const o = settings(options);
   const groups = list(leaks.groups);
-  const groupCount = Number.isInteger(leaks.groupCount) ? leaks.groupCount : groups.length;
+  const groupCount = v.leakGroupCount(leaks);
   const summary = [
     'Leaks: objects allocated between baseline and target, still alive in final',
     ...fields([

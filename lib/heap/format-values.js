@@ -93,7 +93,13 @@ function nodeName(node) {
   return name === '' ? `(${printable(node && node.type) || 'unknown'})` : name;
 }
 
+/** How many leak groups the engine found: `groupCount`, or the groups given when it is absent. */
+function leakGroupCount(leaks) {
+  return Number.isInteger(leaks.groupCount) ? leaks.groupCount : Array.isArray(leaks.groups) ? leaks.groups.length : 0;
+}
+
 module.exports = {
+  leakGroupCount,
   printable,
   displayLength,
   truncate,

@@ -336,7 +336,7 @@ ${table(columns, rows, 'diff-row')}</section>`;
 function leaksSection(l, o) {
   const all = list(l.groups);
   const shown = all.slice(0, o.top);
-  const groupCount = Number.isInteger(l.groupCount) ? l.groupCount : all.length;
+  const groupCount = v.leakGroupCount(l);
   const chartItems = shown.map((g) => ({
     label: `${v.formatInt(g.count)} × ${v.printable(g.className)}`,
     value: g.retainedSize,

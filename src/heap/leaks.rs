@@ -12,7 +12,6 @@
 #![deny(missing_docs)]
 
 use super::analysis::HeapAnalysis;
-use super::bits::BitVec;
 use super::essential::weakmap_table_id;
 use super::graph::{EdgeName, HeapGraph, NodeIndex, NodeKind};
 use super::paths::{PathStep, RetainerTree};
@@ -112,13 +111,13 @@ pub fn find_leaks(
     let (mut leaked_nodes, mut leaked_size) = (0u64, 0u64);
     let mut roots = Vec::new();
     for n in 0..final_graph.node_count() as NodeIndex {
-        if !leaked.get(n as usize) {
+        if !leaked[n as usize] {
             continue;
         }
         leaked_nodes += 1;
         leaked_size += analysis.self_size(n);
         let dominator = analysis.dominator(n);
-        let heads_subtree = dominator == root || !leaked.get(dominator as usize);
+        let heads_subtree = dominator == root || !leaked[dominator as usize];
         if heads_subtree && n != root && final_graph.node_kind(n) != NodeKind::Synthetic {
             roots.push(n);
         }
@@ -133,16 +132,12 @@ pub fn find_leaks(
     (report, tree)
 }
 
-fn leaked_nodes(graph: &HeapGraph, new_ids: &IdSet) -> BitVec {
-    let flags: Vec<bool> = (0..graph.node_count() as NodeIndex)
+/// Whether each node of `graph` has an id in `new_ids` (binary searches, in parallel).
+fn leaked_nodes(graph: &HeapGraph, new_ids: &IdSet) -> Vec<bool> {
+    (0..graph.node_count() as NodeIndex)
         .into_par_iter()
         .map(|n| new_ids.contains(graph.node_id(n)))
-        .collect();
-    let mut bits = BitVec::new(graph.node_count());
-    for (n, _) in flags.iter().enumerate().filter(|(_, &f)| f) {
-        bits.set(n);
-    }
-    bits
+        .collect()
 }
 
 fn group_roots(
