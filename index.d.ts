@@ -13,8 +13,12 @@ export declare class ModswapError extends Error {
    * - `ERR_MODSWAP_NATIVE_ADDON`: `.node` addons cannot be reloaded.
    * - `ERR_MODSWAP_INVALID_ID`, `ERR_MODSWAP_INVALID_OPTIONS`: bad arguments; nothing changed.
    * - `ERR_MODSWAP_REENTRANT`: `reload`/`clear` called while a reload evaluates new code.
-   * - `ERR_MODSWAP_NATIVE_MISSING`: the addon is not built; `ERR_MODSWAP_NATIVE_MISMATCH`: it
-   *   was built from other sources (rebuild with `npm run build`).
+   * - `ERR_MODSWAP_NATIVE_MISSING`, thrown by `require('modswap')`: no native binary could be
+   *   loaded for this machine: the platform has no prebuilt package, its package
+   *   (`packageName`) was left out (`npm install --omit=optional`), or it failed to load; in a
+   *   checkout of the sources, the addon is not built. The message says which, and how to build
+   *   from source. `ERR_MODSWAP_NATIVE_MISMATCH`: the addon was built from other sources
+   *   (rebuild with `npm run build`).
    * - `ERR_MODSWAP_INTERNAL`, `ERR_MODSWAP_BAD_EVENTS`: a bug in modswap; please report it.
    */
   code: string;
@@ -25,6 +29,14 @@ export declare class ModswapError extends Error {
    * first stack frame (may be a dependency the new version loaded).
    */
   location?: { file: string; line: number; column?: number };
+  /** For `ERR_MODSWAP_NATIVE_MISSING` outside a source checkout: `process.platform`. */
+  platform?: string;
+  /** For `ERR_MODSWAP_NATIVE_MISSING` outside a source checkout: `process.arch`. */
+  arch?: string;
+  /** For `ERR_MODSWAP_NATIVE_MISSING` on Linux: the C library Node runs on. */
+  libc?: 'glibc' | 'musl' | null;
+  /** For `ERR_MODSWAP_NATIVE_MISSING`: the platform package looked for, e.g. `modswap-linux-x64-musl`. */
+  packageName?: string;
   cause?: unknown;
 }
 

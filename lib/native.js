@@ -1,19 +1,30 @@
 'use strict';
 // Loads the compiled addon once and wraps its calls so that every native failure surfaces as a
 // ModswapError with a stable code.
+const fs = require('node:fs');
+const path = require('node:path');
 const { ModswapError, fromNative } = require('./errors');
+const { firstMessage, missingBindingError } = require('./platform');
+
+const PACKAGE_ROOT = path.join(__dirname, '..');
 
 function loadBinding() {
+  const sourceCheckout = fs.existsSync(path.join(PACKAGE_ROOT, 'Cargo.toml'));
   try {
     return require('../binding.js');
   } catch (error) {
-    throw new ModswapError(
-      'ERR_MODSWAP_NATIVE_MISSING',
-      `modswap's native addon could not be loaded (${error.message}). ` +
-        'Build it with `npm install` or `npm run build` in the modswap package.',
-      { cause: error },
-    );
+    throw sourceCheckout ? notBuiltError(error) : missingBindingError(error);
   }
+}
+
+/** A checkout of the sources (Cargo.toml beside package.json) whose addon is not built. */
+function notBuiltError(cause) {
+  return new ModswapError(
+    'ERR_MODSWAP_NATIVE_MISSING',
+    `modswap's native addon could not be loaded from this checkout of its sources ` +
+      `(${firstMessage(cause)}). Build it with \`npm run build\` (needs Rust).`,
+    { cause },
+  );
 }
 
 /** Must equal PROTOCOL_VERSION in src/graph/events.rs. */
