@@ -226,6 +226,13 @@ test('this machine is detected as what Node itself runs on', () => {
   );
 });
 
+/** This process's environment without the loader's override, which would load a binary anyway. */
+function environmentWithoutOverride() {
+  const env = { ...process.env };
+  delete env.NAPI_RS_NATIVE_LIBRARY_PATH;
+  return env;
+}
+
 /** The files of the main tarball, copied where no binary and no sources are. */
 function installedCopyWithoutBinary() {
   const fixture = makeFixture({});
@@ -242,8 +249,7 @@ test("require('modswap') without its platform package throws the ModswapError", 
   const probe = `try { require(${JSON.stringify(copy)}); console.log('loaded') } catch (e) {
     console.log(JSON.stringify({ name: e.name, code: e.code, message: e.message, packageName: e.packageName, libc: e.libc })) }`;
   const fakeFreeBsd = fixture.write('freebsd.js', "Object.defineProperty(process, 'platform', { value: 'freebsd' });");
-  const env = { ...process.env };
-  delete env.NAPI_RS_NATIVE_LIBRARY_PATH;
+  const env = environmentWithoutOverride();
   const [here, freebsd] = [['-e', probe], ['-r', fakeFreeBsd, '-e', probe]].map((args) => {
     const run = spawnSync(process.execPath, args, { encoding: 'utf8', env });
     assert.equal(run.status, 0, run.stderr);
@@ -263,7 +269,10 @@ test("require('modswap') without its platform package throws the ModswapError", 
 test('a checkout of the sources without a build says to build it', () => {
   const { fixture, copy } = installedCopyWithoutBinary();
   fs.writeFileSync(path.join(copy, 'Cargo.toml'), '[package]\n');
-  const run = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(copy)})`], { encoding: 'utf8' });
+  const run = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(copy)})`], {
+    encoding: 'utf8',
+    env: environmentWithoutOverride(),
+  });
   assert.notEqual(run.status, 0);
   assert.match(run.stderr, /ERR_MODSWAP_NATIVE_MISSING/);
   assert.match(run.stderr, /not be loaded from this checkout of its sources \(Cannot find module '\.\/modswap\.[\w-]+\.node'\)\. Build it with `npm run build`/);
