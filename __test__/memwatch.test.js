@@ -252,3 +252,44 @@ test('each worker thread has its own memwatch state', async () => {
   assert.deepEqual(await Promise.all([runWorker(), runWorker()]), [3, 3]);
   assert.equal(memwatch.feed.running, before, "the workers' listeners did not touch this thread");
 });
+
+test('every way of adding and removing listeners starts and stops watching, removeAllListeners() included', async () => {
+  const received = () => {
+    const calls = [];
+    const listener = (stats) => calls.push(stats);
+    return { calls, listener };
+  };
+  const adders = ['on', 'addListener', 'prependListener', 'once', 'prependOnceListener'];
+  const removers = [
+    (listener) => memwatch.removeListener('stats', listener),
+    (listener) => memwatch.off('stats', listener),
+    () => memwatch.removeAllListeners('stats'),
+    () => memwatch.removeAllListeners(),
+  ];
+  for (const add of adders) {
+    for (const remove of removers) {
+      const { calls, listener } = received();
+      assert.equal(memwatch[add]('stats', listener), memwatch, `${add} returns the emitter`);
+      assert.equal(memwatch.feed.running, true, add);
+      assert.deepEqual(memwatch.eventNames(), ['stats'], 'no listeners of modswap\'s own show');
+      memwatch.gc();
+      await nextStats();
+      assert.equal(calls.length, 1, `${add}: one 'stats' event`);
+      assert.ok(calls[0].num_full_gc >= 1);
+      remove(listener);
+      assert.equal(memwatch.listenerCount('stats'), 0);
+      assert.equal(memwatch.feed.running, false, `${add} then ${remove}: watching stopped`);
+    }
+  }
+  // node-memwatch's habit: an afterEach cleanup with no argument, then new listeners.
+  memwatch.removeAllListeners();
+  const { calls, listener } = received();
+  memwatch.on('stats', listener);
+  memwatch.gc();
+  await nextStats();
+  memwatch.gc();
+  await nextStats();
+  assert.equal(calls.length, 2);
+  memwatch.removeAllListeners();
+  assert.equal(memwatch.feed.running, false);
+});

@@ -52,11 +52,6 @@ class Memwatch extends EventEmitter {
     this.detectorKind = 'robust';
     this.detector = new binding.LeakDetector(this.detectorKind);
     this.feed = new GcFeed((records) => this.onGcBatch(records));
-    // No work at all while nobody listens: the feed runs only with a 'stats' or 'leak' listener.
-    this.on('newListener', (event) => {
-      if (WATCHED_EVENTS.has(event)) this.feed.start();
-    });
-    this.on('removeListener', () => this.stopWhenUnwatched());
     process.once('exit', () => this.feed.stop());
     this.gc = this.gc.bind(this);
     this.HeapDiff = HeapDiff;
@@ -92,8 +87,49 @@ class Memwatch extends EventEmitter {
     this.feed.flushSoon();
   }
 
-  stopWhenUnwatched() {
-    if (this.listenerCount('stats') + this.listenerCount('leak') === 0) this.feed.stop();
+  /**
+   * No work at all while nobody listens: the feed runs only with a 'stats' or 'leak' listener.
+   * Synced after every listener change by the methods below, not from 'newListener' and
+   * 'removeListener' listeners of our own: `removeAllListeners()` would remove those too (and
+   * silence memwatch for good), and users would see them in `eventNames()`.
+   */
+  syncFeed() {
+    const watched = [...WATCHED_EVENTS].some((event) => this.listenerCount(event) > 0);
+    if (watched) this.feed.start();
+    else this.feed.stop();
+    return this;
+  }
+
+  on(event, listener) {
+    return super.on(event, listener).syncFeed();
+  }
+
+  addListener(event, listener) {
+    return super.addListener(event, listener).syncFeed();
+  }
+
+  prependListener(event, listener) {
+    return super.prependListener(event, listener).syncFeed();
+  }
+
+  once(event, listener) {
+    return super.once(event, listener).syncFeed();
+  }
+
+  prependOnceListener(event, listener) {
+    return super.prependOnceListener(event, listener).syncFeed();
+  }
+
+  removeListener(event, listener) {
+    return super.removeListener(event, listener).syncFeed();
+  }
+
+  off(event, listener) {
+    return super.off(event, listener).syncFeed();
+  }
+
+  removeAllListeners(...event) {
+    return super.removeAllListeners(...event).syncFeed();
   }
 
   onGcBatch(records) {
