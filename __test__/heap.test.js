@@ -5,7 +5,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { execFileSync } = require('node:child_process');
+const { execFileSync, spawnSync } = require('node:child_process');
 const modswap = require('..');
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'modswap-heap-'));
@@ -287,4 +287,30 @@ test('a broken stream rejects with its own error; a truncated one as a bad snaps
     yield 42;
   }
   await assert.rejects(modswap.heap.analyze(numbers()), { code: 'ERR_MODSWAP_INVALID_ARG' });
+});
+
+test('a snapshot with no nodes is a bad snapshot everywhere, not an internal error', async () => {
+  const real = JSON.parse(fs.readFileSync(snapshotWithThings(1), 'utf8'));
+  const empty = { ...real, nodes: [], edges: [], locations: [] };
+  empty.snapshot = { ...real.snapshot, node_count: 0, edge_count: 0 };
+  const file = path.join(dir, 'no-nodes.heapsnapshot');
+  fs.writeFileSync(file, JSON.stringify(empty));
+  const [baseline, target, final] = threeFiles();
+  const isBad = (error) => {
+    assert.equal(error.code, 'ERR_MODSWAP_BAD_SNAPSHOT', error.message);
+    assert.match(error.message, /no nodes \(node_count 0\)/);
+    return true;
+  };
+  await assert.rejects(modswap.heap.analyze(file), isBad);
+  await assert.rejects(modswap.heap.analyze(fs.createReadStream(file)), isBad);
+  await assert.rejects(modswap.heap.diff(file, target), isBad);
+  await assert.rejects(modswap.heap.diff(baseline, file), isBad);
+  await assert.rejects(modswap.heap.leaks(file, target, final), isBad);
+  await assert.rejects(modswap.heap.leaks(baseline, target, file), isBad);
+  const cli = spawnSync(process.execPath, [path.join(__dirname, '..', 'bin', 'modswap.js'), 'heap', 'analyze', file], {
+    encoding: 'utf8',
+  });
+  assert.equal(cli.status, 65, cli.stderr);
+  assert.match(cli.stderr, /no nodes/);
+  assert.doesNotMatch(cli.stderr, /panicked/);
 });

@@ -108,6 +108,13 @@ fn check_count(
 }
 
 pub(super) fn root_ordinal(meta: &Meta, node_count: usize) -> Result<u32, SnapshotError> {
+    // Every analysis starts at the root; V8 always writes at least the synthetic root node.
+    if node_count == 0 {
+        return Err(SnapshotError::Structure {
+            offset: meta.offset,
+            message: "the snapshot has no nodes (node_count 0), so no root to start from".into(),
+        });
+    }
     let Some(index) = meta.root_index else {
         return Ok(0);
     };

@@ -35,6 +35,24 @@ fn aggregate<'a>(a: &'a HeapAnalysis, key: &str) -> &'a super::ClassAggregate {
 // Loading
 
 #[test]
+fn a_snapshot_without_nodes_is_an_error_not_a_panic() {
+    let text = Snap::new().build();
+    for err in [load_err(&text), {
+        let mut builder = super::HeapGraphBuilder::new();
+        let pushed = builder.push(text.as_bytes());
+        match pushed.and_then(|()| builder.finish()) {
+            Ok(_) => panic!("the chunked builder accepted a snapshot without nodes"),
+            Err(err) => err,
+        }
+    }] {
+        assert!(
+            matches!(&err, SnapshotError::Structure { message, .. } if message.contains("node_count 0")),
+            "{err}"
+        );
+    }
+}
+
+#[test]
 fn loads_columns_strings_and_edges() {
     let (mut s, global) = Snap::with_global();
     let a = s.node("object", "Caf\u{e9} \"quoted\"\n\u{1F600}", 24);
