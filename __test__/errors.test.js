@@ -89,3 +89,14 @@ test('an addon built from other sources is refused with a rebuild hint', () => {
     });
   }
 });
+
+test('reloading a Node builtin is refused with its own code, not answered with the builtin', () => {
+  for (const id of ['fs', 'node:fs', 'node:test', 'path']) {
+    assert.throws(() => modswap.reload(id), (error) => {
+      assert.equal(error.code, 'ERR_MODSWAP_BUILTIN', id);
+      assert.equal(error.file, id);
+      assert.match(error.message, new RegExp(`Cannot reload '${id}': it is a Node\\.js builtin module`));
+      return true;
+    });
+  }
+});

@@ -41,6 +41,14 @@ function resolveTarget(id, fromFile) {
 }
 
 function checkReloadable(filename) {
+  // Builtins resolve to their own name; Node keeps one instance of each, outside require.cache.
+  if (Module.isBuiltin(filename)) {
+    throw new ModswapError(
+      'ERR_MODSWAP_BUILTIN',
+      `Cannot reload '${filename}': it is a Node.js builtin module (only files can be reloaded)`,
+      { file: filename },
+    );
+  }
   if (require.main && require.main.filename === filename) {
     throw new ModswapError(
       'ERR_MODSWAP_RELOAD_MAIN',
