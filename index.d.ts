@@ -13,7 +13,8 @@ export declare class ModswapError extends Error {
    * - `ERR_MODSWAP_NATIVE_ADDON`: `.node` addons cannot be reloaded.
    * - `ERR_MODSWAP_BUILTIN`: Node's builtin modules (`fs`, `node:fs`, …) cannot be reloaded.
    * - `ERR_MODSWAP_INVALID_ID`, `ERR_MODSWAP_INVALID_OPTIONS`: bad arguments; nothing changed.
-   * - `ERR_MODSWAP_REENTRANT`: `reload`/`clear` called while a reload evaluates new code.
+   * - `ERR_MODSWAP_REENTRANT`: `reload`/`clear` called while a reload evaluates new code, or
+   *   `reload` of a module that is still being evaluated (its first `require` has not returned).
    * - `ERR_MODSWAP_NATIVE_MISSING`, thrown by `require('modswap')`: no native binary could be
    *   loaded for this machine: the platform has no prebuilt package, its package
    *   (`packageName`) was left out (`npm install --omit=optional`), or it failed to load; in a

@@ -100,3 +100,35 @@ test('reloading a Node builtin is refused with its own code, not answered with t
     });
   }
 });
+
+test('a module still evaluating (on the require stack) cannot be reloaded: no second live instance', () => {
+  process.env.MODSWAP = require.resolve('..');
+  const fixture = makeFixture({
+    // Reloads itself during its first evaluation.
+    'self.js': `const modswap = require(process.env.MODSWAP);
+let refused;
+try { modswap.reload(__filename); } catch (error) { refused = error; }
+module.exports = { refused };`,
+    // parent.js is still evaluating while child.js, which it requires, reloads it.
+    'parent.js': "module.exports = { child: require('./child') };",
+    'child.js': `const modswap = require(process.env.MODSWAP);
+let refused;
+try { modswap.reload('./parent'); } catch (error) { refused = error; }
+module.exports = { refused };`,
+  });
+  const self = require(fixture.path('self.js'));
+  const parent = require(fixture.path('parent.js'));
+  for (const [file, refused] of [
+    ['self.js', self.refused],
+    ['parent.js', parent.child.refused],
+  ]) {
+    assert.ok(refused, `${file}: reload was accepted`);
+    assert.equal(refused.code, 'ERR_MODSWAP_REENTRANT');
+    assert.equal(refused.file, fixture.path(file));
+    assert.match(refused.message, /still being evaluated/);
+    assert.equal(modswap.generations(fixture.path(file)).length, 1, file);
+  }
+  assert.equal(require(fixture.path('self.js')), self);
+  assert.equal(require(fixture.path('parent.js')), parent);
+  fixture.remove();
+});

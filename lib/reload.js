@@ -65,6 +65,22 @@ function checkReloadable(filename) {
   }
 }
 
+/**
+ * A module whose first `require` has not returned (it reloads itself, or a module it is
+ * requiring reloads it) would end up with two live instances: the one still evaluating, which
+ * its importer then receives, and the reloaded one in the cache.
+ */
+function refuseWhileEvaluating(target, filename) {
+  if (target && !target.loaded) {
+    throw new ModswapError(
+      'ERR_MODSWAP_REENTRANT',
+      `Cannot reload ${filename}: it is still being evaluated (its require() has not returned); ` +
+        'reload it after its first load completes',
+      { file: filename },
+    );
+  }
+}
+
 /** Requires `filename` on behalf of the caller's module, so edges are tracked as usual. */
 function requireFresh(filename, callerModule) {
   if (callerModule) return callerModule.require(filename);
@@ -113,6 +129,7 @@ function reload(id, options) {
   const cached = fromFile ? Module._cache[fromFile] : undefined;
   const callerModule = cached instanceof Module ? cached : undefined;
   const target = Module._cache[filename];
+  refuseWhileEvaluating(target, filename);
   tracker.prepare(target ? [target] : []);
   const mark = tracker.mark();
   const scope = includeDependencies ? 'importers+dependencies' : 'importers';
