@@ -132,3 +132,37 @@ module.exports = { refused };`,
   assert.equal(require(fixture.path('parent.js')), parent);
   fixture.remove();
 });
+
+test("a failed reload's location names the user's file, never Node's internals or modswap's own", () => {
+  process.env.MODSWAP = require.resolve('..');
+  const fixture = makeFixture({
+    'routes.js': 'module.exports = 1;\n',
+    'data.json': '{ "ok": true }',
+    'uses-data.js': "module.exports = require('./data.json');\n",
+    'reenters.js': "module.exports = 1;\n",
+    'other.js': 'module.exports = 2;\n',
+  });
+  for (const file of ['routes.js', 'uses-data.js', 'reenters.js', 'other.js']) require(fixture.path(file));
+  const locationOf = (id, options) => {
+    try {
+      modswap.reload(fixture.path(id), options);
+    } catch (error) {
+      assert.equal(error.code, 'ERR_MODSWAP_RELOAD_FAILED');
+      return error.location;
+    }
+    assert.fail(`reload of ${id} succeeded`);
+  };
+  // A dependency that does not exist: the line of the require() in the user's file.
+  fixture.write('routes.js', "const a = 1;\nmodule.exports = require('./no-such-dependency');\n");
+  assert.deepEqual(locationOf('routes.js'), { file: fixture.path('routes.js'), line: 2, column: 18 });
+  // Broken JSON, reloaded itself or with an importer that re-evaluates it: the JSON file.
+  fixture.write('data.json', '{ "ok": tru');
+  assert.deepEqual(locationOf('data.json'), { file: fixture.path('data.json') });
+  assert.deepEqual(locationOf('uses-data.js', { includeDependencies: true }), { file: fixture.path('data.json') });
+  // A reentrant reload: the user's line that called reload(), not lib/clear.js.
+  fixture.write('reenters.js', "const modswap = require(process.env.MODSWAP);\nmodswap.reload('./other');\n");
+  const reentrant = locationOf('reenters.js');
+  assert.equal(reentrant.file, fixture.path('reenters.js'));
+  assert.equal(reentrant.line, 2);
+  fixture.remove();
+});

@@ -3,6 +3,7 @@
 // result or put the cache back exactly as it was.
 const Module = require('node:module');
 const path = require('node:path');
+const { fileURLToPath } = require('node:url');
 const { removeModules, refuseDuringReload, tracker } = require('./clear');
 const { callerFile, resolveFrom } = require('./caller');
 const { ModswapError } = require('./errors');
@@ -90,17 +91,36 @@ function requireFresh(filename, callerModule) {
   return exports;
 }
 
+/** Frames of modswap's own code (this package's index.js and lib/), never a user's location. */
+const OWN_FILES = [path.join(__dirname, path.sep), path.join(__dirname, '..', 'index.js')];
+
+/** `{ file, line, column }` of each stack frame that points into a file on disk. */
+function stackFrames(stack) {
+  const frames = [];
+  for (const line of stack.split('\n')) {
+    const match = /^\s+at (?:.*\()?(.+?):(\d+):(\d+)\)?$/.exec(line);
+    if (!match) continue;
+    const file = match[1].startsWith('file://') ? fileURLToPath(match[1]) : match[1];
+    if (path.isAbsolute(file)) frames.push({ file, line: Number(match[2]), column: Number(match[3]) });
+  }
+  return frames;
+}
+
+const isUserFile = (file) => !OWN_FILES.some((own) => file === own || file.startsWith(own));
+
 /**
- * Where the failed evaluation broke: the "file:line" header V8 puts on SyntaxErrors raised while
- * compiling a CommonJS module, else the first stack frame that names a file.
+ * Where the failed evaluation broke, in the user's code: the "file:line" header V8 puts on
+ * SyntaxErrors raised while compiling a CommonJS module, the file Node names in a JSON parse
+ * error, else the first stack frame in a user's file (Node's `node:` internals and modswap's own
+ * frames skipped: a missing dependency points at the require() that asked for it).
  */
 function locate(error) {
   const stack = error instanceof Error && typeof error.stack === 'string' ? error.stack : '';
   const header = /^(\/[^\n]*?|[A-Za-z]:\\[^\n]*?):(\d+)\n/.exec(stack);
   if (header) return { file: header[1], line: Number(header[2]) };
-  const frame = /\(?((?:\/|[A-Za-z]:\\)[^():\n]+):(\d+):(\d+)\)?/.exec(stack.slice(stack.indexOf('\n    at ')));
-  if (frame) return { file: frame[1], line: Number(frame[2]), column: Number(frame[3]) };
-  return undefined;
+  const json = /^(?:SyntaxError: )?((?:\/|[A-Za-z]:\\)[^\n]*?\.json): /.exec(error instanceof Error ? error.message : '');
+  if (json) return { file: json[1] };
+  return stackFrames(stack).find((frame) => isUserFile(frame.file));
 }
 
 function failure(filename, error) {
