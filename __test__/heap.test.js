@@ -314,3 +314,35 @@ test('a snapshot with no nodes is a bad snapshot everywhere, not an internal err
   assert.match(cli.stderr, /no nodes/);
   assert.doesNotMatch(cli.stderr, /panicked/);
 });
+
+test('the CLI reads a snapshot from a pipe (/dev/stdin) like the API, and refuses a BOM it cannot parse', {
+  skip: process.platform === 'win32' && 'no /dev/stdin on Windows',
+}, () => {
+  const file = snapshotWithThings(3);
+  const cli = path.join(__dirname, '..', 'bin', 'modswap.js');
+  const fromFile = spawnSync(process.execPath, [cli, 'heap', 'analyze', file, '--json'], { encoding: 'utf8' });
+  assert.equal(fromFile.status, 0, fromFile.stderr);
+  // A shell pipe, as users write it: /dev/stdin is then a FIFO, which cannot be read at an offset.
+  const throughPipe = (producer, flags = '') =>
+    spawnSync('sh', ['-c', `${producer} | "$NODE_BIN" "$CLI" heap analyze /dev/stdin ${flags}`], {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+      env: { ...process.env, SNAPSHOT: file, NODE_BIN: process.execPath, CLI: cli },
+    });
+  const piped = throughPipe('cat "$SNAPSHOT"', '--json');
+  assert.equal(piped.status, 0, piped.stderr);
+  assert.doesNotMatch(piped.stderr, /ESPIPE/);
+  const [a, b] = [fromFile, piped].map((run) => JSON.parse(run.stdout));
+  assert.equal(b.file, '/dev/stdin');
+  assert.equal(b.nodeCount, a.nodeCount);
+  assert.equal(b.totalSize, a.totalSize);
+  const garbage = throughPipe('printf hello');
+  assert.equal(garbage.status, 65, garbage.stderr);
+  assert.match(garbage.stderr, /not a V8 heap snapshot at byte 0/);
+
+  const withBom = path.join(dir, 'bom.heapsnapshot');
+  fs.writeFileSync(withBom, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), fs.readFileSync(file)]));
+  const bom = spawnSync(process.execPath, [cli, 'heap', 'analyze', withBom], { encoding: 'utf8' });
+  assert.equal(bom.status, 65, bom.stderr);
+  assert.match(bom.stderr, /byte order mark/);
+});

@@ -112,6 +112,7 @@ function commandOf(positionals) {
 }
 
 const GZIP_MAGIC = [0x1f, 0x8b];
+const UTF8_BOM = [0xef, 0xbb, 0xbf];
 
 /**
  * Fails early, before a long engine run, when a file is missing, unreadable, or plainly not a
@@ -129,6 +130,9 @@ async function checkSnapshotFile(file) {
   try {
     const stat = await handle.stat();
     if (stat.isDirectory()) throw new CliError(EXIT.noInput, `cannot read ${shown}: it is a directory`);
+    // A pipe or a terminal (/dev/stdin, <(gunzip -c f.gz)) cannot be peeked at without taking
+    // the bytes from the engine: it reads and checks them itself, as the API does.
+    if (!stat.isFile()) return;
     const { buffer, bytesRead } = await handle.read(Buffer.alloc(4096), 0, 4096, 0);
     checkSnapshotStart(buffer.subarray(0, bytesRead), shown);
   } finally {
@@ -141,7 +145,14 @@ function checkSnapshotStart(head, shown) {
   if (head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1]) {
     throw new CliError(EXIT.badSnapshot, `${shown} is gzip-compressed: decompress it first (gunzip)`);
   }
-  const text = head.toString('latin1').replace(/^\xef\xbb\xbf/, ''); // a UTF-8 BOM, read as latin1
+  if (head[0] === UTF8_BOM[0] && head[1] === UTF8_BOM[1] && head[2] === UTF8_BOM[2]) {
+    throw new CliError(
+      EXIT.badSnapshot,
+      `${shown} starts with a UTF-8 byte order mark, which V8 never writes and the snapshot parser ` +
+        'does not accept: remove the first 3 bytes (tail -c +4)',
+    );
+  }
+  const text = head.toString('latin1');
   if (text.trimStart()[0] !== '{' && text.trim() !== '') {
     throw new CliError(EXIT.badSnapshot, `${shown} is not a heap snapshot (a .heapsnapshot file is JSON starting with '{')`);
   }
