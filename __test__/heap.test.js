@@ -346,3 +346,16 @@ test('the CLI reads a snapshot from a pipe (/dev/stdin) like the API, and refuse
   assert.equal(bom.status, 65, bom.stderr);
   assert.match(bom.stderr, /byte order mark/);
 });
+
+test('a directory given as a snapshot is an I/O error, as documented, for analyze, diff and leaks', async () => {
+  const [baseline, target] = threeFiles();
+  const isIo = (error) => {
+    assert.equal(error.code, 'ERR_MODSWAP_IO', error.message);
+    assert.equal(error.file, dir);
+    assert.match(error.message, /directory/i);
+    return true;
+  };
+  await assert.rejects(modswap.heap.analyze(dir), isIo);
+  await assert.rejects(modswap.heap.diff(dir, target), isIo);
+  await assert.rejects(modswap.heap.leaks(baseline, target, dir), isIo);
+});

@@ -11,7 +11,7 @@ use crate::heap::summary::{
     SuspectRow,
 };
 use crate::heap::HeapGraphBuilder;
-use crate::heap::{HeapAnalysis, HeapGraph};
+use crate::heap::{HeapAnalysis, HeapGraph, SnapshotError};
 use napi::bindgen_prelude::{AsyncTask, BufferSlice};
 use napi::{Env, Result, Task};
 use napi_derive::napi;
@@ -236,10 +236,13 @@ fn load(path: &Path, progress: &Progress, file: u32) -> Result<(HeapGraph, u64)>
     // Parsing reports no units yet (the loader does not count them): total 0 = unknown.
     progress.start(Phase::Parse, file, 0);
     let graph = HeapGraph::load(path).map_err(|e| {
-        coded(
-            "ERR_MODSWAP_BAD_SNAPSHOT",
-            format!("{}: {e}", path.display()),
-        )
+        // A file that cannot be read (a directory, no permission) is an I/O error, as documented;
+        // only what was read and is wrong makes a bad snapshot.
+        let code = match &e {
+            SnapshotError::Io(io) => io_code(io),
+            _ => "ERR_MODSWAP_BAD_SNAPSHOT",
+        };
+        coded(code, format!("{}: {e}", path.display()))
     })?;
     Ok((graph, file_bytes))
 }
