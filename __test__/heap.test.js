@@ -359,3 +359,27 @@ test('a directory given as a snapshot is an I/O error, as documented, for analyz
   await assert.rejects(modswap.heap.diff(dir, target), isIo);
   await assert.rejects(modswap.heap.leaks(baseline, target, dir), isIo);
 });
+
+test('a stream that fails to parse is rejected at once and read no further', { timeout: 60_000 }, async () => {
+  // 400 MiB of garbage in 1 MiB chunks: the parser fails on the first byte.
+  const chunk = Buffer.alloc(1 << 20, 'x');
+  let pulled = 0;
+  async function* garbage() {
+    for (let i = 0; i < 400; i++) {
+      pulled++;
+      yield chunk;
+    }
+  }
+  await assert.rejects(modswap.heap.analyze(garbage()), (error) => {
+    assert.equal(error.code, 'ERR_MODSWAP_BAD_SNAPSHOT');
+    assert.match(error.message, /byte 0/);
+    return true;
+  });
+  assert.ok(pulled < 16, `${pulled} MiB of garbage were read after the parser failed`);
+  if (process.platform === 'linux') {
+    // An endless source: it must end, and the stream must be destroyed.
+    const zeros = fs.createReadStream('/dev/zero');
+    await assert.rejects(modswap.heap.analyze(zeros), { code: 'ERR_MODSWAP_BAD_SNAPSHOT' });
+    assert.equal(zeros.destroyed, true);
+  }
+});

@@ -89,13 +89,18 @@ const isChunkSource = (source) =>
 
 /**
  * Hands every chunk of `source` to a parsing thread as it arrives (copied; the chunk may be
- * reused). Fails with the stream's own error, or on a chunk that is not bytes.
+ * reused). Fails with the stream's own error, or on a chunk that is not bytes. Stops reading
+ * as soon as the parser has failed: leaving the loop ends the iteration, which destroys a
+ * Readable, so an endless or huge bad input is not read to its end.
  */
 async function streamInto(stream, source, name) {
   for await (const chunk of source) {
-    if (typeof chunk === 'string') stream.write(Buffer.from(chunk, 'utf8'));
-    else if (ArrayBuffer.isView(chunk)) stream.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-    else throw new ModswapError('ERR_MODSWAP_INVALID_ARG', `${name}: a chunk is not bytes (${typeof chunk})`);
+    let accepted;
+    if (typeof chunk === 'string') accepted = stream.write(Buffer.from(chunk, 'utf8'));
+    else if (ArrayBuffer.isView(chunk)) {
+      accepted = stream.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    } else throw new ModswapError('ERR_MODSWAP_INVALID_ARG', `${name}: a chunk is not bytes (${typeof chunk})`);
+    if (!accepted) return;
   }
 }
 

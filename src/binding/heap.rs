@@ -492,9 +492,10 @@ impl HeapSnapshotStream {
         })
     }
 
-    /// Queues a copy of the next chunk. Parse errors surface when the analysis runs.
+    /// Queues a copy of the next chunk. Returns false once the parser has failed: the source
+    /// should stop (its error surfaces when the analysis runs) instead of being read to its end.
     #[napi]
-    pub fn write(&mut self, chunk: BufferSlice) -> Result<()> {
+    pub fn write(&mut self, chunk: BufferSlice) -> Result<bool> {
         let parser = self.parser.as_mut().ok_or_else(|| {
             coded(
                 "ERR_MODSWAP_INVALID_ARG",
@@ -503,7 +504,7 @@ impl HeapSnapshotStream {
         })?;
         parser.feed(&chunk);
         self.bytes += chunk.len() as u64;
-        Ok(())
+        Ok(!parser.stopped())
     }
 
     /// Drops what was written and ends the parsing thread (the source failed).

@@ -103,6 +103,13 @@ impl<P: ChunkSink> BackgroundParser<P> {
         }
     }
 
+    /// The parsing thread stopped before the end of the input (the parser failed): later chunks
+    /// are dropped, and [`finish`](Self::finish) returns the error. Seen from the first chunk
+    /// sent after the failure.
+    pub fn stopped(&self) -> bool {
+        self.chunks.is_none()
+    }
+
     /// Ends the input and waits for the result. A panic on the parsing thread comes back as
     /// [`SnapshotError::ParserPanicked`].
     pub fn finish(mut self) -> Result<P::Output, SnapshotError> {
