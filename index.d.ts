@@ -12,6 +12,8 @@ export declare class ModswapError extends Error {
    * - `ERR_MODSWAP_RELOAD_MAIN`: the entry module cannot be reloaded.
    * - `ERR_MODSWAP_NATIVE_ADDON`: `.node` addons cannot be reloaded.
    * - `ERR_MODSWAP_BUILTIN`: Node's builtin modules (`fs`, `node:fs`, …) cannot be reloaded.
+   * - `ERR_MODSWAP_ESM`: the file now loads as an ES module (ESM syntax in a `.js` file, loaded
+   *   through `require(esm)`); only CommonJS is reloaded for now. The old version keeps serving.
    * - `ERR_MODSWAP_INVALID_ID`, `ERR_MODSWAP_INVALID_OPTIONS`: bad arguments; nothing changed.
    * - `ERR_MODSWAP_REENTRANT`: `reload`/`clear` called while a reload evaluates new code, or
    *   `reload` of a module that is still being evaluated (its first `require` has not returned).
@@ -117,7 +119,7 @@ export declare const clear: Clear;
  * @throws {ModswapError} `ERR_MODSWAP_RELOAD_FAILED` when the new version throws while loading
  *   (syntax error, exception); `require.cache`, every `children` array and `parent` pointer are
  *   then exactly as before the call. `ERR_MODSWAP_NOT_FOUND`, `ERR_MODSWAP_RELOAD_MAIN`,
- *   `ERR_MODSWAP_NATIVE_ADDON`, `ERR_MODSWAP_BUILTIN`, `ERR_MODSWAP_INVALID_ID`, `ERR_MODSWAP_INVALID_OPTIONS`,
+ *   `ERR_MODSWAP_NATIVE_ADDON`, `ERR_MODSWAP_BUILTIN`, `ERR_MODSWAP_ESM` (rolled back), `ERR_MODSWAP_INVALID_ID`, `ERR_MODSWAP_INVALID_OPTIONS`,
  *   `ERR_MODSWAP_REENTRANT` before anything changed.
  */
 export declare function reload<T = any>(id: string, options?: ReloadOptions): T;

@@ -166,3 +166,24 @@ test("a failed reload's location names the user's file, never Node's internals o
   assert.equal(reentrant.line, 2);
   fixture.remove();
 });
+
+test('an edit that turns a CommonJS file into ESM syntax is refused, never a stale success', {
+  skip: !process.features.require_module && 'this Node has no require(esm)',
+}, () => {
+  const fixture = makeFixture({ 'm.js': 'module.exports = { v: 1 };\n' });
+  const file = fixture.path('m.js');
+  const first = require(file);
+  for (const version of [2, 3]) {
+    fixture.write('m.js', `export const v = ${version};\n`);
+    assert.throws(() => modswap.reload(file), (error) => {
+      assert.equal(error.code, 'ERR_MODSWAP_ESM');
+      assert.equal(error.file, file);
+      assert.match(error.message, /ES module/);
+      return true;
+    });
+    assert.equal(require(file), first, 'the CommonJS version keeps serving');
+  }
+  fixture.write('m.js', 'module.exports = { v: 4 };\n');
+  assert.deepEqual(modswap.reload(file), { v: 4 });
+  fixture.remove();
+});

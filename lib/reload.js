@@ -4,6 +4,7 @@
 const Module = require('node:module');
 const path = require('node:path');
 const { fileURLToPath } = require('node:url');
+const { isModuleNamespaceObject } = require('node:util/types');
 const { removeModules, refuseDuringReload, tracker } = require('./clear');
 const { callerFile, resolveFrom } = require('./caller');
 const { ModswapError } = require('./errors');
@@ -82,6 +83,22 @@ function refuseWhileEvaluating(target, filename) {
   }
 }
 
+/**
+ * Node 20.19+ and 22+ load a `.js` file written in ESM syntax through require(esm), and its ESM
+ * loader keeps the first evaluation of each URL: every later reload would return that first
+ * version. Until modswap swaps ES modules, such a reload is refused (and rolled back).
+ */
+function refuseEsm(filename, exports) {
+  if (!isModuleNamespaceObject(exports)) return;
+  throw new ModswapError(
+    'ERR_MODSWAP_ESM',
+    `Cannot reload ${filename}: it is now an ES module (loaded through require(esm)), and modswap ` +
+      "reloads CommonJS only for now; Node's ESM loader would keep serving its first version. " +
+      'The previous version keeps serving.',
+    { file: filename },
+  );
+}
+
 /** Requires `filename` on behalf of the caller's module, so edges are tracked as usual. */
 function requireFresh(filename, callerModule) {
   if (callerModule) return callerModule.require(filename);
@@ -157,6 +174,7 @@ function reload(id, options) {
   tracker.openTransaction = filename;
   try {
     const exports = requireFresh(filename, callerModule);
+    refuseEsm(filename, exports);
     tracker.openTransaction = null;
     surgery.commit();
     return exports;
@@ -164,7 +182,7 @@ function reload(id, options) {
     tracker.openTransaction = null;
     tracker.discardSince(mark);
     surgery.rollback();
-    throw failure(filename, error);
+    throw error instanceof ModswapError && error.code === 'ERR_MODSWAP_ESM' ? error : failure(filename, error);
   }
 }
 
