@@ -2,7 +2,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const modswap = require('..');
-const { makeFixture } = require('./helpers');
+const { makeFixture, collectGarbage } = require('./helpers');
 
 function cacheShape() {
   return Object.entries(require.cache).map(([key, mod]) => [key, mod, [...mod.children]]);
@@ -67,3 +67,20 @@ for (const [label, broken, causeName] of [
     fixture.remove();
   });
 }
+
+test('loads that failed (half-written files) are not reported as stale once collected', async () => {
+  const fixture = makeFixture({ 'b.js': 'module.exports = 1;\n' });
+  const a = fixture.write('a.js', "require('./b');\nthrow new Error('half-written');\n");
+  for (let i = 0; i < 5; i++) assert.throws(() => require(a), /half-written/);
+  fixture.write('a.js', "module.exports = require('./b') + 1;\n");
+  assert.equal(require(a), 2);
+  const b = require.cache[fixture.path('b.js')];
+  assert.notEqual(b.parent?.filename, a, "b's parent is not a failed instance of a.js");
+  await collectGarbage();
+  await collectGarbage();
+  const staleOfA = modswap.stale().filter((row) => row.file === a);
+  assert.deepEqual(staleOfA, [], JSON.stringify(staleOfA));
+  const states = modswap.generations(a).map((row) => row.state);
+  assert.deepEqual(states, ['collected', 'collected', 'collected', 'collected', 'collected', 'current']);
+  fixture.remove();
+});

@@ -128,6 +128,28 @@ class Tracker {
     }
   }
 
+  /**
+   * A require() threw: Node took the instances it was creating out of `require.cache` and out of
+   * their parents' `children`, but those the hook had already adopted (they required something
+   * before failing) are in the graph. They are old generations from now on, watched for
+   * collection, and the `parent` pointers their cached children keep to them (Node leaves those)
+   * are cut, so a half-written file leaves nothing alive behind.
+   */
+  noteFailedLoads(mark) {
+    const cache = Module._cache;
+    for (let id = mark; id < this.nextId; id++) {
+      const mod = this.moduleOf(id);
+      if (mod === undefined || mod[kRetired] === true || cache[moduleFile(mod)] === mod) continue;
+      for (const child of Array.isArray(mod.children) ? mod.children : []) {
+        if (child === null || typeof child !== 'object' || readParent(child) !== mod) continue;
+        writeParent(child, null);
+        this.logParent(this.idOf(child), NO_NODE);
+      }
+      this.retire(id, mod);
+      this.watchCollection(id, mod);
+    }
+  }
+
   /** Adopts everything in `require.cache` once, then sends pending events to Rust. */
   sync() {
     if (!this.cacheAdopted) {
@@ -203,6 +225,9 @@ class Tracker {
     const cache = Module._cache;
     for (let id = mark.id; id < this.nextId; id++) {
       const mod = this.moduleOf(id);
+      // Its id is handed out again: a collection reported later must not name the new owner.
+      const ref = this.refs.get(id);
+      if (ref !== undefined) this.collector.unregister(ref);
       this.refs.delete(id);
       if (mod === undefined) continue;
       if (cache[moduleFile(mod)] === mod) delete cache[moduleFile(mod)];
@@ -258,7 +283,13 @@ function installRequireHook(tracker) {
     if (!Array.isArray(children)) return originalRequire.call(this, id);
     const before = children.length;
     const mark = tracker.nextId;
-    const result = originalRequire.call(this, id);
+    let result;
+    try {
+      result = originalRequire.call(this, id);
+    } catch (error) {
+      tracker.noteFailedLoads(mark);
+      throw error;
+    }
     if (children.length > before) tracker.noteNewChildren(this, children, before, mark);
     return result;
   }
