@@ -65,8 +65,12 @@ export interface Generation {
   loadedAt: number;
   /**
    * `'current'`: the instance in `require.cache`. `'old'`: removed from the cache but still
-   * alive. `'collected'`: V8 garbage-collected it (observed with a FinalizationRegistry, so the
-   * state changes shortly after the GC, once its callback has run).
+   * alive: its `Module` object, its exports or a function among its exports' own properties
+   * (`app.use(require('./router'))` keeps the old router function, and through its closures what
+   * it imported). `'collected'`: V8 garbage-collected all of these (observed with a
+   * FinalizationRegistry, so the state changes shortly after the GC, once its callbacks have
+   * run). Exports that are a dependency's exports (`module.exports = require('./config')`) do
+   * not count: they are the dependency's.
    */
   state: 'current' | 'old' | 'collected';
 }

@@ -408,7 +408,8 @@ function snapshotFiles() {
   };
   return {
     dir,
-    a: file('a.heapsnapshot', '\ufeff {"snapshot":{"meta":{}}}'),
+    a: file('a.heapsnapshot', ' \n {"snapshot":{"meta":{}}}'),
+    bom: file('bom.heapsnapshot', '\ufeff{"snapshot":{"meta":{}}}'),
     b: file('b.heapsnapshot', '{"snapshot":{}}'),
     c: file('c.heapsnapshot', '{"snapshot":{}}'),
     text: file('notes.txt', 'hello'),
@@ -466,6 +467,7 @@ test('the CLI names a missing, unreadable or non-snapshot file with its own exit
     [[files.text], EXIT.badSnapshot, /'.*notes\.txt' is not a heap snapshot/],
     [[files.empty], EXIT.badSnapshot, /is empty, not a heap snapshot/],
     [[files.gzip], EXIT.badSnapshot, /is gzip-compressed: decompress it first/],
+    [[files.bom], EXIT.badSnapshot, /starts with a UTF-8 byte order mark, which V8 never writes/],
   ];
   for (const [operands, code, message] of cases) {
     const run = await cli(['heap', 'analyze', ...operands]);

@@ -23,6 +23,33 @@ const kNodeId = Symbol('modswap.nodeId');
 const kRetired = Symbol('modswap.retired');
 const kTracker = Symbol.for('modswap.tracker');
 
+/** Own function-valued properties looked at per exports object: enough for any real module. */
+const EXPORTED_FUNCTIONS_WATCHED = 256;
+
+const isReferenceValue = (value) => (typeof value === 'object' && value !== null) || typeof value === 'function';
+
+/**
+ * The values an old generation exported and that die with it: the exports, unless they are a
+ * child's (a re-export), and their own function-valued data properties (getters are not run).
+ */
+function exportedValues(mod) {
+  const exported = mod.exports;
+  if (!isReferenceValue(exported)) return [];
+  const children = Array.isArray(mod.children) ? mod.children : [];
+  if (children.some((child) => child !== null && typeof child === 'object' && child.exports === exported)) return [];
+  const values = [exported];
+  try {
+    const keys = Object.keys(exported);
+    for (let i = 0; i < keys.length && i < EXPORTED_FUNCTIONS_WATCHED; i++) {
+      const value = Object.getOwnPropertyDescriptor(exported, keys[i])?.value;
+      if (typeof value === 'function') values.push(value);
+    }
+  } catch {
+    // A Proxy whose traps throw: the exports object itself is still watched.
+  }
+  return values;
+}
+
 function moduleFile(mod) {
   return mod.filename || mod.id || '<anonymous>';
 }
@@ -38,6 +65,8 @@ class Tracker {
     /** id -> WeakRef<Module> for every instance not yet collected. */
     this.refs = new Map();
     this.collector = new FinalizationRegistry((id) => this.onCollected(id));
+    /** id -> how many of the values watched for that old generation are still alive. */
+    this.pendingCollections = new Map();
     this.cacheAdopted = false;
     this.gcCount = 0;
     this.gcObserver = null;
@@ -203,11 +232,27 @@ class Tracker {
     delete mod[kRetired];
   }
 
+  /**
+   * Watches an old generation until it is really gone: its Module object, and what it exported
+   * (the exports and their own function-valued properties). Old code stays alive without its
+   * Module: `app.use(require('./router'))` keeps the router function, and through its closures
+   * the old versions of what it imported. A re-export of a child's exports is not the old
+   * generation's own and is not watched.
+   */
   watchCollection(id, mod) {
-    this.collector.register(mod, id, this.refs.get(id));
+    const token = this.refs.get(id);
+    const watched = new Set([mod, ...exportedValues(mod)]);
+    this.pendingCollections.set(id, watched.size);
+    for (const target of watched) this.collector.register(target, id, token);
   }
 
   onCollected(id) {
+    const left = (this.pendingCollections.get(id) ?? 1) - 1;
+    if (left > 0) {
+      this.pendingCollections.set(id, left);
+      return;
+    }
+    this.pendingCollections.delete(id);
     this.refs.delete(id);
     this.ops.push(OP_COLLECTED, id);
   }
