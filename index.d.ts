@@ -12,6 +12,8 @@ export declare class ModswapError extends Error {
    * - `ERR_MODSWAP_RELOAD_MAIN`: the entry module cannot be reloaded.
    * - `ERR_MODSWAP_NATIVE_ADDON`: `.node` addons cannot be reloaded.
    * - `ERR_MODSWAP_BUILTIN`: Node's builtin modules (`fs`, `node:fs`, …) cannot be reloaded.
+   * - `ERR_MODSWAP_NOT_LOADED`: `reload` of a file this process has not loaded (nothing is run;
+   *   see `allowFirstLoad`).
    * - `ERR_MODSWAP_ESM`: the file now loads as an ES module (ESM syntax in a `.js` file, loaded
    *   through `require(esm)`); only CommonJS is reloaded for now. The old version keeps serving.
    * - `ERR_MODSWAP_INVALID_ID`, `ERR_MODSWAP_INVALID_OPTIONS`: bad arguments; nothing changed.
@@ -52,6 +54,11 @@ export interface ReloadOptions {
    * `node_modules` stay singletons across reloads.
    */
   includeDependencies?: boolean;
+  /**
+   * Load the module if it is not loaded in this process yet. Default `false`: such a call throws
+   * `ERR_MODSWAP_NOT_LOADED` and runs nothing.
+   */
+  allowFirstLoad?: boolean;
 }
 
 /** One load of a file. */
@@ -114,7 +121,9 @@ export declare const clear: Clear;
  * it again on behalf of the calling module. Cleared importers are evaluated afresh on their next
  * `require`. Dependencies of the module stay cached unless `includeDependencies` is set.
  *
- * If the module is not loaded yet, it is simply loaded.
+ * A module that is not loaded in this process is refused with `ERR_MODSWAP_NOT_LOADED` and not
+ * run (a file watcher that sees an editor's temporary files would otherwise execute them);
+ * `{ allowFirstLoad: true }` loads it as generation 1.
  *
  * Old versions become collectable when the current job ends: many reloads in one synchronous
  * loop keep their old versions alive until the loop's code returns (V8 keeps `WeakRef` targets
@@ -123,7 +132,7 @@ export declare const clear: Clear;
  * @throws {ModswapError} `ERR_MODSWAP_RELOAD_FAILED` when the new version throws while loading
  *   (syntax error, exception); `require.cache`, every `children` array and `parent` pointer are
  *   then exactly as before the call. `ERR_MODSWAP_NOT_FOUND`, `ERR_MODSWAP_RELOAD_MAIN`,
- *   `ERR_MODSWAP_NATIVE_ADDON`, `ERR_MODSWAP_BUILTIN`, `ERR_MODSWAP_ESM` (rolled back), `ERR_MODSWAP_INVALID_ID`, `ERR_MODSWAP_INVALID_OPTIONS`,
+ *   `ERR_MODSWAP_NATIVE_ADDON`, `ERR_MODSWAP_BUILTIN`, `ERR_MODSWAP_ESM` (rolled back), `ERR_MODSWAP_NOT_LOADED`, `ERR_MODSWAP_INVALID_ID`, `ERR_MODSWAP_INVALID_OPTIONS`,
  *   `ERR_MODSWAP_REENTRANT` before anything changed.
  */
 export declare function reload<T = any>(id: string, options?: ReloadOptions): T;

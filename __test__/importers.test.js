@@ -51,9 +51,22 @@ test('importers are cleared transitively, dependencies of B are kept', () => {
   assert.equal(newTop.mid.leaf.util, bystander.util, 'util stayed a singleton');
 });
 
-test('reloading a module that is not loaded yet loads it as generation 1', () => {
-  const fixture = makeFixture({ 'lazy.js': 'module.exports = 42;' });
-  assert.equal(modswap.reload(fixture.path('lazy.js')), 42);
+test('a module that is not loaded is not run by reload() unless allowFirstLoad says so', () => {
+  globalThis.__lazyRuns = 0;
+  const fixture = makeFixture({ 'lazy.js': 'globalThis.__lazyRuns++; module.exports = 42;' });
+  assert.throws(() => modswap.reload(fixture.path('lazy.js')), (error) => {
+    assert.equal(error.code, 'ERR_MODSWAP_NOT_LOADED');
+    assert.equal(error.file, fixture.path('lazy.js'));
+    assert.match(error.message, /allowFirstLoad/);
+    return true;
+  });
+  assert.equal(globalThis.__lazyRuns, 0, 'the file was not executed');
+  assert.deepEqual(modswap.generations(fixture.path('lazy.js')), []);
+  assert.throws(() => modswap.reload(fixture.path('lazy.js'), { allowFirstLoad: 'yes' }), {
+    code: 'ERR_MODSWAP_INVALID_OPTIONS',
+  });
+  assert.equal(modswap.reload(fixture.path('lazy.js'), { allowFirstLoad: true }), 42);
+  assert.equal(globalThis.__lazyRuns, 1);
   assert.deepEqual(
     modswap.generations(fixture.path('lazy.js')).map((row) => [row.generation, row.state]),
     [[1, 'current']],

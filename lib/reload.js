@@ -10,21 +10,23 @@ const { callerFile, resolveFrom } = require('./caller');
 const { ModswapError } = require('./errors');
 
 function normalizeOptions(options) {
-  if (options === undefined || options === null) return { includeDependencies: false };
+  if (options === undefined || options === null) return { includeDependencies: false, allowFirstLoad: false };
   if (typeof options !== 'object') {
     throw new ModswapError(
       'ERR_MODSWAP_INVALID_OPTIONS',
       `reload options must be an object, got ${typeof options}`,
     );
   }
-  const { includeDependencies = false } = options;
-  if (typeof includeDependencies !== 'boolean') {
-    throw new ModswapError(
-      'ERR_MODSWAP_INVALID_OPTIONS',
-      `options.includeDependencies must be a boolean, got ${typeof includeDependencies}`,
-    );
+  const { includeDependencies = false, allowFirstLoad = false } = options;
+  for (const [name, value] of [
+    ['includeDependencies', includeDependencies],
+    ['allowFirstLoad', allowFirstLoad],
+  ]) {
+    if (typeof value !== 'boolean') {
+      throw new ModswapError('ERR_MODSWAP_INVALID_OPTIONS', `options.${name} must be a boolean, got ${typeof value}`);
+    }
   }
-  return { includeDependencies };
+  return { includeDependencies, allowFirstLoad };
 }
 
 function resolveTarget(id, fromFile) {
@@ -99,6 +101,19 @@ function refuseEsm(filename, exports) {
   );
 }
 
+/**
+ * A file that was never loaded is not run by default: a watcher that sees an editor's temporary
+ * files (or a stray script) would otherwise execute them.
+ */
+function notLoadedError(filename) {
+  return new ModswapError(
+    'ERR_MODSWAP_NOT_LOADED',
+    `Cannot reload ${filename}: it is not loaded in this process, and reload() only swaps loaded ` +
+      'modules (pass { allowFirstLoad: true } to load it)',
+    { file: filename },
+  );
+}
+
 /** Requires `filename` on behalf of the caller's module, so edges are tracked as usual. */
 function requireFresh(filename, callerModule) {
   if (callerModule) return callerModule.require(filename);
@@ -158,7 +173,7 @@ function failure(filename, error) {
  * ERR_MODSWAP_RELOAD_FAILED error is thrown.
  */
 function reload(id, options) {
-  const { includeDependencies } = normalizeOptions(options);
+  const { includeDependencies, allowFirstLoad } = normalizeOptions(options);
   const fromFile = callerFile(reload);
   const filename = resolveTarget(id, fromFile);
   checkReloadable(filename);
@@ -167,6 +182,7 @@ function reload(id, options) {
   const callerModule = cached instanceof Module ? cached : undefined;
   const target = Module._cache[filename];
   refuseWhileEvaluating(target, filename);
+  if (!target && !allowFirstLoad) throw notLoadedError(filename);
   tracker.prepare(target ? [target] : []);
   const mark = tracker.mark();
   const scope = includeDependencies ? 'importers+dependencies' : 'importers';
