@@ -1,6 +1,8 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const { spawnSync } = require('node:child_process');
 const modswap = require('..');
 const { makeFixture } = require('./helpers');
 
@@ -85,5 +87,43 @@ test('ids are resolved from the calling file', () => {
   const second = reloadFromCaller();
   assert.notEqual(second, first);
   assert.equal(require(fixture.path('target.js')), second);
+  fixture.remove();
+});
+
+test('under --preserve-symlinks ids resolve to the symlinked path Node caches, not a second copy', {
+  skip: process.platform === 'win32' && 'symlinks need privileges on Windows',
+}, () => {
+  const fixture = makeFixture({
+    'lib/mod.js': 'module.exports = { v: 1 };\n',
+    // Reloads by a relative id from inside the symlinked directory, as a linked package would.
+    'lib/swapper.js': "const modswap = require(process.env.MODSWAP);\nmodule.exports = () => modswap.reload('./mod');\n",
+    'app/main.js': `const fs = require('fs');
+const first = require('./link/mod');
+const swap = require('./link/swapper');
+fs.writeFileSync(require.resolve('./link/mod'), 'module.exports = { v: 2 };\\n');
+const fresh = swap();
+console.log(JSON.stringify({ first: first.v, fresh: fresh.v, required: require('./link/mod').v,
+  cached: Object.keys(require.cache).filter((key) => key.endsWith('mod.js')) }));
+`,
+  });
+  fs.symlinkSync(fixture.path('lib'), fixture.path('app/link'), 'dir');
+  const runs = [
+    [['--preserve-symlinks'], {}],
+    [[], { NODE_PRESERVE_SYMLINKS: '1' }],
+  ];
+  for (const [flags, env] of runs) {
+    fixture.write('lib/mod.js', 'module.exports = { v: 1 };\n');
+    const run = spawnSync(process.execPath, [...flags, fixture.path('app/main.js')], {
+      encoding: 'utf8',
+      env: { ...process.env, ...env, MODSWAP: require.resolve('..') },
+    });
+    assert.equal(run.status, 0, run.stderr);
+    assert.deepEqual(JSON.parse(run.stdout), {
+      first: 1,
+      fresh: 2,
+      required: 2,
+      cached: [fixture.path('app/link/mod.js')],
+    });
+  }
   fixture.remove();
 });
