@@ -51,7 +51,9 @@ export interface ReloadOptions {
   /**
    * Also re-execute the module's dependencies (its whole `children` subtree, `node_modules`
    * included) and clear importers that live under `node_modules`. Default `false`: packages in
-   * `node_modules` stay singletons across reloads.
+   * `node_modules` stay singletons across reloads, so a package that imports the file keeps its
+   * version of it; a later reload with `includeDependencies: true` clears such a package too
+   * (every current module still holding an older live version of the file) and repairs the split.
    */
   includeDependencies?: boolean;
   /**

@@ -4,6 +4,7 @@ const assert = require('node:assert/strict');
 const path = require('node:path');
 const modswap = require('..');
 const { readParent } = require('../lib/module-parent');
+const { makeFixture } = require('./helpers');
 
 const fixture = path.join(__dirname, 'fixtures', 'non-idempotent-dependency');
 const importer = path.join(fixture, 'importer.js');
@@ -33,4 +34,23 @@ test('includeDependencies re-executes the dependency subtree', () => {
   assert.equal(evaluations(), before + 1);
   assert.equal(fresh.counterInstance, before + 1);
   assert.equal(modswap.generations(dependency).length, 2);
+});
+
+test('a version split left by a default reload inside a package is repaired by includeDependencies', () => {
+  const tree = makeFixture({
+    'node_modules/pkg/package.json': '{ "name": "pkg", "main": "index.js" }',
+    'node_modules/pkg/index.js': "const util = require('./lib/util');\nmodule.exports = () => util.v;\n",
+    'node_modules/pkg/lib/util.js': 'module.exports = { v: 1 };\n',
+    'importer.js': "const pkg = require('pkg');\nmodule.exports = () => pkg();\n",
+  });
+  const util = tree.path('node_modules/pkg/lib/util.js');
+  const importer = tree.path('importer.js');
+  assert.equal(require(importer)(), 1);
+  tree.write('node_modules/pkg/lib/util.js', 'module.exports = { v: 2 };\n');
+  assert.deepEqual(modswap.reload(util), { v: 2 });
+  assert.equal(require(importer)(), 1, 'by default the package keeps its version of util (documented)');
+  tree.write('node_modules/pkg/lib/util.js', 'module.exports = { v: 3 };\n');
+  assert.deepEqual(modswap.reload(util, { includeDependencies: true }), { v: 3 });
+  assert.equal(require(importer)(), 3, 'the package and its importer were cleared and see the new util');
+  tree.remove();
 });

@@ -95,6 +95,9 @@ struct FileEntry {
     path: String,
     generations: Vec<NodeId>,
     current: Option<NodeId>,
+    /// Instances that listed an old generation of this file in `children` when that edge was
+    /// cut while they stayed current: their code may still use the old version.
+    old_version_holders: Vec<NodeId>,
 }
 
 /// Counters that show how much the graph holds; used by tests and diagnostics.
@@ -190,6 +193,7 @@ impl ModuleGraph {
             path: path.to_owned(),
             generations: Vec::new(),
             current: None,
+            old_version_holders: Vec::new(),
         });
         self.file_ids.insert(path.to_owned(), id);
         id
@@ -220,6 +224,22 @@ impl ModuleGraph {
         }
         if let Some(c) = self.node_mut_checked(child) {
             remove_value(&mut c.importers, parent);
+        }
+        self.remember_old_version_holder(parent, child);
+    }
+
+    /// A current instance whose edge to an old generation is cut keeps what it took from it.
+    fn remember_old_version_holder(&mut self, parent: NodeId, child: NodeId) {
+        let (Some(p), Some(c)) = (self.node(parent), self.node(child)) else {
+            return;
+        };
+        if p.state != GenerationState::Current || c.state != GenerationState::Old {
+            return;
+        }
+        let file = c.file as usize;
+        let holders = &mut self.files[file].old_version_holders;
+        if !holders.contains(&parent) {
+            holders.push(parent);
         }
     }
 
@@ -305,6 +325,32 @@ impl ModuleGraph {
     /// Instances that list `node` in their `children`.
     pub fn importers_of(&self, node: NodeId) -> &[NodeId] {
         self.node(node).map_or(&[], |n| &n.importers)
+    }
+
+    /// Instances that may still use an older live (old, not yet collected) version of `node`'s
+    /// file: importers of those versions, and current instances whose edge to one was cut
+    /// while they stayed (a package left on its version by a reload).
+    pub fn holders_of_older_versions(&self, node: NodeId) -> Vec<NodeId> {
+        let Some(this) = self.node(node) else {
+            return Vec::new();
+        };
+        let file = &self.files[this.file as usize];
+        let older: Vec<&Node> = file
+            .generations
+            .iter()
+            .filter(|&&other| other != node)
+            .filter_map(|&other| self.node(other))
+            .filter(|other| other.state == GenerationState::Old)
+            .collect();
+        if older.is_empty() {
+            return Vec::new();
+        }
+        let mut holders: Vec<NodeId> = older
+            .iter()
+            .flat_map(|other| other.importers.iter().copied())
+            .collect();
+        holders.extend(file.old_version_holders.iter().copied());
+        holders
     }
 
     /// Instances `node` lists in its `children`.

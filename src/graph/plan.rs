@@ -76,6 +76,28 @@ impl ModuleGraph {
             }
         }
         let retired_roots = retire.len();
+        if let ClearScope::Importers {
+            include_dependencies,
+        } = scope
+        {
+            // A current module can still hold an older live version of a root (a package that
+            // kept its version of the file through an earlier reload that left `node_modules`
+            // importers alone): it imports the file too, so it goes as an importer of the root.
+            for index in 0..retired_roots {
+                for holder in self.holders_of_older_versions(retire[index]) {
+                    let follows =
+                        include_dependencies || !self.file_of(holder).is_some_and(is_dependency);
+                    if follows
+                        && Some(holder) != main
+                        && self.removable(holder)
+                        && chosen.insert(holder)
+                    {
+                        retire.push(holder);
+                        queue.push_back(holder);
+                    }
+                }
+            }
+        }
         while let Some(node) = queue.pop_front() {
             for next in self.neighbours(node, scope) {
                 if Some(next) != main && self.removable(next) && chosen.insert(next) {

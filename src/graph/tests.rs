@@ -1752,3 +1752,36 @@ fn cuts_come_grouped_by_parent() {
     let parents: Vec<NodeId> = plan.cuts.iter().map(|&(p, _)| p).collect();
     assert_eq!(parents, [0, 0, 3, 3]);
 }
+
+#[test]
+fn importers_plan_includes_current_holders_of_an_older_version_of_the_root() {
+    // util#1 (0) imported by the package (1), which the app (2) imports. A default reload of
+    // util left node_modules importers alone: util#1 retired, the package's edge to it cut, util#2
+    // (3) loaded. The package still uses util#1 (its closures captured it).
+    let mut graph = build(
+        &[
+            (0, "/app/node_modules/pkg/util.js"),
+            (1, "/app/node_modules/pkg/index.js"),
+            (2, "/app/app.js"),
+        ],
+        &[(1, 0), (2, 1)],
+    );
+    retire(&mut graph, 0, 2_000.0, 0.0);
+    graph.apply(Event::Unedge {
+        parent: 1,
+        child: 0,
+    });
+    load(&mut graph, 3, "/app/node_modules/pkg/util.js", 2_001.0);
+
+    let repaired = graph.plan_clear(&[3], IMPORTERS_AND_DEPS, None);
+    let retired: HashSet<NodeId> = repaired.retire.iter().copied().collect();
+    assert_eq!(retired, HashSet::from([3, 1, 2]), "{:?}", repaired.retire);
+
+    // By default node_modules importers stay, as documented: the holder is not cleared.
+    let default = graph.plan_clear(&[3], IMPORTERS, None);
+    assert_eq!(default.retire, vec![3]);
+    // Once the old version is collected, nothing holds it any more.
+    collected(&mut graph, 0);
+    let after = graph.plan_clear(&[3], IMPORTERS_AND_DEPS, None);
+    assert_eq!(after.retire, vec![3]);
+}
