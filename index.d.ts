@@ -123,6 +123,10 @@ export declare const clear: Clear;
  * it again on behalf of the calling module. Cleared importers are evaluated afresh on their next
  * `require`. Dependencies of the module stay cached unless `includeDependencies` is set.
  *
+ * When the caller imports the module itself, the caller is cleared as an importer; the new
+ * module's `module.parent` is the caller while it evaluates and `null` after the call returns
+ * (the cleared caller must not be kept alive by it).
+ *
  * A module that is not loaded in this process is refused with `ERR_MODSWAP_NOT_LOADED` and not
  * run (a file watcher that sees an editor's temporary files would otherwise execute them);
  * `{ allowFirstLoad: true }` loads it as generation 1.

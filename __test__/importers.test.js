@@ -127,3 +127,22 @@ console.log(JSON.stringify({ first: first.v, fresh: fresh.v, required: require('
   }
   fixture.remove();
 });
+
+test("a caller that imports the module it reloads: the new module's parent is the caller while it evaluates, null after", async () => {
+  process.env.MODSWAP = require.resolve('..');
+  const fixture = makeFixture({
+    'target.js': 'module.exports = { parentWhileEvaluating: module.parent && module.parent.filename };\n',
+    'caller.js': `const modswap = require(process.env.MODSWAP);
+require('./target');
+module.exports = () => modswap.reload('./target');
+`,
+  });
+  const reloadTarget = require(fixture.path('caller.js'));
+  const fresh = reloadTarget();
+  assert.equal(fresh.parentWhileEvaluating, fixture.path('caller.js'));
+  const target = require.cache[fixture.path('target.js')];
+  assert.equal(target.exports, fresh);
+  assert.equal(target.parent, null, 'no pointer keeps the cleared caller alive');
+  assert.equal(require.cache[fixture.path('caller.js')], undefined, 'the caller was cleared as an importer');
+  fixture.remove();
+});
