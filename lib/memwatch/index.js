@@ -89,47 +89,16 @@ class Memwatch extends EventEmitter {
 
   /**
    * No work at all while nobody listens: the feed runs only with a 'stats' or 'leak' listener.
-   * Synced after every listener change by the methods below, not from 'newListener' and
-   * 'removeListener' listeners of our own: `removeAllListeners()` would remove those too (and
-   * silence memwatch for good), and users would see them in `eventNames()`.
+   * Synced after every listener change by the listener methods defined after the class, not
+   * from 'newListener' and 'removeListener' listeners of our own: `removeAllListeners()` would
+   * remove those too (and silence memwatch for good), and users would see them in
+   * `eventNames()`.
    */
   syncFeed() {
     const watched = [...WATCHED_EVENTS].some((event) => this.listenerCount(event) > 0);
     if (watched) this.feed.start();
     else this.feed.stop();
     return this;
-  }
-
-  on(event, listener) {
-    return super.on(event, listener).syncFeed();
-  }
-
-  addListener(event, listener) {
-    return super.addListener(event, listener).syncFeed();
-  }
-
-  prependListener(event, listener) {
-    return super.prependListener(event, listener).syncFeed();
-  }
-
-  once(event, listener) {
-    return super.once(event, listener).syncFeed();
-  }
-
-  prependOnceListener(event, listener) {
-    return super.prependOnceListener(event, listener).syncFeed();
-  }
-
-  removeListener(event, listener) {
-    return super.removeListener(event, listener).syncFeed();
-  }
-
-  off(event, listener) {
-    return super.off(event, listener).syncFeed();
-  }
-
-  removeAllListeners(...event) {
-    return super.removeAllListeners(...event).syncFeed();
   }
 
   onGcBatch(records) {
@@ -148,6 +117,27 @@ class Memwatch extends EventEmitter {
       this.emit('stats', statsPayload(event.stats, records[event.index]));
     }
   }
+}
+
+// Every way of adding or removing a listener resyncs the feed (see syncFeed). The argument
+// count is passed on as is: removeAllListeners() without one removes every event's listeners.
+for (const method of [
+  'on',
+  'addListener',
+  'prependListener',
+  'once',
+  'prependOnceListener',
+  'removeListener',
+  'off',
+  'removeAllListeners',
+]) {
+  Object.defineProperty(Memwatch.prototype, method, {
+    value: function changeListeners(...args) {
+      return EventEmitter.prototype[method].apply(this, args).syncFeed();
+    },
+    writable: true,
+    configurable: true,
+  });
 }
 
 /** One emitter per JS environment (main thread or worker), whatever the require path. */
