@@ -41,15 +41,14 @@ function callerFile(publicFunction) {
 /**
  * Whether Node keeps symlinked paths as module ids (`--preserve-symlinks`, from the command line,
  * NODE_OPTIONS or NODE_PRESERVE_SYMLINKS=1): then `require.cache` is keyed by the symlinked
- * path, and ids must be resolved from it too.
+ * path, and ids must be resolved from it too. Fixed for the life of the process.
  */
-function preservesSymlinks() {
-  const options = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
-  return options.includes('--preserve-symlinks') || process.env.NODE_PRESERVE_SYMLINKS === '1';
-}
+const PRESERVES_SYMLINKS =
+  [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].includes('--preserve-symlinks') ||
+  process.env.NODE_PRESERVE_SYMLINKS === '1';
 
 function realDirectory(directory) {
-  if (preservesSymlinks()) return path.resolve(directory);
+  if (PRESERVES_SYMLINKS) return path.resolve(directory);
   try {
     return fs.realpathSync(directory);
   } catch {

@@ -4,21 +4,22 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { ModswapError, fromNative } = require('./errors');
-const { firstMessage, missingBindingError } = require('./platform');
 
 const PACKAGE_ROOT = path.join(__dirname, '..');
 
+// What explains a failure (./platform, package.json, a process report) is loaded only then.
 function loadBinding() {
-  const sourceCheckout = fs.existsSync(path.join(PACKAGE_ROOT, 'Cargo.toml'));
   try {
     return require('../binding.js');
   } catch (error) {
-    throw sourceCheckout ? notBuiltError(error) : missingBindingError(error);
+    const sourceCheckout = fs.existsSync(path.join(PACKAGE_ROOT, 'Cargo.toml'));
+    throw sourceCheckout ? notBuiltError(error) : require('./platform').missingBindingError(error);
   }
 }
 
 /** A checkout of the sources (Cargo.toml beside package.json) whose addon is not built. */
 function notBuiltError(cause) {
+  const { firstMessage } = require('./platform');
   return new ModswapError(
     'ERR_MODSWAP_NATIVE_MISSING',
     `modswap's native addon could not be loaded from this checkout of its sources ` +

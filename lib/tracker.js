@@ -274,6 +274,7 @@ class Tracker {
       const ref = this.refs.get(id);
       if (ref !== undefined) this.collector.unregister(ref);
       this.refs.delete(id);
+      this.pendingCollections.delete(id);
       if (mod === undefined) continue;
       if (cache[moduleFile(mod)] === mod) delete cache[moduleFile(mod)];
       if (mod[kNodeId] === id) delete mod[kNodeId];

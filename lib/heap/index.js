@@ -87,6 +87,13 @@ async function withProgress(files, onProgress, start) {
 const isChunkSource = (source) =>
   source !== null && typeof source === 'object' && typeof source[Symbol.asyncIterator] === 'function';
 
+/** A chunk as a Buffer over the same memory (strings are encoded as UTF-8). */
+function chunkBytes(chunk, name) {
+  if (typeof chunk === 'string') return Buffer.from(chunk, 'utf8');
+  if (ArrayBuffer.isView(chunk)) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  throw new ModswapError('ERR_MODSWAP_INVALID_ARG', `${name}: a chunk is not bytes (${typeof chunk})`);
+}
+
 /**
  * Hands every chunk of `source` to a parsing thread as it arrives (copied; the chunk may be
  * reused). Fails with the stream's own error, or on a chunk that is not bytes. Stops reading
@@ -95,12 +102,7 @@ const isChunkSource = (source) =>
  */
 async function streamInto(stream, source, name) {
   for await (const chunk of source) {
-    let accepted;
-    if (typeof chunk === 'string') accepted = stream.write(Buffer.from(chunk, 'utf8'));
-    else if (ArrayBuffer.isView(chunk)) {
-      accepted = stream.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-    } else throw new ModswapError('ERR_MODSWAP_INVALID_ARG', `${name}: a chunk is not bytes (${typeof chunk})`);
-    if (!accepted) return;
+    if (!stream.write(chunkBytes(chunk, name))) return;
   }
 }
 

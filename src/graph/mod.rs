@@ -237,10 +237,15 @@ impl ModuleGraph {
             return;
         }
         let file = c.file as usize;
-        let holders = &mut self.files[file].old_version_holders;
-        if !holders.contains(&parent) {
-            holders.push(parent);
-        }
+        // Holders cleared since are dropped here, so the list stays as short as what is current.
+        let mut holders: Vec<NodeId> = self.files[file]
+            .old_version_holders
+            .iter()
+            .copied()
+            .filter(|&holder| holder != parent && self.is_current(holder))
+            .collect();
+        holders.push(parent);
+        self.files[file].old_version_holders = holders;
     }
 
     fn retire(&mut self, node: NodeId, at: f64, gc_count: f64) {

@@ -85,9 +85,7 @@ impl ModuleGraph {
             // importers alone): it imports the file too, so it goes as an importer of the root.
             for index in 0..retired_roots {
                 for holder in self.holders_of_older_versions(retire[index]) {
-                    let follows =
-                        include_dependencies || !self.file_of(holder).is_some_and(is_dependency);
-                    if follows
+                    if self.follows_importer(holder, include_dependencies)
                         && Some(holder) != main
                         && self.removable(holder)
                         && chosen.insert(holder)
@@ -131,9 +129,14 @@ impl ModuleGraph {
                 .importers_of(node)
                 .iter()
                 .copied()
-                .filter(|&p| include_dependencies || !self.file_of(p).is_some_and(is_dependency))
+                .filter(|&p| self.follows_importer(p, include_dependencies))
                 .collect(),
         }
+    }
+
+    /// Whether a reload goes on to `importer`: packages in `node_modules` only when asked.
+    fn follows_importer(&self, importer: NodeId, include_dependencies: bool) -> bool {
+        include_dependencies || !self.file_of(importer).is_some_and(is_dependency)
     }
 
     /// Adds the descendants of the roots (the first `roots` entries of `retire`), not those of
