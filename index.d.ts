@@ -82,6 +82,13 @@ export interface Generation {
    * not count: they are the dependency's.
    */
   state: 'current' | 'old' | 'collected';
+  /**
+   * How many generations the row stands for: 1, except for one row per file that folds the
+   * collected generations older than the 100 newest collected ones (its `generation` and
+   * `loadedAt` are the first's). So a file reloaded 60,000 times has about 102 rows, and the
+   * sum of `count` over the rows is the number of loads.
+   */
+  count: number;
 }
 
 /** An old generation that is still alive. */

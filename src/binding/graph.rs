@@ -39,6 +39,8 @@ pub struct BindingGeneration {
     pub loaded_at: f64,
     /// `'current'`, `'old'` or `'collected'`.
     pub state: String,
+    /// Generations the row stands for: 1, or more for the row folding old collected ones.
+    pub count: u32,
 }
 
 impl From<GenerationInfo> for BindingGeneration {
@@ -47,6 +49,7 @@ impl From<GenerationInfo> for BindingGeneration {
             generation: info.generation,
             loaded_at: info.loaded_at,
             state: info.state.as_str().to_owned(),
+            count: info.count,
         }
     }
 }

@@ -16,6 +16,7 @@ pub use events::{decode_events, Event, EventError};
 pub use plan::{ClearScope, Plan};
 
 use rustc_hash::{FxHashMap, FxHashSet};
+use std::collections::VecDeque;
 
 /// Identifier of one module instance (one generation of one file), assigned by the JS side.
 pub type NodeId = u32;
@@ -25,7 +26,12 @@ pub const NO_NODE: NodeId = u32::MAX;
 
 type FileId = u32;
 
-/// How far past the highest known id a new id may be before a load is rejected as corrupt.
+/// Collected generations of a file listed one row each, newest ones; older collected
+/// generations are folded into one row with their count, so a file reloaded 60,000 times costs
+/// what a file reloaded 100 times does.
+pub const COLLECTED_ROWS_KEPT: usize = 100;
+
+/// How far past the next expected id a new id may be before a load is rejected as corrupt.
 const MAX_ID_GAP: usize = 1 << 20;
 
 /// Life cycle of a generation.
@@ -53,12 +59,27 @@ impl GenerationState {
 /// One row of a file's generation table.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GenerationInfo {
-    /// 1 for the first load of the file, then 2, 3, …
+    /// 1 for the first load of the file, then 2, 3, …; for a folded row, the first generation
+    /// it stands for.
     pub generation: u32,
     /// Milliseconds since the Unix epoch at which the instance was loaded (or first seen).
     pub loaded_at: f64,
     /// Where the instance is in its life cycle.
     pub state: GenerationState,
+    /// How many generations the row stands for: 1, or more for the row that folds the collected
+    /// generations older than the [`COLLECTED_ROWS_KEPT`] newest collected ones.
+    pub count: u32,
+}
+
+impl GenerationInfo {
+    fn of(node: &Node) -> Self {
+        Self {
+            generation: node.generation,
+            loaded_at: node.loaded_at,
+            state: node.state,
+            count: 1,
+        }
+    }
 }
 
 /// An old generation that is still alive.
@@ -93,7 +114,14 @@ struct Node {
 #[derive(Debug)]
 struct FileEntry {
     path: String,
-    generations: Vec<NodeId>,
+    /// Loads seen so far: the generation number of the newest instance.
+    loads: u32,
+    /// Instances not yet collected, oldest first.
+    live: Vec<NodeId>,
+    /// Rows of the newest collected generations, by generation number.
+    recent_collected: VecDeque<GenerationInfo>,
+    /// The older collected generations, folded into one row.
+    folded_collected: Option<GenerationInfo>,
     current: Option<NodeId>,
     /// Instances that listed an old generation of this file in `children` when that edge was
     /// cut while they stayed current: their code may still use the old version.
@@ -114,9 +142,16 @@ pub struct GraphStats {
 }
 
 /// Importer/importee edges and the generation table of every module instance seen.
+///
+/// Only instances not yet collected are kept; a collected one leaves a row in its file's table
+/// (folded after [`COLLECTED_ROWS_KEPT`]), so memory and the cost of every query follow what is
+/// alive, not how many reloads the process has done.
 #[derive(Debug, Default)]
 pub struct ModuleGraph {
-    nodes: Vec<Option<Node>>,
+    nodes: FxHashMap<NodeId, Node>,
+    /// The highest id loaded so far: the JS side hands out ids in increasing order and never
+    /// sends one twice, so a load at or below it is a replay (of a live or collected id).
+    highest_loaded: Option<NodeId>,
     files: Vec<FileEntry>,
     file_ids: FxHashMap<String, FileId>,
     edges: FxHashSet<(NodeId, NodeId)>,
@@ -150,13 +185,18 @@ impl ModuleGraph {
     }
 
     fn load(&mut self, node: NodeId, path: &str, at: f64) {
-        // Ids are handed out in sequence; only rolled-back reloads leave gaps. An id far beyond
-        // the table is a corrupt log, and growing the table to it could exhaust memory.
-        let too_far = node as usize > self.nodes.len() + MAX_ID_GAP;
-        if node == NO_NODE || too_far || self.node(node).is_some() {
+        let next = self
+            .highest_loaded
+            .map_or(0, |highest| highest as usize + 1);
+        let replayed = (node as usize) < next;
+        // Only rolled-back reloads leave gaps; an id far past the next one is a corrupt log,
+        // and accepting it would make every later (valid) id look replayed.
+        let too_far = node as usize > next + MAX_ID_GAP;
+        if node == NO_NODE || replayed || too_far {
             self.ignored_events += 1;
             return;
         }
+        self.highest_loaded = Some(node);
         let file = self.intern_file(path);
         // A newer load of the same file replaces the current one even when the cache entry was
         // removed by someone else (clear-module, a test runner, user code).
@@ -164,24 +204,24 @@ impl ModuleGraph {
             self.retire(previous, at, f64::NAN);
         }
         let entry = &mut self.files[file as usize];
-        entry.generations.push(node);
+        entry.loads += 1;
+        entry.live.push(node);
         entry.current = Some(node);
-        let generation = entry.generations.len() as u32;
-        let index = node as usize;
-        if self.nodes.len() <= index {
-            self.nodes.resize_with(index + 1, || None);
-        }
-        self.nodes[index] = Some(Node {
-            file,
-            generation,
-            loaded_at: at,
-            state: GenerationState::Current,
-            retired_at: f64::NAN,
-            gc_count_at_retire: f64::NAN,
-            first_parent: NO_NODE,
-            importees: Vec::new(),
-            importers: Vec::new(),
-        });
+        let generation = entry.loads;
+        self.nodes.insert(
+            node,
+            Node {
+                file,
+                generation,
+                loaded_at: at,
+                state: GenerationState::Current,
+                retired_at: f64::NAN,
+                gc_count_at_retire: f64::NAN,
+                first_parent: NO_NODE,
+                importees: Vec::new(),
+                importers: Vec::new(),
+            },
+        );
     }
 
     fn intern_file(&mut self, path: &str) -> FileId {
@@ -191,7 +231,10 @@ impl ModuleGraph {
         let id = self.files.len() as FileId;
         self.files.push(FileEntry {
             path: path.to_owned(),
-            generations: Vec::new(),
+            loads: 0,
+            live: Vec::new(),
+            recent_collected: VecDeque::new(),
+            folded_collected: None,
             current: None,
             old_version_holders: Vec::new(),
         });
@@ -280,29 +323,31 @@ impl ModuleGraph {
             .filter(|&p| p != NO_NODE)
     }
 
-    /// Marks an instance collected and drops its edges: a collected instance references nothing.
+    /// Forgets a collected instance: its edges go (a collected instance references nothing) and
+    /// it leaves one row in its file's table.
     fn collect(&mut self, node: NodeId) {
-        let Some(entry) = self.node_mut_checked(node) else {
+        let Some(entry) = self.nodes.remove(&node) else {
             self.ignored_events += 1;
             return;
         };
-        let was_current = entry.state == GenerationState::Current;
-        entry.state = GenerationState::Collected;
-        let file = entry.file as usize;
-        let importees = std::mem::take(&mut entry.importees);
-        let importers = std::mem::take(&mut entry.importers);
+        let file = &mut self.files[entry.file as usize];
         // A current instance can only be collected if its cache entry was replaced behind our
         // back; it is gone either way.
-        if was_current && self.files[file].current == Some(node) {
-            self.files[file].current = None;
+        if file.current == Some(node) {
+            file.current = None;
         }
-        for child in importees {
+        remove_value(&mut file.live, node);
+        file.record_collected(GenerationInfo {
+            state: GenerationState::Collected,
+            ..GenerationInfo::of(&entry)
+        });
+        for child in entry.importees {
             self.edges.remove(&(node, child));
             if let Some(child_node) = self.node_mut_checked(child) {
                 remove_value(&mut child_node.importers, node);
             }
         }
-        for parent in importers {
+        for parent in entry.importers {
             self.edges.remove(&(parent, node));
             if let Some(parent_node) = self.node_mut_checked(parent) {
                 remove_value(&mut parent_node.importees, node);
@@ -316,13 +361,14 @@ impl ModuleGraph {
         self.files[file as usize].current
     }
 
-    /// The file an instance was loaded from.
+    /// The file an instance not yet collected was loaded from.
     pub fn file_of(&self, node: NodeId) -> Option<&str> {
         self.node(node)
             .map(|n| self.files[n.file as usize].path.as_str())
     }
 
-    /// The state of an instance, if the graph knows it.
+    /// The state of an instance not yet collected (`None` once collected: the graph keeps only
+    /// a row in its file's table).
     pub fn state_of(&self, node: NodeId) -> Option<GenerationState> {
         self.node(node).map(|n| n.state)
     }
@@ -341,7 +387,7 @@ impl ModuleGraph {
         };
         let file = &self.files[this.file as usize];
         let older: Vec<&Node> = file
-            .generations
+            .live
             .iter()
             .filter(|&&other| other != node)
             .filter_map(|&other| self.node(other))
@@ -363,29 +409,31 @@ impl ModuleGraph {
         self.node(node).map_or(&[], |n| &n.importees)
     }
 
-    /// Every generation of `path`, oldest first; empty for a file never seen.
+    /// Every generation of `path` by generation number; collected ones older than the newest
+    /// [`COLLECTED_ROWS_KEPT`] collected are folded into one row (at its first generation, with
+    /// their count). Empty for a file never seen.
     pub fn generations(&self, path: &str) -> Vec<GenerationInfo> {
         let Some(&file) = self.file_ids.get(path) else {
             return Vec::new();
         };
-        self.files[file as usize]
-            .generations
+        let file = &self.files[file as usize];
+        let mut rows: Vec<GenerationInfo> = file
+            .live
             .iter()
             .filter_map(|&id| self.node(id))
-            .map(|n| GenerationInfo {
-                generation: n.generation,
-                loaded_at: n.loaded_at,
-                state: n.state,
-            })
-            .collect()
+            .map(GenerationInfo::of)
+            .chain(file.folded_collected.iter().cloned())
+            .chain(file.recent_collected.iter().cloned())
+            .collect();
+        rows.sort_by_key(|row| row.generation);
+        rows
     }
 
     /// Old generations that are still alive, oldest retirement first.
     pub fn stale(&self, now: f64, gc_count: f64) -> Vec<StaleInfo> {
         let mut stale: Vec<(f64, StaleInfo)> = self
             .nodes
-            .iter()
-            .flatten()
+            .values()
             .filter(|n| n.state == GenerationState::Old)
             .map(|n| {
                 let survived = if n.gc_count_at_retire.is_nan() {
@@ -410,33 +458,53 @@ impl ModuleGraph {
     pub fn stats(&self) -> GraphStats {
         GraphStats {
             files: self.files.len(),
-            live_nodes: self
-                .nodes
-                .iter()
-                .flatten()
-                .filter(|n| n.state != GenerationState::Collected)
-                .count(),
+            live_nodes: self.nodes.len(),
             edges: self.edges.len(),
             ignored_events: self.ignored_events,
         }
     }
 
     fn node(&self, id: NodeId) -> Option<&Node> {
-        self.nodes.get(id as usize).and_then(Option::as_ref)
+        self.nodes.get(&id)
     }
 
     fn node_mut_checked(&mut self, id: NodeId) -> Option<&mut Node> {
-        self.nodes.get_mut(id as usize).and_then(Option::as_mut)
+        self.nodes.get_mut(&id)
     }
 
     fn is_live(&self, id: NodeId) -> bool {
-        self.node(id)
-            .is_some_and(|n| n.state != GenerationState::Collected)
+        self.nodes.contains_key(&id)
     }
 
     fn is_current(&self, id: NodeId) -> bool {
         self.node(id)
             .is_some_and(|n| n.state == GenerationState::Current)
+    }
+}
+
+impl FileEntry {
+    /// Keeps the newest collected rows one by one, folding the oldest into one counted row.
+    fn record_collected(&mut self, row: GenerationInfo) {
+        let at = self
+            .recent_collected
+            .partition_point(|kept| kept.generation < row.generation);
+        self.recent_collected.insert(at, row);
+        if self.recent_collected.len() <= COLLECTED_ROWS_KEPT {
+            return;
+        }
+        let Some(oldest) = self.recent_collected.pop_front() else {
+            return;
+        };
+        match &mut self.folded_collected {
+            Some(folded) => {
+                folded.count += 1;
+                if oldest.generation < folded.generation {
+                    folded.generation = oldest.generation;
+                    folded.loaded_at = oldest.loaded_at;
+                }
+            }
+            None => self.folded_collected = Some(oldest),
+        }
     }
 }
 

@@ -453,17 +453,20 @@ fn file_loaded_three_times_has_generations_one_two_three_old_old_current() {
             GenerationInfo {
                 generation: 1,
                 loaded_at: 100.0,
-                state: GenerationState::Old
+                state: GenerationState::Old,
+                count: 1
             },
             GenerationInfo {
                 generation: 2,
                 loaded_at: 200.0,
-                state: GenerationState::Old
+                state: GenerationState::Old,
+                count: 1
             },
             GenerationInfo {
                 generation: 3,
                 loaded_at: 300.0,
-                state: GenerationState::Current
+                state: GenerationState::Current,
+                count: 1
             },
         ]
     );
@@ -537,19 +540,92 @@ fn retire_then_collected_gives_collected() {
     assert_eq!(graph.stats().live_nodes, 1);
 
     collected(&mut graph, 0);
-    assert_eq!(graph.state_of(0), Some(GenerationState::Collected));
+    // The instance is forgotten; its row stays.
+    assert_eq!(graph.state_of(0), None);
     assert_eq!(
         graph.generations("/app/a.js"),
         vec![GenerationInfo {
             generation: 1,
             loaded_at: 100.0,
-            state: GenerationState::Collected
+            state: GenerationState::Collected,
+            count: 1
         }]
     );
     assert_eq!(graph.stale(1_000.0, 10.0), Vec::new());
     assert_eq!(graph.stats().live_nodes, 0);
     assert_eq!(graph.stats().files, 1);
-    assert_eq!(graph.file_of(0), Some("/app/a.js"));
+    assert_eq!(graph.file_of(0), None);
+}
+
+/// Loads `/app/a.js` `reloads + 1` times (ids 0…), retiring and collecting every generation
+/// except the newest and those in `kept_alive`.
+fn reloaded_file(reloads: u32, kept_alive: &[u32]) -> ModuleGraph {
+    let mut graph = ModuleGraph::new();
+    load(&mut graph, 0, "/app/a.js", 0.0);
+    for id in 1..=reloads {
+        retire(&mut graph, id - 1, f64::from(id), 0.0);
+        load(&mut graph, id, "/app/a.js", f64::from(id));
+        if !kept_alive.contains(&(id - 1)) {
+            collected(&mut graph, id - 1);
+        }
+    }
+    graph
+}
+
+#[test]
+fn collected_generations_past_the_kept_rows_fold_into_one_counted_row() {
+    let reloads = 60_000;
+    let graph = reloaded_file(reloads, &[]);
+    let rows = graph.generations("/app/a.js");
+    assert_eq!(rows.len(), COLLECTED_ROWS_KEPT + 2);
+    let folded = reloads as usize - COLLECTED_ROWS_KEPT;
+    assert_eq!(
+        rows[0],
+        GenerationInfo {
+            generation: 1,
+            loaded_at: 0.0,
+            state: GenerationState::Collected,
+            count: folded as u32
+        }
+    );
+    assert_eq!(rows[1].generation, folded as u32 + 1);
+    assert!(rows[1..].iter().all(|row| row.count == 1));
+    assert_eq!(rows.iter().map(|row| row.count).sum::<u32>(), reloads + 1);
+    assert_eq!(
+        rows.last().map(|row| (row.generation, row.state)),
+        Some((reloads + 1, GenerationState::Current))
+    );
+    assert_eq!(graph.stats().live_nodes, 1);
+}
+
+#[test]
+fn old_generations_keep_their_own_rows_among_folded_collected_ones() {
+    let graph = reloaded_file(500, &[3, 400]);
+    let rows = graph.generations("/app/a.js");
+    let generations: Vec<u32> = rows.iter().map(|row| row.generation).collect();
+    assert!(
+        generations.windows(2).all(|pair| pair[0] < pair[1]),
+        "{generations:?}"
+    );
+    let old: Vec<u32> = rows
+        .iter()
+        .filter(|row| row.state == GenerationState::Old)
+        .map(|row| row.generation)
+        .collect();
+    assert_eq!(old, [4, 401]);
+    assert_eq!(rows.iter().map(|row| row.count).sum::<u32>(), 501);
+    assert_eq!(rows.len(), COLLECTED_ROWS_KEPT + 4);
+    assert_eq!(graph.stale(1_000.0, 0.0).len(), 2);
+}
+
+#[test]
+fn collections_out_of_order_keep_the_newest_rows_and_fold_the_oldest() {
+    let mut graph = reloaded_file(COLLECTED_ROWS_KEPT as u32 + 10, &[0]);
+    collected(&mut graph, 0);
+    let rows = graph.generations("/app/a.js");
+    assert_eq!((rows[0].generation, rows[0].count), (1, 10));
+    assert_eq!(rows[1].generation, 11);
+    assert_eq!(rows.len(), COLLECTED_ROWS_KEPT + 2);
 }
 
 #[test]
@@ -579,7 +655,7 @@ fn collecting_the_current_instance_clears_the_cache_slot() {
     load(&mut graph, 0, "/app/a.js", 100.0);
     collected(&mut graph, 0);
     assert_eq!(graph.current("/app/a.js"), None);
-    assert_eq!(graph.state_of(0), Some(GenerationState::Collected));
+    assert_eq!(graph.state_of(0), None);
     load(&mut graph, 1, "/app/a.js", 200.0);
     assert_eq!(graph.current("/app/a.js"), Some(1));
     assert_eq!(
@@ -707,7 +783,15 @@ fn load_of_a_known_node_id_or_no_node_is_ignored() {
     collected(&mut graph, 0);
     load(&mut graph, 0, "/a.js", 3.0);
     assert_eq!(graph.stats().ignored_events, 3);
-    assert_eq!(graph.state_of(0), Some(GenerationState::Collected));
+    assert_eq!(graph.state_of(0), None);
+    assert_eq!(
+        graph
+            .generations("/a.js")
+            .iter()
+            .map(|g| g.state)
+            .collect::<Vec<_>>(),
+        [GenerationState::Collected]
+    );
 }
 
 #[test]
@@ -815,10 +899,10 @@ fn collected_drops_all_edges_of_the_node_in_both_directions() {
     assert_eq!(graph.importers_of(3), &[] as &[NodeId]);
     assert_eq!(graph.importees_of(1), &[] as &[NodeId]);
     assert_eq!(graph.importers_of(1), &[] as &[NodeId]);
-    // Collecting again changes nothing and is not an ignored event.
+    // A collected instance is forgotten: collecting it again names an unknown instance.
     collected(&mut graph, 1);
     assert_eq!(graph.stats().edges, 1);
-    assert_eq!(graph.stats().ignored_events, 0);
+    assert_eq!(graph.stats().ignored_events, 1);
     assert_eq!(graph.stats().live_nodes, 3);
 }
 
