@@ -134,6 +134,11 @@ export declare const clear: Clear;
  * module's `module.parent` is the caller while it evaluates and `null` after the call returns
  * (the cleared caller must not be kept alive by it).
  *
+ * A module that requires through `createRequire(__filename)` (or a helper given its
+ * `__filename`) imports what it requires that way and is cleared with it. A `createRequire` for
+ * a file that has no cached module is no module: its edges to what is reloaded are cut, and its
+ * next `require` gets the new version.
+ *
  * A module that is not loaded in this process is refused with `ERR_MODSWAP_NOT_LOADED` and not
  * run (a file watcher that sees an editor's temporary files would otherwise execute them);
  * `{ allowFirstLoad: true }` loads it as generation 1.

@@ -29,7 +29,7 @@ function notBuiltError(cause) {
 }
 
 /** Must equal PROTOCOL_VERSION in src/graph/events.rs. */
-const PROTOCOL_VERSION = 2;
+const PROTOCOL_VERSION = 3;
 
 function checkProtocol(loaded) {
   const found = typeof loaded.protocolVersion === 'function' ? loaded.protocolVersion() : undefined;

@@ -50,7 +50,8 @@ class Surgery {
       this.tracker.retire(id, mod);
       this.undo.push(() => this.tracker.unretire(mod));
       this.retired.push([id, mod]);
-      removed.add(mod);
+      // A child first required through createRequire(file) has that alias as its `parent`.
+      for (const object of this.tracker.objectsOf(id)) removed.add(object);
     }
     return removed;
   }
@@ -62,12 +63,13 @@ class Surgery {
       let end = start;
       const doomed = new Set();
       for (; end < pairs.length && pairs[end] === parentId; end += 2) {
-        const child = this.tracker.moduleOf(pairs[end + 1]);
-        if (child !== undefined) doomed.add(child);
+        for (const child of this.tracker.objectsOf(pairs[end + 1])) doomed.add(child);
         this.tracker.logUnedge(parentId, pairs[end + 1]);
       }
-      const parent = this.tracker.moduleOf(parentId);
-      if (parent !== undefined && doomed.size > 0) this.removeChildren(parent.children, doomed);
+      // What a module required through createRequire(__filename) is in that alias's children.
+      if (doomed.size > 0) {
+        for (const parent of this.tracker.objectsOf(parentId)) this.removeChildren(parent.children, doomed);
+      }
       start = end;
     }
   }

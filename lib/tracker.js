@@ -16,11 +16,13 @@ const OP_UNEDGE = 3;
 const OP_RETIRE = 4;
 const OP_COLLECTED = 5;
 const OP_PARENT = 6;
+const OP_REQUIRER = 7;
 /** "No node" in the native encodings. */
 const NO_NODE = 0xffffffff;
 
 const kNodeId = Symbol('modswap.nodeId');
 const kRetired = Symbol('modswap.retired');
+const kRequirer = Symbol('modswap.requirer');
 const kTracker = Symbol.for('modswap.tracker');
 
 /** Own function-valued properties looked at per exports object: enough for any real module. */
@@ -67,6 +69,8 @@ class Tracker {
     this.collector = new FinalizationRegistry((id) => this.onCollected(id));
     /** id -> how many of the values watched for that old generation are still alive. */
     this.pendingCollections = new Map();
+    /** id -> WeakRefs of the other Module objects standing for that cached module (aliases). */
+    this.aliases = new Map();
     this.cacheAdopted = false;
     this.gcCount = 0;
     this.gcObserver = null;
@@ -81,13 +85,13 @@ class Tracker {
   }
 
   /**
-   * Assigns ids to `root` and to whatever it already lists in `children`, recursively, and
-   * records each new instance's `parent`. Only the first `rootChildLimit` children of the root
-   * are taken: the require hook logs the rest.
+   * Tracks `root` and whatever it already lists in `children`, recursively, and records each
+   * newly tracked object's `parent`. Only the first `rootChildLimit` children of the root are
+   * taken: the require hook logs the rest. Returns the root's id.
    */
   adopt(root, rootChildLimit = Infinity) {
     const adopted = [root];
-    const rootId = this.assignId(root);
+    const rootId = this.track(root);
     for (let next = 0; next < adopted.length; next++) {
       const mod = adopted[next];
       const children = mod.children;
@@ -99,7 +103,7 @@ class Tracker {
         if (child === null || typeof child !== 'object') continue;
         let childId = child[kNodeId];
         if (childId === undefined) {
-          childId = this.assignId(child);
+          childId = this.track(child);
           adopted.push(child);
         }
         this.ops.push(OP_EDGE, parentId, childId);
@@ -113,11 +117,58 @@ class Tracker {
     return rootId;
   }
 
-  assignId(mod) {
+  /**
+   * Gives a Module object seen for the first time its id. A module of the cache (loaded, or
+   * being loaded: Node caches it before running it) gets a new one. A Module object that was
+   * never loaded stands in for its file: createRequire(file) makes one. When the cache holds a
+   * module for that file, it is an alias that shares that module's id (what it requires, the
+   * module requires); otherwise it is a requirer, which imports but is no generation of a file.
+   */
+  track(mod) {
+    const file = moduleFile(mod);
+    const cached = Module._cache[file];
+    if (mod.loaded === true || cached === mod) return this.assignId(mod, OP_LOAD);
+    if (cached !== null && typeof cached === 'object') return this.addAlias(mod, this.idOf(cached));
+    const id = this.assignId(mod, OP_REQUIRER);
+    mod[kRequirer] = true;
+    // Watched from the start: a requirer is dropped from the graph once it is collected.
+    this.watchCollection(id, mod, [mod]);
+    return id;
+  }
+
+  addAlias(mod, ownerId) {
+    mod[kNodeId] = ownerId;
+    const aliases = this.aliases.get(ownerId);
+    if (aliases === undefined) this.aliases.set(ownerId, [new WeakRef(mod)]);
+    else aliases.push(new WeakRef(mod));
+    return ownerId;
+  }
+
+  /** The live aliases of `id` (see `track`), dead ones dropped. */
+  aliasesOf(id) {
+    const refs = this.aliases.get(id);
+    if (refs === undefined) return [];
+    const live = [];
+    for (const ref of refs) {
+      const alias = ref.deref();
+      if (alias !== undefined) live.push(alias);
+    }
+    if (live.length < refs.length) this.aliases.set(id, live.map((alias) => new WeakRef(alias)));
+    return live;
+  }
+
+  /** The Module object of `id` and its aliases: every object Node may list for that module. */
+  objectsOf(id) {
+    const mod = this.moduleOf(id);
+    const aliases = this.aliasesOf(id);
+    return mod === undefined ? aliases : [mod, ...aliases];
+  }
+
+  assignId(mod, opcode) {
     const id = this.nextId++;
     mod[kNodeId] = id;
     this.refs.set(id, new WeakRef(mod));
-    this.ops.push(OP_LOAD, id, Date.now());
+    this.ops.push(opcode, id, Date.now());
     this.files.push(moduleFile(mod));
     return id;
   }
@@ -142,7 +193,8 @@ class Tracker {
   noteNewChildren(parent, children, from, mark) {
     const known = parent[kNodeId];
     const parentId = known === undefined ? this.adopt(parent, from) : known;
-    const parentRetired = parent[kRetired] === true;
+    // An alias (see `track`) is as old as the module it stands for.
+    const parentRetired = parent[kRetired] === true || this.moduleOf(parentId)?.[kRetired] === true;
     for (let i = from; i < children.length; i++) {
       const child = children[i];
       if (child === null || typeof child !== 'object') continue;
@@ -168,7 +220,8 @@ class Tracker {
     const cache = Module._cache;
     for (let id = mark; id < this.nextId; id++) {
       const mod = this.moduleOf(id);
-      if (mod === undefined || mod[kRetired] === true || cache[moduleFile(mod)] === mod) continue;
+      if (mod === undefined || mod[kRetired] === true || mod[kRequirer] === true) continue;
+      if (cache[moduleFile(mod)] === mod) continue;
       for (const child of Array.isArray(mod.children) ? mod.children : []) {
         if (child === null || typeof child !== 'object' || readParent(child) !== mod) continue;
         writeParent(child, null);
@@ -239,9 +292,9 @@ class Tracker {
    * the old versions of what it imported. A re-export of a child's exports is not the old
    * generation's own and is not watched.
    */
-  watchCollection(id, mod) {
+  watchCollection(id, mod, values = exportedValues(mod)) {
     const token = this.refs.get(id);
-    const watched = new Set([mod, ...exportedValues(mod)]);
+    const watched = new Set([mod, ...values]);
     this.pendingCollections.set(id, watched.size);
     for (const target of watched) this.collector.register(target, id, token);
   }
@@ -254,6 +307,7 @@ class Tracker {
     }
     this.pendingCollections.delete(id);
     this.refs.delete(id);
+    this.aliases.delete(id);
     this.ops.push(OP_COLLECTED, id);
   }
 
@@ -275,6 +329,8 @@ class Tracker {
       if (ref !== undefined) this.collector.unregister(ref);
       this.refs.delete(id);
       this.pendingCollections.delete(id);
+      for (const alias of this.aliasesOf(id)) if (alias[kNodeId] === id) delete alias[kNodeId];
+      this.aliases.delete(id);
       if (mod === undefined) continue;
       if (cache[moduleFile(mod)] === mod) delete cache[moduleFile(mod)];
       if (mod[kNodeId] === id) delete mod[kNodeId];

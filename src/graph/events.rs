@@ -1,5 +1,5 @@
 //! The compact event log the JS side sends in one call: a flat `f64` array of opcodes and
-//! operands, plus the file names of `Load` events joined by `'\0'`.
+//! operands, plus the file names of `Load` and `Requirer` events joined by `'\0'`.
 //!
 //! `f64` rather than `u32` so timestamps (ms since the epoch) and GC counts travel unchanged.
 
@@ -8,7 +8,7 @@ use std::fmt;
 
 /// Version of the event-log and plan encodings shared with `lib/`. Bump it on any change to
 /// opcodes, operands or the plan layout, so a stale addon is refused instead of misread.
-pub const PROTOCOL_VERSION: u32 = 2;
+pub const PROTOCOL_VERSION: u32 = 3;
 
 /// Opcode of [`Event::Load`]: `LOAD node at` (file from the names list).
 pub const OP_LOAD: u32 = 1;
@@ -22,6 +22,8 @@ pub const OP_RETIRE: u32 = 4;
 pub const OP_COLLECTED: u32 = 5;
 /// Opcode of [`Event::Parent`]: `PARENT child parent` (parent may be `NO_NODE`).
 pub const OP_PARENT: u32 = 6;
+/// Opcode of [`Event::Requirer`]: `REQUIRER node at` (file from the names list).
+pub const OP_REQUIRER: u32 = 7;
 
 /// One change to Node's module bookkeeping, as observed by the JS side.
 #[derive(Clone, Debug, PartialEq)]
@@ -45,6 +47,10 @@ pub enum Event {
         child: NodeId,
         parent: Option<NodeId>,
     },
+    /// A `Module` object that requires but is no module of the cache: `createRequire(file)`'s
+    /// for a file with no cached module (or any never-loaded `new Module(file)`). It imports
+    /// what it requires, and is never a generation of `file`.
+    Requirer { node: NodeId, file: String, at: f64 },
 }
 
 /// Why an event log could not be decoded.
@@ -56,7 +62,7 @@ pub enum EventError {
     Truncated { index: usize },
     /// An operand that should be a node id is not a non-negative integer below 2^32 - 1.
     BadNodeId { index: usize },
-    /// More `Load` events than file names.
+    /// More `Load` and `Requirer` events than file names.
     MissingFileName { index: usize },
 }
 
@@ -69,7 +75,10 @@ impl fmt::Display for EventError {
             EventError::Truncated { index } => write!(f, "event at index {index} is truncated"),
             EventError::BadNodeId { index } => write!(f, "invalid node id at index {index}"),
             EventError::MissingFileName { index } => {
-                write!(f, "load event at index {index} has no file name")
+                write!(
+                    f,
+                    "load or requirer event at index {index} has no file name"
+                )
             }
         }
     }
@@ -91,7 +100,7 @@ pub fn decode_events(ops: &[f64], files: &str) -> Result<Vec<Event>, EventError>
         let opcode = ops[i];
         let arity = match opcode as u32 {
             _ if opcode.fract() != 0.0 || opcode < 0.0 => 0,
-            OP_LOAD | OP_EDGE | OP_UNEDGE | OP_PARENT => 2,
+            OP_LOAD | OP_EDGE | OP_UNEDGE | OP_PARENT | OP_REQUIRER => 2,
             OP_RETIRE => 3,
             OP_COLLECTED => 1,
             _ => 0,
@@ -122,6 +131,14 @@ pub fn decode_events(ops: &[f64], files: &str) -> Result<Vec<Event>, EventError>
             OP_EDGE => Event::Edge {
                 parent: node(0)?,
                 child: node(1)?,
+            },
+            OP_REQUIRER => Event::Requirer {
+                node: node(0)?,
+                at: args[1],
+                file: names
+                    .next()
+                    .ok_or(EventError::MissingFileName { index: start })?
+                    .to_owned(),
             },
             OP_UNEDGE => Event::Unedge {
                 parent: node(0)?,

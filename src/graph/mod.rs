@@ -109,6 +109,25 @@ struct Node {
     importees: Vec<NodeId>,
     /// Instances (of any generation) whose `children` list this one.
     importers: Vec<NodeId>,
+    /// A requirer (see [`Event::Requirer`]) rather than a module of the cache.
+    requirer: bool,
+}
+
+impl Node {
+    fn new(file: FileId, generation: u32, loaded_at: f64, requirer: bool) -> Self {
+        Self {
+            file,
+            generation,
+            loaded_at,
+            state: GenerationState::Current,
+            retired_at: f64::NAN,
+            gc_count_at_retire: f64::NAN,
+            first_parent: NO_NODE,
+            importees: Vec::new(),
+            importers: Vec::new(),
+            requirer,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -181,10 +200,12 @@ impl ModuleGraph {
             Event::Retire { node, at, gc_count } => self.retire(node, at, gc_count),
             Event::Collected { node } => self.collect(node),
             Event::Parent { child, parent } => self.set_parent(child, parent),
+            Event::Requirer { node, file, at } => self.add_requirer(node, &file, at),
         }
     }
 
-    fn load(&mut self, node: NodeId, path: &str, at: f64) {
+    /// Whether `node` may be a new instance: ids arrive in increasing order and only once.
+    fn admit(&mut self, node: NodeId) -> bool {
         let next = self
             .highest_loaded
             .map_or(0, |highest| highest as usize + 1);
@@ -194,9 +215,16 @@ impl ModuleGraph {
         let too_far = node as usize > next + MAX_ID_GAP;
         if node == NO_NODE || replayed || too_far {
             self.ignored_events += 1;
-            return;
+            return false;
         }
         self.highest_loaded = Some(node);
+        true
+    }
+
+    fn load(&mut self, node: NodeId, path: &str, at: f64) {
+        if !self.admit(node) {
+            return;
+        }
         let file = self.intern_file(path);
         // A newer load of the same file replaces the current one even when the cache entry was
         // removed by someone else (clear-module, a test runner, user code).
@@ -208,20 +236,18 @@ impl ModuleGraph {
         entry.live.push(node);
         entry.current = Some(node);
         let generation = entry.loads;
-        self.nodes.insert(
-            node,
-            Node {
-                file,
-                generation,
-                loaded_at: at,
-                state: GenerationState::Current,
-                retired_at: f64::NAN,
-                gc_count_at_retire: f64::NAN,
-                first_parent: NO_NODE,
-                importees: Vec::new(),
-                importers: Vec::new(),
-            },
-        );
+        self.nodes
+            .insert(node, Node::new(file, generation, at, false));
+    }
+
+    /// A requirer imports like a module but is no generation of its file: never current, never
+    /// retired by a plan, and it leaves no row in the file's table.
+    fn add_requirer(&mut self, node: NodeId, path: &str, at: f64) {
+        if !self.admit(node) {
+            return;
+        }
+        let file = self.intern_file(path);
+        self.nodes.insert(node, Node::new(file, 0, at, true));
     }
 
     fn intern_file(&mut self, path: &str) -> FileId {
@@ -296,7 +322,7 @@ impl ModuleGraph {
             self.ignored_events += 1;
             return;
         };
-        if entry.state != GenerationState::Current {
+        if entry.state != GenerationState::Current || entry.requirer {
             return;
         }
         entry.state = GenerationState::Old;
@@ -336,11 +362,13 @@ impl ModuleGraph {
         if file.current == Some(node) {
             file.current = None;
         }
-        remove_value(&mut file.live, node);
-        file.record_collected(GenerationInfo {
-            state: GenerationState::Collected,
-            ..GenerationInfo::of(&entry)
-        });
+        if !entry.requirer {
+            remove_value(&mut file.live, node);
+            file.record_collected(GenerationInfo {
+                state: GenerationState::Collected,
+                ..GenerationInfo::of(&entry)
+            });
+        }
         for child in entry.importees {
             self.edges.remove(&(node, child));
             if let Some(child_node) = self.node_mut_checked(child) {
@@ -474,6 +502,11 @@ impl ModuleGraph {
 
     fn is_live(&self, id: NodeId) -> bool {
         self.nodes.contains_key(&id)
+    }
+
+    /// Whether `id` is a requirer (see [`Event::Requirer`]).
+    pub fn is_requirer(&self, id: NodeId) -> bool {
+        self.node(id).is_some_and(|n| n.requirer)
     }
 
     fn is_current(&self, id: NodeId) -> bool {

@@ -163,8 +163,12 @@ impl ModuleGraph {
         }
     }
 
+    /// Requirers are never removed: they are in no cache, and stay usable once the edges to
+    /// what a plan retires are cut (their next `require` loads the new version).
     fn removable(&self, node: NodeId) -> bool {
-        self.is_current(node) && !self.file_of(node).is_some_and(is_native_addon)
+        self.is_current(node)
+            && !self.is_requirer(node)
+            && !self.file_of(node).is_some_and(is_native_addon)
     }
 
     fn cuts_for(&self, retire: &[NodeId]) -> Vec<(NodeId, NodeId)> {

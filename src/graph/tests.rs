@@ -1,7 +1,7 @@
 //! Unit tests of the napi-free core: event decoding, the generation table, the edge set and
 //! clear plans.
 
-use super::events::{OP_COLLECTED, OP_EDGE, OP_LOAD, OP_PARENT, OP_RETIRE, OP_UNEDGE};
+use super::events::{OP_COLLECTED, OP_EDGE, OP_LOAD, OP_PARENT, OP_REQUIRER, OP_RETIRE, OP_UNEDGE};
 use super::plan::{is_dependency, is_native_addon};
 use super::*;
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -90,6 +90,10 @@ fn encode_events(events: &[Event]) -> (Vec<f64>, String) {
                 let parent = parent.unwrap_or(NO_NODE);
                 ops.extend([f64::from(OP_PARENT), f64::from(*child), f64::from(parent)]);
             }
+            Event::Requirer { node, file, at } => {
+                ops.extend([f64::from(OP_REQUIRER), f64::from(*node), *at]);
+                names.push(file.as_str());
+            }
         }
     }
     (ops, names.join("\0"))
@@ -108,8 +112,16 @@ fn sorted<T: Ord + Clone>(items: &[T]) -> Vec<T> {
 #[test]
 fn opcodes_have_their_documented_values() {
     assert_eq!(
-        [OP_LOAD, OP_EDGE, OP_UNEDGE, OP_RETIRE, OP_COLLECTED],
-        [1, 2, 3, 4, 5]
+        [
+            OP_LOAD,
+            OP_EDGE,
+            OP_UNEDGE,
+            OP_RETIRE,
+            OP_COLLECTED,
+            OP_PARENT,
+            OP_REQUIRER
+        ],
+        [1, 2, 3, 4, 5, 6, 7]
     );
 }
 
@@ -204,9 +216,14 @@ fn decode_round_trips_every_opcode() {
         },
         Event::Collected { node: 1 },
         Event::Collected { node: 0 },
+        Event::Requirer {
+            node: 9,
+            file: "/app/noop.js".into(),
+            at: 2.5,
+        },
     ];
     let (ops, names) = encode_events(&events);
-    assert_eq!(ops.len(), 3 * 3 + 3 * 3 + 4 + 2 * 2);
+    assert_eq!(ops.len(), 3 * 3 + 3 * 3 + 4 + 2 * 2 + 3);
     assert_eq!(decode_events(&ops, &names), Ok(events));
 }
 
@@ -235,7 +252,7 @@ fn decode_empty_log_gives_no_events() {
 fn decode_rejects_unknown_opcodes_with_their_index() {
     let cases: [(&[f64], usize, &str); 7] = [
         (&[0.0, 1.0], 0, "0"),
-        (&[7.0, 1.0], 0, "7"),
+        (&[8.0, 1.0], 0, "8"),
         (&[-1.0, 1.0], 0, "-1"),
         (&[f64::NAN], 0, "NaN"),
         (&[f64::INFINITY], 0, "inf"),
@@ -424,7 +441,7 @@ fn event_errors_display_their_index() {
     );
     assert_eq!(
         EventError::MissingFileName { index: 3 }.to_string(),
-        "load event at index 3 has no file name"
+        "load or requirer event at index 3 has no file name"
     );
     let boxed: Box<dyn std::error::Error> = Box::new(EventError::Truncated { index: 0 });
     assert_eq!(boxed.to_string(), "event at index 0 is truncated");
@@ -1868,4 +1885,67 @@ fn importers_plan_includes_current_holders_of_an_older_version_of_the_root() {
     collected(&mut graph, 0);
     let after = graph.plan_clear(&[3], IMPORTERS_AND_DEPS, None);
     assert_eq!(after.retire, vec![3]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Requirers: createRequire(file) for a file that has no cached module
+// ---------------------------------------------------------------------------------------------
+
+fn requirer(graph: &mut ModuleGraph, node: NodeId, file: &str) {
+    graph.apply(Event::Requirer {
+        node,
+        file: file.into(),
+        at: 5.0,
+    });
+}
+
+/// main (0) requires handler (1); a requirer (2) for /app/noop.js requires handler too.
+fn graph_with_a_requirer() -> ModuleGraph {
+    let mut graph = build(&[(0, "/app/main.js"), (1, "/app/handler.js")], &[(0, 1)]);
+    requirer(&mut graph, 2, "/app/noop.js");
+    edge(&mut graph, 2, 1);
+    graph
+}
+
+#[test]
+fn a_requirer_is_no_generation_of_its_file() {
+    let graph = graph_with_a_requirer();
+    assert!(graph.is_requirer(2));
+    assert!(!graph.is_requirer(1));
+    assert_eq!(graph.generations("/app/noop.js"), Vec::new());
+    assert_eq!(graph.current("/app/noop.js"), None);
+    assert_eq!(graph.importers_of(1), &[0, 2]);
+    assert_eq!(graph.stats().ignored_events, 0);
+}
+
+#[test]
+fn a_reload_cuts_the_requirers_edge_but_never_retires_the_requirer() {
+    let graph = graph_with_a_requirer();
+    let plan = graph.plan_clear(
+        &[1],
+        ClearScope::Importers {
+            include_dependencies: true,
+        },
+        Some(0),
+    );
+    assert_eq!(plan.retire, [1]);
+    assert_eq!(plan.cuts, [(0, 1), (2, 1)]);
+    // Even as a root.
+    let plan = graph.plan_clear(&[2], ClearScope::Descendants, Some(0));
+    assert_eq!(plan, Plan::default());
+}
+
+#[test]
+fn a_requirer_is_never_retired_stale_or_given_a_row() {
+    let mut graph = graph_with_a_requirer();
+    retire(&mut graph, 2, 10.0, 0.0);
+    assert_eq!(graph.state_of(2), Some(GenerationState::Current));
+    assert_eq!(graph.stale(20.0, 1.0), Vec::new());
+    // A later real load of the file starts its generation 1 and leaves the requirer alone.
+    load(&mut graph, 3, "/app/noop.js", 30.0);
+    assert_eq!(graph.generations("/app/noop.js").len(), 1);
+    assert_eq!(graph.state_of(2), Some(GenerationState::Current));
+    collected(&mut graph, 2);
+    assert_eq!(graph.generations("/app/noop.js").len(), 1);
+    assert_eq!(graph.importers_of(1), &[0]);
 }
