@@ -21,12 +21,13 @@
 use super::bits::SizeColumn;
 use super::columns::{root_ordinal, string_named_types, NodeRef};
 use super::graph::{EdgeKind, HeapGraph, LoadTimings, Location, NodeKind, Strings, TypeTable};
+use super::load::read_into;
 use super::meta::{EdgeLayout, LocationMeta, Meta, NodeLayout, MAX_FIELDS, MAX_HEADER_BYTES};
 use super::stream::{describe, digit_run, syntax, Skipper, SnapshotError, StrScan};
-use std::io::{self, Read};
+use std::io::Read;
 
 /// [`HeapGraph::from_reader`] reads this much at a time.
-const READ_CHUNK: usize = 64 << 10;
+pub(super) const READ_CHUNK: usize = 64 << 10;
 /// Top-level keys longer than this are not sections this crate reads.
 const MAX_KEY_BYTES: usize = 64;
 /// Columns start with room for this many rows at most, then double (never past the header's
@@ -40,16 +41,7 @@ impl HeapGraph {
     /// through a [`HeapGraphBuilder`]: the JSON text is never held in memory.
     pub fn from_reader(mut reader: impl Read) -> Result<HeapGraph, SnapshotError> {
         let mut builder = HeapGraphBuilder::new();
-        let mut buf = vec![0u8; READ_CHUNK];
-        loop {
-            let n = match reader.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-                Err(err) => return Err(err.into()),
-            };
-            builder.push(&buf[..n])?;
-        }
+        read_into(&mut reader, &mut builder)?;
         builder.finish()
     }
 

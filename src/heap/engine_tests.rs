@@ -296,6 +296,76 @@ fn corrupt_bytes_never_panic() {
     }
 }
 
+/// A path that is not a regular file (a FIFO here; /dev/stdin from a pipe, /dev/zero) is read
+/// as a stream: it has no size to map, and may never end.
+#[cfg(unix)]
+#[test]
+fn a_fifo_is_read_as_a_stream_and_rejected_at_its_first_bad_byte() {
+    use std::io::Write;
+    let dir = std::env::temp_dir().join(format!("modswap-fifo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let fifo = dir.join("snapshot.fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    // An endless writer of the same garbage: it stops when the reader has gone (EPIPE), or
+    // after 256 MiB, which a loader holding the input would read whole.
+    let path = fifo.clone();
+    let writer = std::thread::spawn(move || {
+        let mut out = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .expect("open fifo");
+        let chunk = vec![b'?'; 64 << 10];
+        let mut written = 0usize;
+        while written < 256 << 20 {
+            match out.write(&chunk) {
+                Ok(n) => written += n,
+                Err(_) => break,
+            }
+        }
+        written
+    });
+    let err = HeapGraph::load_counted(&fifo).expect_err("garbage");
+    let written = writer.join().expect("writer");
+    assert!(
+        matches!(err, SnapshotError::NotASnapshot { offset: 0, .. }),
+        "{err}"
+    );
+    assert!(
+        written < 8 << 20,
+        "{written} bytes written before the reader stopped"
+    );
+    // And a real snapshot through the FIFO loads like the file.
+    let text = small_snapshot();
+    let path = fifo.clone();
+    let body = text.clone();
+    let writer = std::thread::spawn(move || {
+        let mut out = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .expect("open fifo");
+        out.write_all(body.as_bytes()).expect("write");
+    });
+    let (graph, bytes) = HeapGraph::load_counted(&fifo).expect("loads");
+    writer.join().expect("writer");
+    assert_eq!(bytes, text.len() as u64);
+    assert!(graph.same_content(&HeapGraph::from_bytes(text.as_bytes()).expect("loads")));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn dev_zero_is_not_a_snapshot_and_is_not_read_endlessly() {
+    let err = HeapGraph::load("/dev/zero").expect_err("NUL bytes");
+    assert_eq!(
+        err.to_string(),
+        "not a V8 heap snapshot at byte 0: expected a JSON object, found a NUL byte (0x00)"
+    );
+}
+
 #[test]
 fn lying_counts() {
     let text = small_snapshot();

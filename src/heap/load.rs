@@ -1,12 +1,14 @@
 //! Loading a whole `.heapsnapshot` into a [`HeapGraph`]: memory-map (or borrow) the bytes,
 //! walk the top-level object once to find the sections, decode `strings`, read every offset
-//! from `snapshot.meta`, then parse `nodes` and `edges` in parallel into columns.
+//! from `snapshot.meta`, then parse `nodes` and `edges` in parallel into columns. A path that
+//! is not a regular file (a pipe, a character device) is parsed as a stream instead.
 //!
 //! Nothing is allocated from a declared count: columns are sized from the values actually
 //! present, and every disagreement between the header and the arrays is an error.
 
 #![deny(missing_docs)]
 
+use super::chunked::{HeapGraphBuilder, READ_CHUNK};
 use super::columns::{
     check_edge_count, check_names, check_node_count, first_edges, parse_edges, parse_locations,
     parse_nodes, root_ordinal, EdgeColumns, EdgeContext, NodeColumns,
@@ -16,41 +18,44 @@ use super::meta::Meta;
 use super::numbers::{self, Span};
 use super::stream::{describe, syntax, Skipper, SnapshotError, StrScan};
 use std::fs::File;
+use std::io::{self, Read};
 use std::path::Path;
 use std::time::Instant;
 
 impl HeapGraph {
-    /// Loads a snapshot file through a read-only memory map; the map is released before this
-    /// returns (strings are copied into the graph's arena). What cannot be mapped (a pipe, a
-    /// special file) is read into memory instead.
+    /// Loads a snapshot file (see [`load_counted`](Self::load_counted)).
     pub fn load(path: impl AsRef<Path>) -> Result<HeapGraph, SnapshotError> {
+        Self::load_counted(path).map(|(graph, _)| graph)
+    }
+
+    /// Loads a snapshot file and returns it with the number of bytes read.
+    ///
+    /// A regular file is read through a read-only memory map (released before this returns:
+    /// strings are copied into the graph's arena). Anything else (a pipe, a FIFO, a terminal, a
+    /// character device such as `/dev/stdin` or `/dev/zero`), which has no size and may never
+    /// end, is parsed as it arrives by [`from_reader`](Self::from_reader): memory holds the
+    /// graph being built, never the text, and reading stops at the first error.
+    pub fn load_counted(path: impl AsRef<Path>) -> Result<(HeapGraph, u64), SnapshotError> {
         let started = Instant::now();
-        let path = path.as_ref();
-        let file = File::open(path)?;
+        let file = File::open(path.as_ref())?;
+        // A directory gets here too: its first read fails with "Is a directory".
+        if !file.metadata()?.is_file() {
+            return Self::read_counted(file);
+        }
         // SAFETY: the map is read-only and private to this call. If another process truncates
         // the file while we read it, accesses past the new end fault (SIGBUS); that is the
         // documented risk of any file mapping and the reason the map lives no longer than this
         // function.
-        let mapped = unsafe { memmap2::MmapOptions::new().populate().map(&file) };
-        let graph = match mapped {
-            Ok(map) => {
-                #[cfg(unix)]
-                let _ = map.advise(memmap2::Advice::Sequential);
-                let read = started.elapsed();
-                let mut graph = Self::from_bytes(&map)?;
-                graph.timings.read = read;
-                graph
-            }
-            // The read error (for a directory: "Is a directory") says more than mmap's.
-            Err(_) => {
-                let bytes = std::fs::read(path)?;
-                let read = started.elapsed();
-                let mut graph = Self::from_bytes(&bytes)?;
-                graph.timings.read = read;
-                graph
-            }
+        let Ok(map) = (unsafe { memmap2::MmapOptions::new().populate().map(&file) }) else {
+            // A file system that cannot map files: read it as a stream.
+            return Self::read_counted(file);
         };
-        Ok(graph)
+        #[cfg(unix)]
+        let _ = map.advise(memmap2::Advice::Sequential);
+        let read = started.elapsed();
+        let mut graph = Self::from_bytes(&map)?;
+        graph.timings.read = read;
+        Ok((graph, map.len() as u64))
     }
 
     /// Parses a snapshot held in memory.
@@ -77,6 +82,31 @@ impl HeapGraph {
         let mut graph = assemble(bytes, columns, strings, &meta)?;
         graph.timings = timings;
         Ok(graph)
+    }
+
+    /// [`from_reader`](Self::from_reader), also returning the number of bytes read.
+    fn read_counted(mut reader: impl Read) -> Result<(HeapGraph, u64), SnapshotError> {
+        let mut builder = HeapGraphBuilder::new();
+        read_into(&mut reader, &mut builder)?;
+        let bytes = builder.bytes_pushed();
+        Ok((builder.finish()?, bytes))
+    }
+}
+
+/// Pushes everything `reader` delivers into `builder`, stopping at the first error.
+pub(super) fn read_into(
+    reader: &mut impl Read,
+    builder: &mut HeapGraphBuilder,
+) -> Result<(), SnapshotError> {
+    let mut buf = vec![0u8; READ_CHUNK];
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => return Ok(()),
+            Ok(n) => n,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+            Err(err) => return Err(err.into()),
+        };
+        builder.push(&buf[..n])?;
     }
 }
 

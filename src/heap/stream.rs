@@ -987,6 +987,9 @@ impl Skipper {
 pub(super) fn describe(b: u8) -> String {
     if b.is_ascii_graphic() {
         format!("'{}'", char::from(b))
+    } else if b == 0 {
+        // What /dev/zero, a sparse or a preallocated file is made of.
+        "a NUL byte (0x00)".to_owned()
     } else {
         format!("byte 0x{b:02x}")
     }
