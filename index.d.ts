@@ -457,8 +457,9 @@ export interface Heap {
    * @param options.top how many of the largest retainers to list (default 50).
    * @param options.paths node ids whose retainer paths to include.
    * @param options.name what results and errors call a streamed snapshot (default `(stream)`).
-   * @throws {ModswapError} (rejects) ERR_MODSWAP_BAD_SNAPSHOT naming the file, the byte offset and
-   *   the cause; ERR_MODSWAP_NOT_FOUND / ERR_MODSWAP_IO; ERR_MODSWAP_INVALID_ARG / _OPTIONS.
+   * @throws {ModswapError} (rejects) ERR_MODSWAP_BAD_SNAPSHOT naming the file, the byte offset of
+   *   the first error and the cause (the same message for a file, a pipe and a stream of the same
+   *   bytes); ERR_MODSWAP_NOT_FOUND / ERR_MODSWAP_IO; ERR_MODSWAP_INVALID_ARG / _OPTIONS.
    *   `error.file` is the snapshot's absolute path.
    */
   analyze(

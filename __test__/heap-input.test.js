@@ -1,9 +1,9 @@
 'use strict';
 // modswap.heap on inputs that are not plain snapshot files (issue E): pipes and FIFOs that never
-// end, and character devices (/dev/zero, /dev/urandom). Each input is read by a child process
-// that reports the rejection and how much its memory grew; endless writers stop when the reader
-// has gone (EPIPE) or at a cap that a reader holding the whole input would reach, and a guard
-// kills both if neither happens.
+// end, character devices (/dev/zero, /dev/urandom), and huge files that are bad near their start.
+// Each input is read by a child process that reports the rejection and how much its memory grew;
+// endless writers stop when the reader has gone (EPIPE) or at a cap that a reader holding the
+// whole input would reach, and a guard kills both if neither happens.
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -190,4 +190,50 @@ test('the CLI reads an endless /dev/stdin pipe as it arrives and stops at the fi
   assert.match(rest.join('\n'), /^modswap: \/dev\/stdin: nodes array has more than snapshot.node_count = 1000 nodes/m);
   assert.equal(writer.ended, 'EPIPE');
   assert.ok(writer.written < 8 * MiB, `${writer.written} bytes were written before the CLI stopped`);
+});
+
+/** A 2 GiB sparse file: `prefix`, then a hole (NUL bytes that take no disk). */
+function sparseFile(name, prefix) {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, prefix);
+  fs.truncateSync(file, 2 * 1024 * MiB);
+  return file;
+}
+
+/** A snapshot start whose nodes array holds `bad` at byte `at`. */
+function badNodesAt(at, bad) {
+  let text = header(100_000);
+  for (let id = 3; text.length < at + 400; id += 2) text += `\n,3,0,${id},16,0,0,0`;
+  const bytes = Buffer.from(text);
+  assert.ok(text.indexOf('"nodes":[') < at - 10, 'the bad bytes are inside the nodes array');
+  bytes.write(bad, at);
+  return bytes;
+}
+
+test('a 2 GiB file with bad bytes at byte 866 is rejected there, without reading the rest', posixOnly, async () => {
+  const file = sparseFile('bad-at-866.heapsnapshot', badNodesAt(866, 'xyz'));
+  const report = await readInChild(file);
+  assert.equal(report.code, 'ERR_MODSWAP_BAD_SNAPSHOT', report.message ?? report.guard);
+  assert.match(report.message, new RegExp(`^${escape(file)}: malformed heap snapshot JSON at byte 866: expected .* in "nodes", found 'x'$`));
+  // Mapped pages count in the RSS: reading the 2 GiB would add 2 GiB.
+  assert.ok(report.grewBytes < 256 * MiB, `the reader grew by ${report.grewBytes} bytes`);
+  // The file path says what the stream path says.
+  await assert.rejects(modswap.heap.analyze(fs.createReadStream(file), { name: file }), (error) => {
+    assert.equal(error.message, report.message);
+    return true;
+  });
+  const cli = spawnSync(process.execPath, [CLI, 'heap', 'analyze', file], { encoding: 'utf8', timeout: GUARD_MS });
+  assert.equal(cli.status, 65, cli.stderr);
+  assert.equal(cli.stderr, `modswap: ${report.message}\n`);
+});
+
+test('a 2 GiB file that does not start like a snapshot is rejected at byte 0, without reading the rest', posixOnly, async () => {
+  const file = sparseFile('garbage.heapsnapshot', Buffer.from('garbage, then nothing'));
+  const report = await readInChild(file);
+  assert.equal(report.code, 'ERR_MODSWAP_BAD_SNAPSHOT', report.message ?? report.guard);
+  assert.equal(report.message, `${file}: not a V8 heap snapshot at byte 0: expected a JSON object, found 'g'`);
+  assert.ok(report.grewBytes < 256 * MiB, `the reader grew by ${report.grewBytes} bytes`);
+  const cli = spawnSync(process.execPath, [CLI, 'heap', 'analyze', file], { encoding: 'utf8', timeout: GUARD_MS });
+  assert.equal(cli.status, 65, cli.stderr);
+  assert.match(cli.stderr, /is not a heap snapshot/);
 });
