@@ -346,6 +346,7 @@ export interface RetainerPath {
 export interface HeapAnalysis {
   /** Absolute path of the snapshot. */
   file: string;
+  /** Bytes read: the file's size (for a pipe or a stream, what came through it). */
   fileBytes: number;
   nodeCount: number;
   edgeCount: number;
@@ -461,14 +462,16 @@ export interface Heap {
   /**
    * Analyses a snapshot off the main thread: totals, class aggregates, the largest retainers and
    * leak suspects with DevTools' dominator and retained-size rules, and the shortest retainer
-   * paths of the nodes asked for. A file is memory-mapped, never a JS string; a stream (any async
-   * iterable of its bytes, e.g. `fs.createReadStream(file)` or `v8.getHeapSnapshot()`) is parsed
-   * on a Rust thread as its chunks arrive.
+   * paths of the nodes asked for. A file is memory-mapped, never a JS string; a path that is a
+   * pipe, a FIFO or a device (`/dev/stdin`) and a stream (any async iterable of its bytes, e.g.
+   * `fs.createReadStream(file)` or `v8.getHeapSnapshot()`) are parsed on a Rust thread as their
+   * bytes arrive, holding the graph, never the text. Reading stops at the first bad byte.
    * @param options.top how many of the largest retainers to list (default 50).
    * @param options.paths node ids whose retainer paths to include.
    * @param options.name what results and errors call a streamed snapshot (default `(stream)`).
-   * @throws {ModswapError} (rejects) ERR_MODSWAP_BAD_SNAPSHOT naming the file, the byte offset and
-   *   the cause; ERR_MODSWAP_NOT_FOUND / ERR_MODSWAP_IO; ERR_MODSWAP_INVALID_ARG / _OPTIONS.
+   * @throws {ModswapError} (rejects) ERR_MODSWAP_BAD_SNAPSHOT naming the file, the byte offset of
+   *   the first error and the cause (the same message for a file, a pipe and a stream of the same
+   *   bytes); ERR_MODSWAP_NOT_FOUND / ERR_MODSWAP_IO; ERR_MODSWAP_INVALID_ARG / _OPTIONS.
    *   `error.file` is the snapshot's absolute path.
    */
   analyze(

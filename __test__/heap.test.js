@@ -334,6 +334,7 @@ test('the CLI reads a snapshot from a pipe (/dev/stdin) like the API, and refuse
   assert.doesNotMatch(piped.stderr, /ESPIPE/);
   const [a, b] = [fromFile, piped].map((run) => JSON.parse(run.stdout));
   assert.equal(b.file, '/dev/stdin');
+  assert.equal(b.fileBytes, a.fileBytes, 'the bytes that came through the pipe');
   assert.equal(b.nodeCount, a.nodeCount);
   assert.equal(b.totalSize, a.totalSize);
   const garbage = throughPipe('printf hello');

@@ -1,7 +1,8 @@
 'use strict';
 // modswap.heap: V8 heap snapshot analysis, diffs and leak searches by the Rust engine, off the
-// main thread. The engine reads the files itself (memory-mapped), so no snapshot ever becomes a
-// JS string or object; results are plain objects (shapes in index.d.ts).
+// main thread. The engine reads the files itself (memory-mapped; a path that is a pipe or a device
+// as a stream), so no snapshot ever becomes a JS string or object; results are plain objects
+// (shapes in index.d.ts).
 const path = require('node:path');
 const v8 = require('node:v8');
 const { binding } = require('../native');

@@ -228,23 +228,20 @@ fn io_code(error: &std::io::Error) -> &'static str {
     }
 }
 
-/// Loads snapshot number `file` of a job, naming the file in every error.
+/// Loads snapshot number `file` of a job, naming the file in every error. Returns the graph
+/// and the bytes read (a pipe's size is only known once it is read).
 fn load(path: &Path, progress: &Progress, file: u32) -> Result<(HeapGraph, u64)> {
-    let file_bytes = std::fs::metadata(path)
-        .map_err(|e| coded(io_code(&e), format!("{}: {e}", path.display())))?
-        .len();
     // Parsing reports no units yet (the loader does not count them): total 0 = unknown.
     progress.start(Phase::Parse, file, 0);
-    let graph = HeapGraph::load(path).map_err(|e| {
-        // A file that cannot be read (a directory, no permission) is an I/O error, as documented;
-        // only what was read and is wrong makes a bad snapshot.
+    HeapGraph::load_counted(path).map_err(|e| {
+        // A file that cannot be read (missing, a directory, no permission) is an I/O error, as
+        // documented; only what was read and is wrong makes a bad snapshot.
         let code = match &e {
             SnapshotError::Io(io) => io_code(io),
             _ => "ERR_MODSWAP_BAD_SNAPSHOT",
         };
         coded(code, format!("{}: {e}", path.display()))
-    })?;
-    Ok((graph, file_bytes))
+    })
 }
 
 /// Runs the full analysis of a job's graph, reporting the phase.

@@ -13,20 +13,22 @@
 //! section order, and bounded by the bytes pushed.
 //!
 //! The builder accepts exactly the inputs [`HeapGraph::from_bytes`] accepts and builds the
-//! same graph; the checks are the same, though on invalid input the error reported can be a
-//! different (earlier in the file) one. Every error names a byte offset of the whole input.
+//! same graph; it stops at the first error in file order, which is also the error
+//! `from_bytes` reports. Every error names a byte offset of the whole input.
 
 #![deny(missing_docs)]
 
 use super::bits::SizeColumn;
 use super::columns::{root_ordinal, string_named_types, NodeRef};
 use super::graph::{EdgeKind, HeapGraph, LoadTimings, Location, NodeKind, Strings, TypeTable};
+use super::load::read_into;
 use super::meta::{EdgeLayout, LocationMeta, Meta, NodeLayout, MAX_FIELDS, MAX_HEADER_BYTES};
+use super::numbers::{first_non_number_in, not_a_number_byte};
 use super::stream::{describe, digit_run, syntax, Skipper, SnapshotError, StrScan};
-use std::io::{self, Read};
+use std::io::Read;
 
 /// [`HeapGraph::from_reader`] reads this much at a time.
-const READ_CHUNK: usize = 64 << 10;
+pub(super) const READ_CHUNK: usize = 64 << 10;
 /// Top-level keys longer than this are not sections this crate reads.
 const MAX_KEY_BYTES: usize = 64;
 /// Columns start with room for this many rows at most, then double (never past the header's
@@ -40,16 +42,7 @@ impl HeapGraph {
     /// through a [`HeapGraphBuilder`]: the JSON text is never held in memory.
     pub fn from_reader(mut reader: impl Read) -> Result<HeapGraph, SnapshotError> {
         let mut builder = HeapGraphBuilder::new();
-        let mut buf = vec![0u8; READ_CHUNK];
-        loop {
-            let n = match reader.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-                Err(err) => return Err(err.into()),
-            };
-            builder.push(&buf[..n])?;
-        }
+        read_into(&mut reader, &mut builder)?;
         builder.finish()
     }
 
@@ -257,6 +250,8 @@ type MaxName = Option<(u32, u64, u64)>;
 pub struct HeapGraphBuilder {
     /// Bytes consumed by earlier `push` calls.
     offset: u64,
+    /// Whether rows are stored (false for a [`checker`](Self::checker)).
+    keep_rows: bool,
     state: Top,
     failed: Option<String>,
     key: Vec<u8>,
@@ -333,6 +328,7 @@ impl HeapGraphBuilder {
     pub fn new() -> Self {
         HeapGraphBuilder {
             offset: 0,
+            keep_rows: true,
             state: Top::Start,
             failed: None,
             key: Vec::with_capacity(MAX_KEY_BYTES),
@@ -373,6 +369,16 @@ impl HeapGraphBuilder {
             arena: Vec::new(),
             ends: Vec::new(),
             strings_count: None,
+        }
+    }
+
+    /// A builder that checks what is pushed exactly as [`new`](Self::new)'s does, and stops at
+    /// the same first error, but stores no node, edge or location rows: for finding that error
+    /// in an input already known to be bad. Its [`finish`](Self::finish) gives no usable graph.
+    pub(super) fn checker() -> Self {
+        HeapGraphBuilder {
+            keep_rows: false,
+            ..Self::new()
         }
     }
 
@@ -430,6 +436,7 @@ impl HeapGraphBuilder {
     /// closed, every section is there, the nodes' edge counts add up, every name is a
     /// string) and returns the graph.
     pub fn finish(mut self) -> Result<HeapGraph, SnapshotError> {
+        debug_assert!(self.keep_rows, "a checker builds no graph");
         if let Some(first) = self.failed.take() {
             return Err(SnapshotError::AlreadyFailed { first });
         }
@@ -555,9 +562,15 @@ impl HeapGraphBuilder {
                     }
                 }
                 Top::Stash | Top::SkipArray => {
+                    // Only the bytes are checked here, as `HeapGraph::from_bytes` does; the
+                    // values of a stash are parsed when the header arrives.
                     let rest = &buf[i..];
-                    let (n, done) = match memchr::memchr(b']', rest) {
-                        Some(k) => (k + 1, true),
+                    let (n, done) = match first_non_number_in(rest) {
+                        Some(k) if rest[k] == b']' => (k + 1, true),
+                        Some(k) => {
+                            let name = self.array_kind().name();
+                            return Err(not_a_number_byte(at + k as u64, name, rest[k]));
+                        }
                         None => (rest.len(), false),
                     };
                     if let Some(stash) = self.stash.as_mut() {
@@ -926,6 +939,11 @@ impl HeapGraphBuilder {
                 }
             }
         }
+        if !self.keep_rows {
+            self.edge_sum += edges;
+            self.node_rows += 1;
+            return Ok(());
+        }
         let room = f.node_count - node;
         grow(&mut self.node_type, room);
         grow(&mut self.node_name, room);
@@ -1024,6 +1042,10 @@ impl HeapGraphBuilder {
                 }
             }
         }
+        if !self.keep_rows {
+            self.edge_rows += 1;
+            return Ok(());
+        }
         let room = f.edge_count - edge;
         grow(&mut self.edge_type, room);
         grow(&mut self.edge_name, room);
@@ -1052,6 +1074,9 @@ impl HeapGraphBuilder {
                 nodes: f.node_count,
             });
         };
+        if !self.keep_rows {
+            return Ok(());
+        }
         let small = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
         // One row takes at least twice the field count in bytes: growing like a Vec stays
         // within the input's size.
@@ -1333,7 +1358,14 @@ mod tests {
                 String::from_utf8_lossy(text),
                 chunks.iter().map(|c| c.len()).collect::<Vec<_>>()
             ),
-            (Err(_), Err(_)) => {}
+            // The same first error, whatever the chunks.
+            (Err(a), Err(b)) => assert_eq!(
+                a.to_string(),
+                b.to_string(),
+                "for {:?} split {:?}",
+                String::from_utf8_lossy(text),
+                chunks.iter().map(|c| c.len()).collect::<Vec<_>>()
+            ),
             _ => panic!(
                 "from_bytes {:?} but builder {:?} for {:?} split {:?}",
                 whole.as_ref().err(),

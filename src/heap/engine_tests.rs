@@ -296,6 +296,147 @@ fn corrupt_bytes_never_panic() {
     }
 }
 
+/// The whole-input loader checks out of file order (counts before values, arrays in
+/// parallel); what it reports must still be the first error, as a stream reports it.
+#[test]
+fn the_loader_reports_the_first_error_like_a_stream() {
+    let text = small_snapshot().into_bytes();
+    let mut seed = 0x2545_F491_4F6C_DD1Du64;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let mut compared = 0;
+    for _ in 0..3000 {
+        let mut bytes = text.clone();
+        for _ in 0..1 + next() % 4 {
+            let at = (next() % bytes.len() as u64) as usize;
+            bytes[at] = b"0123456789,[]{}\":-.ex \n\\"[(next() % 24) as usize];
+        }
+        let mut builder = super::HeapGraphBuilder::new();
+        let streamed = builder.push(&bytes).and_then(|()| builder.finish());
+        match (HeapGraph::from_bytes(&bytes), streamed) {
+            (Err(whole), Err(streamed)) => {
+                assert_eq!(whole.to_string(), streamed.to_string());
+                compared += 1;
+            }
+            (Ok(_), Ok(_)) => {}
+            (whole, streamed) => panic!("{:?} but {:?}", whole.err(), streamed.err()),
+        }
+    }
+    assert!(compared > 1000, "{compared}");
+}
+
+/// A prefix of a snapshot, `bad` over the first value of its nodes array that starts after
+/// byte `after`, then `tail`; and the offset of `bad`.
+fn bad_nodes_after(after: usize, bad: &str, tail: &[u8]) -> (Vec<u8>, usize) {
+    let (mut s, global) = Snap::with_global();
+    for k in 0..200 {
+        let n = s.node("object", "Thing", 16 + k);
+        s.edge(global, "element", &k.to_string(), n);
+    }
+    let text = s.build();
+    let nodes = text.find("\"nodes\":[").expect("nodes");
+    let at = after + text[after..].find(',').expect("a comma") + 1;
+    assert!(nodes < after && at + 200 < text.find("\"edges\"").expect("edges"));
+    let mut bytes = text.as_bytes()[..at + 100].to_vec();
+    bytes[at..at + bad.len()].copy_from_slice(bad.as_bytes());
+    bytes.extend_from_slice(tail);
+    (bytes, at)
+}
+
+#[test]
+fn bad_bytes_are_reported_where_they_are_not_at_the_end() {
+    // Garbage, then megabytes of NUL bytes (a sparse or preallocated file).
+    let zeros = bad_nodes_after(1100, "xyz", &vec![0u8; 8 << 20]);
+    // A comma too many (bytes a number array may hold), then megabytes of numbers and no end.
+    let commas = bad_nodes_after(1100, ",,", &b"0,".repeat(4 << 20));
+    for (bytes, at) in [zeros, commas] {
+        let err = HeapGraph::from_bytes(&bytes).expect_err("bad nodes");
+        assert!(
+            matches!(err, SnapshotError::Syntax { .. }) && err.offset() == Some(at as u64),
+            "{err}"
+        );
+        assert!(
+            err.to_string()
+                .contains("expected a non-negative integer in \"nodes\""),
+            "{err}"
+        );
+    }
+}
+
+/// A path that is not a regular file (a FIFO here; /dev/stdin from a pipe, /dev/zero) is read
+/// as a stream: it has no size to map, and may never end.
+#[cfg(unix)]
+#[test]
+fn a_fifo_is_read_as_a_stream_and_rejected_at_its_first_bad_byte() {
+    use std::io::Write;
+    let dir = std::env::temp_dir().join(format!("modswap-fifo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let fifo = dir.join("snapshot.fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    // An endless writer of the same garbage: it stops when the reader has gone (EPIPE), or
+    // after 256 MiB, which a loader holding the input would read whole.
+    let path = fifo.clone();
+    let writer = std::thread::spawn(move || {
+        let mut out = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .expect("open fifo");
+        let chunk = vec![b'?'; 64 << 10];
+        let mut written = 0usize;
+        while written < 256 << 20 {
+            match out.write(&chunk) {
+                Ok(n) => written += n,
+                Err(_) => break,
+            }
+        }
+        written
+    });
+    let err = HeapGraph::load_counted(&fifo).expect_err("garbage");
+    let written = writer.join().expect("writer");
+    assert!(
+        matches!(err, SnapshotError::NotASnapshot { offset: 0, .. }),
+        "{err}"
+    );
+    assert!(
+        written < 8 << 20,
+        "{written} bytes written before the reader stopped"
+    );
+    // And a real snapshot through the FIFO loads like the file.
+    let text = small_snapshot();
+    let path = fifo.clone();
+    let body = text.clone();
+    let writer = std::thread::spawn(move || {
+        let mut out = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .expect("open fifo");
+        out.write_all(body.as_bytes()).expect("write");
+    });
+    let (graph, bytes) = HeapGraph::load_counted(&fifo).expect("loads");
+    writer.join().expect("writer");
+    assert_eq!(bytes, text.len() as u64);
+    assert!(graph.same_content(&HeapGraph::from_bytes(text.as_bytes()).expect("loads")));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn dev_zero_is_not_a_snapshot_and_is_not_read_endlessly() {
+    let err = HeapGraph::load("/dev/zero").expect_err("NUL bytes");
+    assert_eq!(
+        err.to_string(),
+        "not a V8 heap snapshot at byte 0: expected a JSON object, found a NUL byte (0x00)"
+    );
+}
+
 #[test]
 fn lying_counts() {
     let text = small_snapshot();
@@ -338,11 +479,25 @@ fn lying_counts() {
         load_err(&ragged),
         SnapshotError::NodeArrayLength { stride: 7, .. }
     ));
-    let ragged_edges = text.replacen("\"edges\":[", "\"edges\":[1,", 1);
+    // One value too many at the end of the edges: every row before it is right.
+    let edges_end = text
+        .find("],\n\"trace_function_infos\"")
+        .expect("edges end");
+    let ragged_edges = format!("{},1{}", &text[..edges_end], &text[edges_end..]);
     assert!(matches!(
         load_err(&ragged_edges),
         SnapshotError::EdgeArrayLength { stride: 3, .. }
     ));
+    // One value too many at the start shifts every row: the first row that is wrong is the
+    // first error in the file, and the one reported (as a stream reports it).
+    let shifted = text.replacen("\"edges\":[", "\"edges\":[1,", 1);
+    let at = (text.find("\"edges\":[").expect("edges") + 9) as u64;
+    match load_err(&shifted) {
+        SnapshotError::EdgeTargetOutOfRange {
+            edge: 0, offset, ..
+        } => assert!(offset > at && offset < at + 8, "{offset}"),
+        other => panic!("{other}"),
+    }
 }
 
 /// Replaces the first `from` after `anchor` with `to`; returns the text and the byte offset
@@ -479,8 +634,14 @@ fn bad_numbers_and_json() {
     assert!(matches!(load_err(&bad), SnapshotError::Syntax { .. }));
     let bad = text.replacen("\"strings\":[", "\"strings\":[1,", 1);
     assert!(matches!(load_err(&bad), SnapshotError::Syntax { .. }));
-    let dup = text.replacen("\"nodes\":[", "\"edges\":[],\"nodes\":[", 1);
+    let dup = text.replacen("\"strings\":[", "\"edges\":[],\"strings\":[", 1);
     assert!(matches!(load_err(&dup), SnapshotError::Structure { .. }));
+    // An empty edges array before the real one is wrong before it is a duplicate.
+    let early = text.replacen("\"nodes\":[", "\"edges\":[],\"nodes\":[", 1);
+    assert!(matches!(
+        load_err(&early),
+        SnapshotError::EdgeCountMismatch { actual: 0, .. }
+    ));
     let bad = text.replacen("\"node_fields\"", "\"nodefields\"", 1);
     assert!(matches!(
         load_err(&bad),

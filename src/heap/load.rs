@@ -1,12 +1,17 @@
 //! Loading a whole `.heapsnapshot` into a [`HeapGraph`]: memory-map (or borrow) the bytes,
 //! walk the top-level object once to find the sections, decode `strings`, read every offset
-//! from `snapshot.meta`, then parse `nodes` and `edges` in parallel into columns.
+//! from `snapshot.meta`, then parse `nodes` and `edges` in parallel into columns. A path that
+//! is not a regular file (a pipe, a character device) is parsed as a stream instead.
 //!
 //! Nothing is allocated from a declared count: columns are sized from the values actually
-//! present, and every disagreement between the header and the arrays is an error.
+//! present, and every disagreement between the header and the arrays is an error. The walk
+//! checks the bytes of the number arrays as it goes, so garbage stops it where it starts; on
+//! any error the input is re-read sequentially up to that place, so that the error reported is
+//! the first one in the file (the one a stream reports).
 
 #![deny(missing_docs)]
 
+use super::chunked::{HeapGraphBuilder, READ_CHUNK};
 use super::columns::{
     check_edge_count, check_names, check_node_count, first_edges, parse_edges, parse_locations,
     parse_nodes, root_ordinal, EdgeColumns, EdgeContext, NodeColumns,
@@ -16,45 +21,62 @@ use super::meta::Meta;
 use super::numbers::{self, Span};
 use super::stream::{describe, syntax, Skipper, SnapshotError, StrScan};
 use std::fs::File;
+use std::io::{self, Read};
 use std::path::Path;
 use std::time::Instant;
 
 impl HeapGraph {
-    /// Loads a snapshot file through a read-only memory map; the map is released before this
-    /// returns (strings are copied into the graph's arena). What cannot be mapped (a pipe, a
-    /// special file) is read into memory instead.
+    /// Loads a snapshot file (see [`load_counted`](Self::load_counted)).
     pub fn load(path: impl AsRef<Path>) -> Result<HeapGraph, SnapshotError> {
+        Self::load_counted(path).map(|(graph, _)| graph)
+    }
+
+    /// Loads a snapshot file and returns it with the number of bytes read.
+    ///
+    /// A regular file is memory-mapped (the map is released before this returns: strings
+    /// are copied into the graph's arena) and parsed by [`from_bytes`](Self::from_bytes):
+    /// pages are read as the parser reaches them, so input rejected at its start is not read
+    /// to its end. Anything else (a pipe, a FIFO, a terminal, a character device such as
+    /// `/dev/stdin` or `/dev/zero`), which has no size and may never end, is parsed as it
+    /// arrives by [`from_reader`](Self::from_reader): memory holds the graph being built,
+    /// never the text, and reading stops at the first error.
+    pub fn load_counted(path: impl AsRef<Path>) -> Result<(HeapGraph, u64), SnapshotError> {
         let started = Instant::now();
-        let path = path.as_ref();
-        let file = File::open(path)?;
+        let file = File::open(path.as_ref())?;
+        // A directory gets here too: its first read fails with "Is a directory".
+        if !file.metadata()?.is_file() {
+            return Self::read_counted(file);
+        }
         // SAFETY: the map is read-only and private to this call. If another process truncates
         // the file while we read it, accesses past the new end fault (SIGBUS); that is the
         // documented risk of any file mapping and the reason the map lives no longer than this
-        // function.
-        let mapped = unsafe { memmap2::MmapOptions::new().populate().map(&file) };
-        let graph = match mapped {
-            Ok(map) => {
-                #[cfg(unix)]
-                let _ = map.advise(memmap2::Advice::Sequential);
-                let read = started.elapsed();
-                let mut graph = Self::from_bytes(&map)?;
-                graph.timings.read = read;
-                graph
-            }
-            // The read error (for a directory: "Is a directory") says more than mmap's.
-            Err(_) => {
-                let bytes = std::fs::read(path)?;
-                let read = started.elapsed();
-                let mut graph = Self::from_bytes(&bytes)?;
-                graph.timings.read = read;
-                graph
-            }
+        // function. Not populated up front: that would read the whole file before its first
+        // byte is checked.
+        let Ok(map) = (unsafe { memmap2::Mmap::map(&file) }) else {
+            // A file system that cannot map files: read it as a stream.
+            return Self::read_counted(file);
         };
-        Ok(graph)
+        #[cfg(unix)]
+        let _ = map.advise(memmap2::Advice::Sequential);
+        let read = started.elapsed();
+        let mut graph = Self::from_bytes(&map)?;
+        graph.timings.read = read;
+        Ok((graph, map.len() as u64))
     }
 
     /// Parses a snapshot held in memory.
+    ///
+    /// The number arrays are parsed in parallel, and some checks (the row counts, the
+    /// strings) are made out of file order, so the first check to fail need not be about the
+    /// first bad byte. On failure the input is therefore parsed again sequentially up to the
+    /// place of that error, and the first error found on the way is returned: the same error,
+    /// at the same offset, as the input pushed in chunks through a [`HeapGraphBuilder`]
+    /// reports.
     pub fn from_bytes(bytes: &[u8]) -> Result<HeapGraph, SnapshotError> {
+        Self::from_bytes_parallel(bytes).map_err(|found| first_error(bytes, found))
+    }
+
+    fn from_bytes_parallel(bytes: &[u8]) -> Result<HeapGraph, SnapshotError> {
         let started = Instant::now();
         let sections = scan_top_level(bytes)?;
         let meta = Meta::parse(
@@ -78,6 +100,50 @@ impl HeapGraph {
         graph.timings = timings;
         Ok(graph)
     }
+
+    /// [`from_reader`](Self::from_reader), also returning the number of bytes read.
+    fn read_counted(mut reader: impl Read) -> Result<(HeapGraph, u64), SnapshotError> {
+        let mut builder = HeapGraphBuilder::new();
+        read_into(&mut reader, &mut builder)?;
+        let bytes = builder.bytes_pushed();
+        Ok((builder.finish()?, bytes))
+    }
+}
+
+/// Pushes everything `reader` delivers into `builder`, stopping at the first error.
+pub(super) fn read_into(
+    reader: &mut impl Read,
+    builder: &mut HeapGraphBuilder,
+) -> Result<(), SnapshotError> {
+    let mut buf = vec![0u8; READ_CHUNK];
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => return Ok(()),
+            Ok(n) => n,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+            Err(err) => return Err(err.into()),
+        };
+        builder.push(&buf[..n])?;
+    }
+}
+
+/// The first error in `bytes` up to the place of `found` (an error the parallel loader
+/// reported), as the sequential parser sees them; `found` itself when there is none before it.
+#[cold]
+fn first_error(bytes: &[u8], found: SnapshotError) -> SnapshotError {
+    let end = found
+        .offset()
+        .map_or(bytes.len(), |at| {
+            usize::try_from(at).map_or(bytes.len(), |at| at.saturating_add(1))
+        })
+        .min(bytes.len());
+    let mut builder = HeapGraphBuilder::checker();
+    for chunk in bytes[..end].chunks(READ_CHUNK) {
+        if let Err(earlier) = builder.push(chunk) {
+            return earlier;
+        }
+    }
+    found
 }
 
 fn timed<T>(f: impl FnOnce() -> T) -> (T, std::time::Duration) {
@@ -163,6 +229,10 @@ fn scan_top_level(bytes: &[u8]) -> Result<Sections, SnapshotError> {
                     ))
                 }
                 None => return Err(truncated(bytes, "the top-level object")),
+            }
+            if i == bytes.len() {
+                // Ends before the value starts: no section to name yet.
+                return Err(truncated(bytes, "the top-level object"));
             }
             i = scan_value(bytes, i, &key, &mut found)?;
             i = skip_ws(bytes, i);
@@ -291,8 +361,9 @@ fn skip_value(bytes: &[u8], i: usize, inside: &'static str) -> Result<usize, Sna
     Ok(i + n)
 }
 
-/// The brackets of a flat number array at `i`. Only the closing bracket is looked for here;
-/// the parser validates every byte in between.
+/// The brackets of a flat number array at `i`. Only the bytes are checked here (digits,
+/// commas and white space up to the closing bracket, so that garbage is rejected where it
+/// starts, before the rest of the input is read); the parser validates the values.
 fn number_array_span(bytes: &[u8], i: usize, name: &str) -> Result<Span, SnapshotError> {
     match bytes.get(i) {
         Some(b'[') => {}
@@ -304,11 +375,16 @@ fn number_array_span(bytes: &[u8], i: usize, name: &str) -> Result<Span, Snapsho
         }
         None => return Err(truncated(bytes, "the top-level object")),
     }
-    match first_byte(b']', &bytes[i + 1..]) {
-        Some(k) => Ok(Span {
+    match numbers::first_non_number(&bytes[i + 1..]) {
+        Some(k) if bytes[i + 1 + k] == b']' => Ok(Span {
             open: i,
             close: i + 1 + k,
         }),
+        Some(k) => Err(numbers::not_a_number_byte(
+            (i + 1 + k) as u64,
+            name,
+            bytes[i + 1 + k],
+        )),
         None => Err(SnapshotError::Truncated {
             offset: bytes.len() as u64,
             inside: match name {
@@ -318,30 +394,6 @@ fn number_array_span(bytes: &[u8], i: usize, name: &str) -> Result<Span, Snapsho
             },
         }),
     }
-}
-
-/// The first `needle` in `hay`, looked for in consecutive pairs of blocks by two threads (a
-/// number array is hundreds of megabytes: memchr alone takes tens of milliseconds while the
-/// other threads wait).
-fn first_byte(needle: u8, hay: &[u8]) -> Option<usize> {
-    const BLOCK: usize = 4 << 20;
-    let mut start = 0;
-    while start < hay.len() {
-        let mid = (start + BLOCK).min(hay.len());
-        let end = (mid + BLOCK).min(hay.len());
-        let (a, b) = rayon::join(
-            || memchr::memchr(needle, &hay[start..mid]),
-            || memchr::memchr(needle, &hay[mid..end]),
-        );
-        if let Some(k) = a {
-            return Some(start + k);
-        }
-        if let Some(k) = b {
-            return Some(mid + k);
-        }
-        start = end;
-    }
-    None
 }
 
 /// The brackets of the `strings` array at `i`, found by skipping string bodies (escapes

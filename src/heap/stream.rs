@@ -324,6 +324,35 @@ impl std::error::Error for SnapshotError {
     }
 }
 
+impl SnapshotError {
+    /// The byte offset of the input the error is about; `None` for errors that are not about
+    /// a place in the input (I/O, a parser used after failing, a panicked parser thread).
+    pub fn offset(&self) -> Option<u64> {
+        match self {
+            SnapshotError::Io(_)
+            | SnapshotError::AlreadyFailed { .. }
+            | SnapshotError::ParserPanicked { .. } => None,
+            SnapshotError::NotASnapshot { offset, .. }
+            | SnapshotError::Syntax { offset, .. }
+            | SnapshotError::Truncated { offset, .. }
+            | SnapshotError::InvalidHeader { offset, .. }
+            | SnapshotError::Structure { offset, .. }
+            | SnapshotError::NodeArrayLength { offset, .. }
+            | SnapshotError::NodeCountMismatch { offset, .. }
+            | SnapshotError::NameOutOfRange { offset, .. }
+            | SnapshotError::NumberTooLarge { offset, .. }
+            | SnapshotError::TypeOutOfRange { offset, .. }
+            | SnapshotError::EdgeArrayLength { offset, .. }
+            | SnapshotError::EdgeCountMismatch { offset, .. }
+            | SnapshotError::EdgeTypeOutOfRange { offset, .. }
+            | SnapshotError::EdgeNameOutOfRange { offset, .. }
+            | SnapshotError::EdgeTargetOutOfRange { offset, .. }
+            | SnapshotError::BadNodeReference { offset, .. }
+            | SnapshotError::TooLarge { offset, .. } => Some(*offset),
+        }
+    }
+}
+
 impl From<io::Error> for SnapshotError {
     fn from(err: io::Error) -> Self {
         SnapshotError::Io(err)
@@ -987,6 +1016,9 @@ impl Skipper {
 pub(super) fn describe(b: u8) -> String {
     if b.is_ascii_graphic() {
         format!("'{}'", char::from(b))
+    } else if b == 0 {
+        // What /dev/zero, a sparse or a preallocated file is made of.
+        "a NUL byte (0x00)".to_owned()
     } else {
         format!("byte 0x{b:02x}")
     }
