@@ -418,3 +418,33 @@ fn long_chains_of_new_containers_are_looked_through_without_recursion() {
         "every array carried by the object"
     );
 }
+
+#[test]
+fn a_new_plain_dictionary_is_looked_through_but_a_class_instance_stays_a_root() {
+    for (class, expected) in [("Object", "Leaky"), ("Registry", "Registry")] {
+        let mut h = Heap::new();
+        let app = h.app();
+        let dict = h.new_node("object", class, 24);
+        h.edge(app, "property", "index", dict);
+        let store = h.new_node("array", "(object properties)", 1_000);
+        h.edge(dict, "internal", "properties", store);
+        for i in 0..MIN_DICTIONARY_KEYS {
+            let leaky = h.new_node("object", "Leaky", 40);
+            h.edge(dict, "property", &format!("k{i}"), leaky);
+            h.edge(store, "internal", &(4 + 3 * i).to_string(), leaky);
+        }
+        let (_, report) = h.search();
+        let groups: Vec<(String, usize, u64)> = report
+            .groups
+            .iter()
+            .map(|g| (g.class_name.clone(), g.roots.len(), g.retained_size))
+            .collect();
+        let count = if class == "Object" {
+            MIN_DICTIONARY_KEYS
+        } else {
+            1
+        };
+        let all = 24 + 1_000 + 40 * MIN_DICTIONARY_KEYS as u64;
+        assert_eq!(groups, vec![(expected.to_owned(), count, all)], "{class}");
+    }
+}

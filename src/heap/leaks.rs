@@ -9,11 +9,17 @@
 //!
 //! * V8 backing stores (`array` nodes: a Map's, Set's or WeakMap's table, an array's
 //!   `elements`, a dictionary's `properties`) are always looked through: their new children in
-//!   the dominator tree are the roots in their place (a store without any stays a root);
+//!   the dominator tree are the roots in their place (a store without any stays a root, unless
+//!   its bytes went to its owner);
 //! * closures, their contexts (`system / Context`), JS collections (`Array`, `Map`, `Set`,
-//!   `WeakMap`, `WeakSet`) and objects in dictionary mode are looked through when what they
-//!   hold includes objects (an EventEmitter's new listener array holding closures holding
-//!   `Leaky` objects gives the `Leaky` objects); otherwise they are roots themselves.
+//!   `WeakMap`, `WeakSet`) and plain objects used as dictionaries are looked through when what
+//!   they hold includes objects (an EventEmitter's new listener array holding closures holding
+//!   `Leaky` objects gives the `Leaky` objects); otherwise they are roots themselves. Instances
+//!   of other classes are always roots.
+//!
+//! The bytes of the containers looked through go with the first object found in them (a
+//! closure and its context with the object it captured), so the roots of a subtree still add
+//! up to its retained size.
 //!
 //! Roots are grouped by their class and the shape of their shortest retainer path: class
 //! names and edge names, with indices, WeakMap entry details and the keys of dictionaries left
@@ -214,7 +220,8 @@ fn role(graph: &HeapGraph, containers: &mut Containers, n: NodeIndex) -> Role {
         NodeKind::Closure => Role::Holder,
         NodeKind::Object => match graph.node_name(n) {
             CONTEXT | "Array" | "Map" | "Set" | "WeakMap" | "WeakSet" => Role::Holder,
-            _ if containers.is_dictionary(n) => Role::Holder,
+            // Plain objects used as dictionaries; an instance of a class stays a root.
+            "Object" if containers.is_dictionary(n) => Role::Holder,
             _ => Role::Leaf,
         },
         _ => Role::Leaf,
@@ -392,28 +399,17 @@ fn group_roots(
             |p| path_shape(graph, analysis, containers, p),
         );
         let key = (analysis.class_of(n), shape);
-        let slot = match by_key.get(&key) {
-            Some(&slot) => slot,
-            None => {
-                let (holder, internal) = match &path {
-                    Some(p) => (
-                        holder(graph, analysis, containers, p),
-                        is_internal(graph, p, n),
-                    ),
-                    None => (None, is_internal(graph, &[], n)),
-                };
-                groups.push(LeakGroup {
-                    class_name: analysis.class_name(graph, n).to_owned(),
-                    path_shape: key.1.clone(),
-                    holder,
-                    internal,
-                    roots: Vec::new(),
-                    retained_size: 0,
-                });
-                by_key.insert(key, groups.len() - 1);
-                groups.len() - 1
-            }
-        };
+        let slot = *by_key.entry(key).or_insert_with_key(|key| {
+            groups.push(LeakGroup {
+                class_name: analysis.class_name(graph, n).to_owned(),
+                path_shape: key.1.clone(),
+                holder: None,
+                internal: false,
+                roots: Vec::new(),
+                retained_size: 0,
+            });
+            groups.len() - 1
+        });
         let group = &mut groups[slot];
         group.roots.push(n);
         group.retained_size += analysis.retained_size(n) + carried;
@@ -425,6 +421,11 @@ fn group_roots(
                 .cmp(&analysis.retained_size(a))
                 .then(a.cmp(&b))
         });
+        // Holder and origin are read off the largest root's path (the sample path).
+        let largest = group.roots[0];
+        let path = tree.path_to(graph, largest).unwrap_or_default();
+        group.holder = holder(graph, analysis, containers, &path);
+        group.internal = is_internal(graph, &path, largest);
     }
     groups.sort_by(|a, b| {
         a.internal
