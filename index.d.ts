@@ -291,6 +291,11 @@ export declare const memwatch: Memwatch;
 export interface HeapNodeRef {
   /** V8's object id: stable across snapshots of one process. */
   id: number;
+  /**
+   * The name DevTools shows: the node's name, with a `Detached ` prefix for a detached DOM node
+   * of a browser snapshot (`detachedness` 2, or reached from such a node and not from an
+   * attached one): `Detached HTMLDivElement`, `Detached <div id="a">`.
+   */
   name: string;
   /** V8's node type: `object`, `closure`, `array`, `string`, `native`, … */
   type: string;
@@ -302,6 +307,7 @@ export interface HeapNodeRef {
 
 /** One class of DevTools' Summary view. */
 export interface HeapClassAggregate {
+  /** The class: a constructor name, `{a, b}`, `(system)`, `Detached <div>` (detached DOM nodes are classes of their own), … */
   name: string;
   /** Nodes of the class with a non-zero size. */
   count: number;
@@ -410,14 +416,45 @@ export interface HeapSnapshotDiff {
   timingsMs: { load: number; compare: number };
 }
 
-/** Leak roots with the same class and retainer path shape. */
+/**
+ * Leak roots with the same class and retainer path shape.
+ *
+ * Leak roots are the new objects heading new memory (their dominator is not new), with
+ * containers looked through: when the new memory is a container's storage (a Map's, Set's or
+ * WeakMap's table, an array's elements, a dictionary's properties), the objects it holds are
+ * the roots, not the storage; closures, their contexts, arrays, Maps, Sets and dictionaries
+ * that are new themselves are looked through the same way when they hold objects. So 5,000
+ * `Leaky` objects put in a Map, a Set, an array, an object used as a dictionary, closures or
+ * EventEmitter listeners make one group `5,000 × Leaky`.
+ */
 export interface HeapLeakGroup {
   className: string;
-  /** The path with indices left out, e.g. `global.app → Object.cache → Array[] → Request`. */
+  /**
+   * The path with indices (`[]`), WeakMap entry details (`[WeakMap entry]`) and the keys of
+   * objects used as dictionaries (`[key]`: dictionary mode and 16 keys or more) left out, e.g.
+   * `global.app → Object.cache → Map.table → (array)[] → Request` or
+   * `global.app → Object.sessions → Object[key] → Session`.
+   */
   pathShape: string;
-  /** Leak roots in the group: new objects whose dominator is not new (each stands for its subtree). */
+  /**
+   * What holds the roots, read off the sample path: the nearest container above them that is
+   * not V8 storage: `Map`, `Set`, `WeakMap`, `Array`, `Object (dictionary)`, `closure onData()`,
+   * `closure (anonymous)`, `EventEmitter listener onData()`, or the class of the object whose
+   * property they are. Absent without a retainer path.
+   */
+  holder?: string;
+  /**
+   * `true` for objects V8 allocated itself: compiled code, shapes (maps), feedback, `system /`
+   * objects other than closure contexts, `(system)` and synthetic nodes, and arrays, strings and
+   * numbers such nodes hold. These groups come after all others.
+   */
+  internal: boolean;
+  /** Leak roots in the group (each stands for its subtree). */
   count: number;
-  /** Their retained sizes, summed (the subtrees do not overlap). */
+  /**
+   * Their retained sizes, summed (the subtrees do not overlap), plus the new containers looked
+   * through to reach them (a listener's closure and context, a new array's storage).
+   */
   retainedSize: number;
   /** The largest roots, up to 5. */
   examples: HeapNodeRef[];
@@ -434,8 +471,11 @@ export interface HeapLeaks {
   leakedNodes: number;
   /** Their self sizes, summed. */
   leakedSize: number;
-  /** Groups found; `groups` holds the `top` largest. */
+  /** Groups found; `groups` holds the first `top`. */
   groupCount: number;
+  /** How many of the groups found are `internal` (V8's own). */
+  internalGroupCount: number;
+  /** User groups first, then V8's own (`internal`), each largest retained size first. */
   groups: HeapLeakGroup[];
   timingsMs: { load: number; compare: number };
 }
@@ -485,8 +525,10 @@ export interface Heap {
   diff(before: string, after: string, options?: HeapJobOptions): Promise<HeapSnapshotDiff>;
   /**
    * Three-snapshot leak search: objects allocated between `baseline` and `target` that are still
-   * alive in `final`, grouped by class and retainer path shape, largest first. Baseline and target
-   * are read for their ids only, one at a time. Rejects like `analyze()`.
+   * alive in `final`, grouped by class and retainer path shape (objects in containers by their
+   * own class: see {@link HeapLeakGroup}); user groups first, largest first, then the groups of
+   * objects V8 allocated itself. Baseline and target are read for their ids only, one at a time.
+   * Rejects like `analyze()`.
    * @param options.top how many groups to return (default 100); `groupCount` tells how many exist.
    */
   leaks(baseline: string, target: string, final: string, options?: HeapJobOptions & { top?: number }): Promise<HeapLeaks>;

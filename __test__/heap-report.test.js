@@ -92,6 +92,38 @@ test('the leaks report: three snapshots, groups with shape, example ids and a sa
   assert.equal(formatLeaks(fixtures.leaks(), { top: 1 }), LEAKS_TEXT);
 });
 
+/** The leaks fixture as the engine now reports it: holders, and one group of V8's own last. */
+function leaksWithHolders() {
+  const l = fixtures.leaks();
+  const [user, system] = l.groups;
+  const code = { ...system, className: '(compiled code)', pathShape: 'handler().code → (compiled code)', holder: 'closure handler()', internal: true };
+  return { ...l, internalGroupCount: 2, groupCount: 3, groups: [{ ...user, holder: 'Map', internal: false }, code] };
+}
+
+test('leak groups say what holds them; V8-internal groups come last, under a heading, without a path', () => {
+  const text = formatLeaks(leaksWithHolders());
+  assert.ok(text.includes('  Leaked    4,850 objects, 2.8 MiB (2,910,000 bytes), in 3 groups (2 of them V8\'s own)\n'), text);
+  const groups = text.slice(text.indexOf('Leak groups'));
+  assert.equal(
+    groups,
+    `Leak groups (top 2 of 3)
+  1. 4,849 × 'LeakyRequest' in Map retaining 2.8 MiB (2,909,400 bytes)
+     shape: (GC roots).__keep.leakedArray[] → LeakyRequest
+     e.g. @88001, @88003, @88005
+     (GC roots).__keep → Map.leakedArray → Array[38477] → LeakyRequest
+  V8's own: code, shapes, feedback and system objects the engine allocated itself
+  2. 1 × '(compiled code)' in closure handler() retaining 600 B (600 bytes)
+     shape: handler().code → (compiled code)
+     e.g. @3
+`,
+  );
+  const page = renderHtml({ leaks: leaksWithHolders() }, { generatedAt: 'now' });
+  assert.match(page, /<li class="leak-group"><p class="headline">4,849 × 'LeakyRequest' in Map retaining /);
+  assert.match(page, /<h4>V8&#39;s own: code, shapes.*<\/h4><ol class="items" start="2"><li class="leak-group internal"><p class="headline">1 × '\(compiled code\)' in closure handler\(\)/);
+  assert.equal(page.match(/<rect class="bar/g).length, 1, 'the chart shows the user groups only');
+  assert.match(page, /in 3 groups \(2 of them V8&#39;s own\)/);
+});
+
 test('empty results say so instead of printing empty tables', () => {
   const analysis = { ...fixtures.analysis(), classes: [], dominators: [], suspects: [], timingsMs: {} };
   const text = formatAnalysis(analysis);

@@ -148,6 +148,8 @@ test('leaks reports what was allocated between baseline and target and is still 
   const group = leaks.groups.find((g) => g.className === 'Leaked');
   assert.ok(group, `a Leaked group among ${leaks.groups.map((g) => g.className).join(', ')}`);
   assert.equal(group.count, 1000);
+  assert.equal(group.holder, 'Array');
+  assert.equal(group.internal, false);
   assert.equal(leaks.groups[0], group, 'the largest group comes first');
   assert.match(group.pathShape, /\.app → Object\.cache → Array\[\] → Leaked$|\.cache → .*Leaked$/);
   const last = group.samplePath[group.samplePath.length - 1];
@@ -224,7 +226,7 @@ test('the CLI reports real diffs and leaks as text and as an HTML report', () =>
   const text = execFileSync(process.execPath, [cli, 'heap', 'leaks', baseline, target, final, '--html', html], {
     encoding: 'utf8',
   });
-  assert.match(text, /^  1\. 1,000 × 'Leaked' retaining /m);
+  assert.match(text, /^  1\. 1,000 × 'Leaked' in Array retaining /m);
   assert.match(text, /shape: .*\.cache → .*Leaked$/m);
   const page = fs.readFileSync(html, 'utf8');
   assert.match(page, /1,000 × Leaked/);

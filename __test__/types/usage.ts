@@ -62,7 +62,9 @@ async function heapReports(a: string, b: string, c: string): Promise<string> {
   const change: number = diff.classes[0].sizeDelta + diff.after.totalSize;
   const leaks: modswap.HeapLeaks = await modswap.heap.leaks(a, b, c, { top: 3, onProgress });
   const group: modswap.HeapLeakGroup = leaks.groups[0];
-  return `${suspect?.accumulatedIn?.name} ${step?.edgeType} ${change} ${group.pathShape} ${leaks.final.file} ${group.samplePath.length}`;
+  const holder: string = group.holder ?? '(no path)';
+  const internal: boolean = group.internal && leaks.internalGroupCount > 0;
+  return `${suspect?.accumulatedIn?.name} ${step?.edgeType} ${change} ${group.pathShape} ${leaks.final.file} ${group.samplePath.length} ${holder} ${internal}`;
 }
 void heapReports;
 

@@ -238,7 +238,9 @@ function classDiffTable(classes, o) {
 
 /**
  * The three-snapshot leak search: objects allocated between baseline and target and still
- * alive in final, in groups of the same class and retainer path shape, largest first.
+ * alive in final, in groups of the same class and retainer path shape, largest first, each with
+ * what holds it (`in Map`); the groups of objects V8 allocated itself come last, under a
+ * heading of their own.
  * @param {object} leaks a Leaks from `modswap.heap.leaks()`
  * @param {{ top?: number, examples?: number, maxPathSteps?: number }} [options]
  *   top: groups shown (20); examples: example object ids per group (3)
@@ -254,7 +256,7 @@ function formatLeaks(leaks, options) {
       ['Baseline', snapshotLine(leaks.baseline)],
       ['Target', snapshotLine(leaks.target)],
       ['Final', snapshotLine(leaks.final)],
-      ['Leaked', `${v.formatInt(leaks.leakedNodes)} objects, ${sizeBoth(leaks.leakedSize)}, in ${v.formatInt(groupCount)} groups`],
+      ['Leaked', `${v.formatInt(leaks.leakedNodes)} objects, ${sizeBoth(leaks.leakedSize)}, ${v.leakGroupsNote(leaks)}`],
     ]),
   ];
   return render([summary, groupLines(groups, groupCount, o)]);
@@ -264,12 +266,18 @@ function groupLines(groups, groupCount, o) {
   const shown = groups.slice(0, o.top);
   const lines = [`Leak groups ${countNote(shown.length, groupCount)}`];
   if (shown.length === 0) lines.push('  none: nothing allocated between baseline and target survived');
+  let internalShown = false;
   shown.forEach((group, i) => {
-    const headline = `${v.formatInt(group.count)} × '${name({ name: group.className }, o.pathNameWidth)}' retaining ${sizeBoth(group.retainedSize)}`;
+    // The engine lists V8's own groups last: they get a heading, and no sample path.
+    const internal = group.internal === true;
+    if (internal && !internalShown) lines.push(`  ${v.INTERNAL_GROUPS_HEADING}`);
+    internalShown ||= internal;
+    const className = name({ name: group.className }, o.pathNameWidth);
+    const headline = `${v.formatInt(group.count)} × '${className}'${v.holderNote(group, o.pathNameWidth)} retaining ${sizeBoth(group.retainedSize)}`;
     const ids = list(group.examples).slice(0, o.examples).map((node) => `@${formatId(node.id)}`);
     const details = [`shape: ${v.truncate(v.printable(group.pathShape), 200)}`];
     if (ids.length > 0) details.push(`e.g. ${ids.join(', ')}`);
-    lines.push(...numbered(i, headline, [...details, ...pathLines(group.samplePath, o)]));
+    lines.push(...numbered(i, headline, internal ? details : [...details, ...pathLines(group.samplePath, o)]));
   });
   return lines;
 }

@@ -98,8 +98,27 @@ function leakGroupCount(leaks) {
   return Number.isInteger(leaks.groupCount) ? leaks.groupCount : Array.isArray(leaks.groups) ? leaks.groups.length : 0;
 }
 
+/** "in 26 groups" and, when the engine counted them, "(20 of them V8's own)". */
+function leakGroupsNote(leaks) {
+  const internal = Number.isInteger(leaks.internalGroupCount) ? leaks.internalGroupCount : 0;
+  const note = `in ${formatInt(leakGroupCount(leaks))} groups`;
+  return internal > 0 ? `${note} (${formatInt(internal)} of them V8's own)` : note;
+}
+
+/** What holds a leak group's objects, as " in Map", or '' when the engine gave no holder. */
+function holderNote(group, width) {
+  const holder = printable(group && group.holder);
+  return holder === '' ? '' : ` in ${truncate(holder, width)}`;
+}
+
+/** The heading the V8-internal leak groups are listed under. */
+const INTERNAL_GROUPS_HEADING = "V8's own: code, shapes, feedback and system objects the engine allocated itself";
+
 module.exports = {
+  INTERNAL_GROUPS_HEADING,
+  holderNote,
   leakGroupCount,
+  leakGroupsNote,
   printable,
   displayLength,
   truncate,

@@ -150,7 +150,8 @@ async function diff(before, after, options) {
 
 /**
  * Three-snapshot leak search: objects allocated between `baseline` and `target` that are still
- * alive in `final`, grouped by class and retainer path shape, largest first.
+ * alive in `final`, grouped by class and retainer path shape (objects leaked into a container by
+ * their own class, the container as `holder`), largest first; V8's own groups (`internal`) last.
  * @param {string} baseline
  * @param {string} target
  * @param {string} final

@@ -337,19 +337,29 @@ function leaksSection(l, o) {
   const all = list(l.groups);
   const shown = all.slice(0, o.top);
   const groupCount = v.leakGroupCount(l);
-  const chartItems = shown.map((g) => ({
-    label: `${v.formatInt(g.count)} × ${v.printable(g.className)}`,
+  // The engine lists V8's own groups last: they are left out of the chart and listed apart.
+  const user = shown.filter((g) => g.internal !== true);
+  const internal = shown.filter((g) => g.internal === true);
+  const chartItems = user.map((g) => ({
+    label: `${v.formatInt(g.count)} × ${v.printable(g.className)}${v.holderNote(g, 40)}`,
     value: g.retainedSize,
     text: v.formatBytes(g.retainedSize),
     detail: sizeBoth(g.retainedSize),
   }));
-  const items = shown.map((g) => groupItem(g, o));
-  const body = items.length > 0 ? html`<ol class="items">${items}</ol>` : html`<p class="note">None: nothing allocated between baseline and target survived.</p>`;
+  const userItems = user.map((g) => groupItem(g, o));
+  const internalList =
+    internal.length > 0
+      ? html`<h4>${v.INTERNAL_GROUPS_HEADING}</h4><ol class="items" start="${user.length + 1}">${internal.map((g) => groupItem(g, o))}</ol>`
+      : '';
+  const body =
+    shown.length > 0
+      ? html`${userItems.length > 0 ? html`<ol class="items">${userItems}</ol>` : ''}${internalList}`
+      : html`<p class="note">None: nothing allocated between baseline and target survived.</p>`;
   return html`<section id="leaks"><h2>Leaks</h2><p class="note">Objects allocated between baseline and target, still alive in final.</p>${summary([
     ['Baseline', snapshotText(l.baseline)],
     ['Target', snapshotText(l.target)],
     ['Final', snapshotText(l.final)],
-    ['Leaked', `${v.formatInt(l.leakedNodes)} objects, ${sizeBoth(l.leakedSize)}, in ${v.formatInt(groupCount)} groups`],
+    ['Leaked', `${v.formatInt(l.leakedNodes)} objects, ${sizeBoth(l.leakedSize)}, ${v.leakGroupsNote(l)}`],
   ])}
 <h3>Leak groups <span class="muted">(${countNote(shown.length, groupCount)})</span></h3>
 ${barChart(chartItems, 'Retained size by leak group')}${body}</section>`;
@@ -357,7 +367,8 @@ ${barChart(chartItems, 'Retained size by leak group')}${body}</section>`;
 
 function groupItem(g, o) {
   const ids = list(g.examples).slice(0, o.examples).map((node) => `@${formatId(node.id)}`);
-  return html`<li class="leak-group"><p class="headline">${v.formatInt(g.count)} × '${v.truncate(v.printable(g.className), o.nameWidth)}' retaining ${sizeBoth(g.retainedSize)}</p>
+  const kind = g.internal === true ? 'leak-group internal' : 'leak-group';
+  return html`<li class="${kind}"><p class="headline">${v.formatInt(g.count)} × '${v.truncate(v.printable(g.className), o.nameWidth)}'${v.holderNote(g, o.nameWidth)} retaining ${sizeBoth(g.retainedSize)}</p>
 <p>Path shape: <code>${v.truncate(v.printable(g.pathShape), 1000)}</code>${ids.length > 0 ? html`<br>Examples: ${ids.join(', ')}` : ''}</p>${pathHtml(g.samplePath, o)}</li>`;
 }
 

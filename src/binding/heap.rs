@@ -187,6 +187,11 @@ pub struct HeapSnapshotDiff {
 pub struct HeapLeakGroup {
     pub class_name: String,
     pub path_shape: String,
+    /// What holds the roots (`Map`, `Object (dictionary)`, `EventEmitter listener onData()`, …);
+    /// absent without a retainer path.
+    pub holder: Option<String>,
+    /// Whether V8 allocated the roots itself (compiled code, shapes, feedback, system objects).
+    pub internal: bool,
     pub count: f64,
     pub retained_size: f64,
     /// The largest roots (up to 5).
@@ -204,8 +209,10 @@ pub struct HeapLeaks {
     pub final_snapshot: HeapSnapshotInfo,
     pub leaked_nodes: f64,
     pub leaked_size: f64,
-    /// All groups found; `groups` holds the largest `top`.
+    /// All groups found; `groups` holds the first `top`.
     pub group_count: f64,
+    /// How many of all groups are V8's own (they come after the others).
+    pub internal_group_count: f64,
     pub groups: Vec<HeapLeakGroup>,
     pub timings_ms: StepTimings,
 }
@@ -656,6 +663,7 @@ impl LeaksTask {
             leaked_nodes: report.leaked_nodes as f64,
             leaked_size: report.leaked_size as f64,
             group_count: report.groups.len() as f64,
+            internal_group_count: report.internal_group_count() as f64,
             groups,
             timings_ms: StepTimings {
                 load: load_ms,
@@ -686,6 +694,8 @@ impl LeaksTask {
             .map(|group| HeapLeakGroup {
                 class_name: group.class_name.clone(),
                 path_shape: group.path_shape.clone(),
+                holder: group.holder.clone(),
+                internal: group.internal,
                 count: group.roots.len() as f64,
                 retained_size: group.retained_size as f64,
                 examples: group
@@ -703,8 +713,8 @@ impl LeaksTask {
 }
 
 /// Three-snapshot leak search: objects allocated between `baseline` and `target` that are
-/// still alive in `final`, grouped by class and retainer path shape, largest first (the
-/// `top` largest groups are returned). Rejects like `analyzeHeapSnapshot`, naming the file.
+/// still alive in `final`, grouped by class and retainer path shape: user groups first, then
+/// V8's own, each largest first (the first `top` groups are returned). Rejects like `analyzeHeapSnapshot`, naming the file.
 #[napi]
 #[cfg_attr(test, allow(dead_code))]
 pub fn find_heap_leaks(

@@ -15,6 +15,7 @@ use super::essential::{essential_edges, page_owned, WeakMapNames};
 use super::graph::{EdgeIndex, HeapGraph, NodeIndex};
 use super::retainers::Retainers;
 use super::shallow::shallow_sizes;
+use std::borrow::Cow;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -196,6 +197,18 @@ impl HeapAnalysis {
     /// Node `n`'s class id.
     pub fn class_of(&self, n: NodeIndex) -> u32 {
         self.classes[n as usize]
+    }
+
+    /// Node `n`'s name as DevTools shows it in lists and retainer paths: its own name, with a
+    /// `Detached ` prefix for a detached DOM node (DevTools renames those while propagating
+    /// the DOM state).
+    pub fn node_name<'a>(&self, graph: &'a HeapGraph, n: NodeIndex) -> Cow<'a, str> {
+        self.class_names.node_name(graph, n)
+    }
+
+    /// Whether native node `n` is a detached DOM node (see [`HeapAnalysis::node_name`]).
+    pub fn is_detached(&self, n: NodeIndex) -> bool {
+        self.class_names.is_detached(n)
     }
 
     /// Node `n`'s class name (`Foo`, `{a, b}`, `(system)`, ...).

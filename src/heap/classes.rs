@@ -16,6 +16,7 @@
 use super::bits::BitVec;
 use super::graph::{EdgeKind, HeapGraph, NodeIndex, NodeKind};
 use rustc_hash::FxHashMap;
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 /// DevTools' `MAX_INTERFACE_NAME_LENGTH` (UTF-16 units).
@@ -25,12 +26,15 @@ const MIN_OBJECT_COUNT_PER_INTERFACE: f64 = 2.0;
 /// DevTools' `MIN_OBJECT_PROPORTION_PER_INTERFACE`.
 const MIN_OBJECT_PROPORTION_PER_INTERFACE: f64 = 1000.0;
 
-/// The names of class ids.
+/// The names of class ids, and which nodes DevTools names `Detached …`.
 #[derive(Debug, Clone, Default)]
 pub struct ClassNames {
     strings_len: u32,
     added: Vec<String>,
     by_text: FxHashMap<String, u32>,
+    /// Detached DOM nodes (see [`ClassNames::is_detached`]); `None` without a
+    /// `detachedness` field.
+    detached: Option<BitVec>,
 }
 
 impl ClassNames {
@@ -64,6 +68,24 @@ impl ClassNames {
             None => graph.strings().get(id),
         }
     }
+
+    /// Whether DevTools' `propagateDOMState` finds native node `n` detached (its
+    /// `detachedness` is 2, or it is reached from a detached node and not from an attached
+    /// one). DevTools then renames it `Detached <name>`, which every view shows.
+    pub fn is_detached(&self, n: NodeIndex) -> bool {
+        self.detached.as_ref().is_some_and(|d| d.get(n as usize))
+    }
+
+    /// Node `n`'s name as DevTools shows it everywhere (lists, retainer paths): its name, with
+    /// the `Detached ` prefix for a detached DOM node.
+    pub fn node_name<'a>(&self, graph: &'a HeapGraph, n: NodeIndex) -> Cow<'a, str> {
+        let name = graph.node_name(n);
+        if self.is_detached(n) {
+            Cow::Owned(format!("Detached {name}"))
+        } else {
+            Cow::Borrowed(name)
+        }
+    }
 }
 
 /// The class id of every node, and the names of the ids.
@@ -86,7 +108,7 @@ fn classes_with(
     interfaces: Option<&InterfaceDefinitions>,
 ) -> (Vec<u32>, ClassNames) {
     let mut names = ClassNames::new(graph.strings().len());
-    let detached = graph
+    names.detached = graph
         .detachedness
         .as_ref()
         .map(|states| detached_nodes(graph, states));
@@ -94,7 +116,7 @@ fn classes_with(
     let flags = StringFlags::new(graph);
     let mut classes = Vec::with_capacity(graph.node_count());
     for n in 0..graph.node_count() as NodeIndex {
-        let is_detached = detached.as_ref().is_some_and(|d| d.get(n as usize));
+        let is_detached = names.is_detached(n);
         classes.push(class_of(graph, n, &fixed, &flags, is_detached, &mut names));
     }
     apply_interfaces(graph, &flags, &mut classes, &mut names, interfaces);

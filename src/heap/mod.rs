@@ -19,6 +19,8 @@ pub mod dominators;
 mod engine_tests;
 pub mod essential;
 pub mod graph;
+#[cfg(test)]
+mod leak_tests;
 pub mod leaks;
 mod load;
 mod meta;

@@ -2,8 +2,9 @@
 
 use super::diff::{diff_snapshots, snapshot_totals};
 use super::graph::{EdgeName, HeapGraph, NodeIndex};
-use super::leaks::{find_leaks, IdSet};
+use super::leaks::{find_leaks, sample_path, IdSet};
 use super::paths::{RetainerTree, NO_DISTANCE, SYSTEM_DISTANCE};
+use super::summary::{node_row, step_rows, summarize, SummaryRequest};
 use super::suspects::{find_suspects, SuspectRules};
 use super::testsnap::Snap;
 
@@ -299,4 +300,96 @@ fn leaks_are_new_ids_alive_in_final_grouped_by_path_shape() {
         ]
     );
     assert_eq!(report.groups[0].class_name, "Request");
+}
+
+#[test]
+fn detached_dom_nodes_are_named_as_devtools_names_them_everywhere() {
+    let (mut s, global) = Snap::with_global();
+    let holder = s.node("object", "Holder", 16);
+    s.edge(global, "property", "holder", holder);
+    // Detached by its own `detachedness` (2), and by propagation (0, reached from it).
+    let div = s.node("native", "HTMLDivElement", 400);
+    s.nodes[div].detachedness = 2;
+    s.edge(holder, "property", "removed", div);
+    let text = s.node("native", "Text", 100);
+    s.edge(div, "element", "0", text);
+    let tagged = s.node("native", "<div id=\"a\">", 300);
+    s.nodes[tagged].detachedness = 2;
+    s.edge(holder, "property", "tagged", tagged);
+    // Attached (1), and by propagation; a JS object is never renamed.
+    let body = s.node("native", "HTMLBodyElement", 200);
+    s.nodes[body].detachedness = 1;
+    s.edge(global, "property", "body", body);
+    let span = s.node("native", "HTMLSpanElement", 50);
+    s.edge(body, "element", "0", span);
+    let wrapper = s.node("object", "Wrapper", 30);
+    s.edge(div, "property", "wrapper", wrapper);
+    let graph = s.load();
+    let analysis = graph.analyze();
+    let id = |n: usize| graph.node_id(n as NodeIndex);
+
+    let request = SummaryRequest {
+        top: 20,
+        path_ids: vec![id(text), id(wrapper)],
+    };
+    let summary = summarize(&graph, &analysis, &request);
+    let named = |n: usize| {
+        summary
+            .dominators
+            .iter()
+            .find(|row| row.id == id(n))
+            .map(|row| row.name.as_str())
+    };
+    assert_eq!(named(div), Some("Detached HTMLDivElement"));
+    assert_eq!(named(text), Some("Detached Text"));
+    assert_eq!(named(tagged), Some("Detached <div id=\"a\">"));
+    assert_eq!(named(body), Some("HTMLBodyElement"));
+    assert_eq!(named(span), Some("HTMLSpanElement"));
+    assert_eq!(named(wrapper), Some("Wrapper"));
+    let path_names = |i: usize| -> Vec<&str> {
+        let path = summary.paths[i].1.as_ref().expect("a path");
+        path.iter().map(|step| step.node.name.as_str()).collect()
+    };
+    assert_eq!(
+        path_names(0),
+        [
+            "global",
+            "Holder",
+            "Detached HTMLDivElement",
+            "Detached Text"
+        ]
+    );
+    assert_eq!(
+        path_names(1),
+        ["global", "Holder", "Detached HTMLDivElement", "Wrapper"]
+    );
+    // Class aggregates: detached nodes are classes of their own (`<…>` names shortened).
+    let class_names: Vec<&str> = summary.classes.iter().map(|c| c.name.as_str()).collect();
+    for class in [
+        "Detached HTMLDivElement",
+        "Detached Text",
+        "Detached <div>",
+        "HTMLBodyElement",
+        "HTMLSpanElement",
+    ] {
+        assert!(class_names.contains(&class), "{class} in {class_names:?}");
+    }
+    assert!(!class_names.contains(&"HTMLDivElement"));
+
+    // A leak search names them the same way: group class, path shape and examples.
+    let new_ids: IdSet = [div, text, wrapper].iter().map(|&n| id(n)).collect();
+    let (report, tree) = find_leaks(&graph, &analysis, &new_ids);
+    let group = &report.groups[0];
+    assert_eq!(group.class_name, "Detached HTMLDivElement");
+    assert_eq!(
+        group.path_shape,
+        "global.holder → Holder.removed → Detached HTMLDivElement"
+    );
+    assert_eq!(
+        node_row(&graph, &analysis, group.roots[0]).name,
+        "Detached HTMLDivElement"
+    );
+    let sample = sample_path(&graph, &tree, group).expect("a path");
+    let steps = step_rows(&graph, &analysis, &sample);
+    assert_eq!(steps[steps.len() - 1].node.name, "Detached HTMLDivElement");
 }

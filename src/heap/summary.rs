@@ -11,6 +11,7 @@ use super::suspects::{find_suspects, SuspectRules};
 pub struct NodeRow {
     /// V8's object id (stable across snapshots of one process).
     pub id: u32,
+    /// The name DevTools shows: the node's name, `Detached <div>` for a detached DOM node.
     pub name: String,
     /// V8's node type (`object`, `closure`, `array`, …).
     pub kind: String,
@@ -189,7 +190,7 @@ fn top_retainers(graph: &HeapGraph, analysis: &HeapAnalysis, top: usize) -> Vec<
 pub fn node_row(graph: &HeapGraph, analysis: &HeapAnalysis, n: NodeIndex) -> NodeRow {
     NodeRow {
         id: graph.node_id(n),
-        name: graph.node_name(n).to_owned(),
+        name: analysis.node_name(graph, n).into_owned(),
         kind: graph.node_type_name(n).to_owned(),
         self_size: analysis.self_size(n),
         retained_size: analysis.retained_size(n),
