@@ -2,6 +2,7 @@
 // modswap: safe hot module swapping for Node.js. See index.d.ts for the documented API.
 const { clear, expectString, tracker } = require('./lib/clear');
 const { reload } = require('./lib/reload');
+const { hot, hotApi, swap } = require('./lib/hot');
 const { callerFile, resolveQuietly } = require('./lib/caller');
 const { ModswapError } = require('./lib/errors');
 const memwatch = require('./lib/memwatch');
@@ -21,6 +22,9 @@ function stale() {
 
 module.exports.clear = clear;
 module.exports.reload = reload;
+module.exports.hot = hot;
+module.exports.hotApi = hotApi;
+module.exports.swap = swap;
 module.exports.generations = generations;
 module.exports.stale = stale;
 module.exports.memwatch = memwatch;

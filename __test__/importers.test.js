@@ -14,13 +14,15 @@ test('after B changes on disk and reload(B), a fresh require(A) sees the new B',
   const a = fixture.path('a.js');
   const b = fixture.path('b.js');
   assert.equal(require(a).b.version, 1);
+  const oldA = require.cache[a];
 
   fixture.write('b.js', 'module.exports = { version: 2 };');
   const freshB = modswap.reload(b);
 
   assert.equal(freshB.version, 2);
-  assert.equal(a in require.cache, false, 'A, an importer of B, was cleared');
+  assert.notEqual(require.cache[a], oldA, 'A, an importer of B, was replaced inside the swap');
   const freshA = require(a);
+  assert.equal(freshA, require.cache[a].exports, 'A was not evaluated again by require()');
   assert.equal(freshA.b, freshB, 'A was evaluated afresh against the new B');
   assert.equal(modswap.generations(a).length, 2);
   assert.equal(modswap.generations(a)[1].state, 'current');
@@ -39,12 +41,13 @@ test('importers are cleared transitively, dependencies of B are kept', () => {
   const oldTop = require(files.top);
   const bystander = require(files.bystander);
 
+  const oldModules = Object.fromEntries(Object.entries(files).map(([name, file]) => [name, require.cache[file]]));
   fixture.write('leaf.js', "module.exports = { util: require('./util'), v: 2 };");
   modswap.reload(files.leaf);
 
-  assert.equal(files.top in require.cache, false);
-  assert.equal(files.mid in require.cache, false);
-  assert.equal(files.leaf in require.cache, true);
+  // Replaced inside the swap: the file and every importer; kept: its dependencies, bystanders.
+  for (const name of ['top', 'mid', 'leaf']) assert.notEqual(require.cache[files[name]], oldModules[name], name);
+  for (const name of ['util', 'bystander']) assert.equal(require.cache[files[name]], oldModules[name], name);
   assert.equal(files.util in require.cache, true, 'a dependency of the reloaded module stays');
   assert.equal(files.bystander in require.cache, true, 'an unrelated importer of util stays');
   const newTop = require(files.top);
@@ -142,7 +145,9 @@ module.exports = () => modswap.reload('./target');
   assert.equal(fresh.parentWhileEvaluating, fixture.path('caller.js'));
   const target = require.cache[fixture.path('target.js')];
   assert.equal(target.exports, fresh);
-  assert.equal(target.parent, null, 'no pointer keeps the cleared caller alive');
-  assert.equal(require.cache[fixture.path('caller.js')], undefined, 'the caller was cleared as an importer');
+  assert.equal(target.parent, null, 'no pointer keeps the replaced caller alive');
+  const callerNow = require.cache[fixture.path('caller.js')];
+  assert.notEqual(callerNow.exports, reloadTarget, 'the caller was replaced as an importer');
+  assert.ok(callerNow.children.includes(target), 'the new caller imports the new target');
   fixture.remove();
 });

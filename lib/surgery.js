@@ -113,4 +113,4 @@ class Surgery {
   }
 }
 
-module.exports = { Surgery };
+module.exports = { Surgery, decodePlan };

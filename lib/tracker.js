@@ -366,10 +366,21 @@ class Tracker {
     return callNative(() => this.graph.stale(Date.now(), gcs));
   }
 
-  planClear(rootIds, scope) {
+  /**
+   * The encoded plan (see ModuleGraph.planClear). A reload's walk up to importers stops at
+   * `boundaries.stopAt` (ids) and does not cross `boundaries.accepted` ((parent, child) id pairs).
+   */
+  planClear(rootIds, scope, boundaries = { stopAt: [], accepted: [] }) {
     const mainId = this.mainId();
     this.flush();
-    return callNative(() => this.graph.planClear(Uint32Array.from(rootIds), scope, mainId));
+    const stopAt = Uint32Array.from(boundaries.stopAt);
+    const accepted = Uint32Array.from(boundaries.accepted);
+    return callNative(() => this.graph.planClear(Uint32Array.from(rootIds), scope, mainId, stopAt, accepted));
+  }
+
+  /** Whether `mod` is the module `require.cache` holds for its file (not old, not a requirer). */
+  isCurrentModule(mod) {
+    return mod[kRetired] !== true && mod[kRequirer] !== true && Module._cache[moduleFile(mod)] === mod;
   }
 }
 

@@ -1,5 +1,7 @@
 use crate::graph::events::PROTOCOL_VERSION;
-use crate::graph::{decode_events, ClearScope, GenerationInfo, ModuleGraph, StaleInfo, NO_NODE};
+use crate::graph::{
+    decode_events, Boundaries, ClearScope, GenerationInfo, ModuleGraph, StaleInfo, NO_NODE,
+};
 use napi::bindgen_prelude::{Float64Array, Uint32Array};
 use napi::Result;
 use napi_derive::napi;
@@ -127,7 +129,9 @@ impl BindingModuleGraph {
     }
 
     /// Plans the removal of `roots`. `scope` is `'single'`, `'descendants'`, `'importers'` or
-    /// `'importers+dependencies'`; `main` is the entry module's node id, if known. Returns
+    /// `'importers+dependencies'`; `main` is the entry module's node id, if known. A reload's
+    /// walk up to importers stops at `stop_at` (replaced, importers kept) and does not cross the
+    /// `(parent, child)` pairs of `accepted`. Returns
     /// `[n, retire…, m, (parent, child)…, k, (child, newParent)…]` with `0xffffffff` for none.
     #[napi]
     pub fn plan_clear(
@@ -135,11 +139,19 @@ impl BindingModuleGraph {
         roots: Uint32Array,
         scope: String,
         main: Option<u32>,
+        stop_at: Option<Uint32Array>,
+        accepted: Option<Uint32Array>,
     ) -> Result<Uint32Array> {
         guarded("planClear", || {
             let scope = parse_scope(&scope)?;
             let main = main.filter(|&m| m != NO_NODE);
-            let plan = self.inner.plan_clear(&roots, scope, main);
+            let boundaries = Boundaries::from_flat(
+                stop_at.as_deref().unwrap_or(&[]),
+                accepted.as_deref().unwrap_or(&[]),
+            );
+            let plan = self
+                .inner
+                .plan_clear_within(&roots, scope, main, &boundaries);
             Ok(Uint32Array::new(plan.encode()))
         })
     }

@@ -17,6 +17,34 @@ pub enum ClearScope {
     Importers { include_dependencies: bool },
 }
 
+/// Where a reload stops walking up to importers (`module.hot` and `modswap.hot()` boundaries).
+#[derive(Clone, Debug, Default)]
+pub struct Boundaries {
+    /// Instances that are replaced themselves but whose importers are not (self-accepting
+    /// modules, modules reached through `hot()`).
+    pub stop_at: HashSet<NodeId>,
+    /// `(parent, child)`: `parent` handles updates of `child` (`module.hot.accept(dep)`): the
+    /// walk does not go from `child` to `parent`, which stays and is only cut from `child`.
+    pub accepted: HashSet<(NodeId, NodeId)>,
+}
+
+impl Boundaries {
+    /// Boundaries from the flat encodings of the JS side: node ids, and `(parent, child)` pairs.
+    pub fn from_flat(stop_at: &[NodeId], accepted: &[NodeId]) -> Self {
+        Self {
+            stop_at: stop_at.iter().copied().collect(),
+            accepted: accepted
+                .chunks_exact(2)
+                .map(|pair| (pair[0], pair[1]))
+                .collect(),
+        }
+    }
+
+    fn passes(&self, child: NodeId, importer: NodeId) -> bool {
+        !self.stop_at.contains(&child) && !self.accepted.contains(&(importer, child))
+    }
+}
+
 /// The exact mutations that remove a set of instances from Node's bookkeeping.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Plan {
@@ -62,6 +90,18 @@ impl ModuleGraph {
     /// Plans the removal of `roots` and whatever `scope` adds. `main` (the entry module) is
     /// never added by traversal; as a root it is removed only in the clear-module scopes.
     pub fn plan_clear(&self, roots: &[NodeId], scope: ClearScope, main: Option<NodeId>) -> Plan {
+        self.plan_clear_within(roots, scope, main, &Boundaries::default())
+    }
+
+    /// [`plan_clear`](Self::plan_clear), with the importer walk of a reload stopping at
+    /// `boundaries`.
+    pub fn plan_clear_within(
+        &self,
+        roots: &[NodeId],
+        scope: ClearScope,
+        main: Option<NodeId>,
+        boundaries: &Boundaries,
+    ) -> Plan {
         let mut chosen = HashSet::default();
         let mut retire = Vec::new();
         let mut queue = VecDeque::new();
@@ -97,7 +137,7 @@ impl ModuleGraph {
             }
         }
         while let Some(node) = queue.pop_front() {
-            for next in self.neighbours(node, scope) {
+            for next in self.neighbours(node, scope, boundaries) {
                 if Some(next) != main && self.removable(next) && chosen.insert(next) {
                     retire.push(next);
                     queue.push_back(next);
@@ -119,7 +159,7 @@ impl ModuleGraph {
         }
     }
 
-    fn neighbours(&self, node: NodeId, scope: ClearScope) -> Vec<NodeId> {
+    fn neighbours(&self, node: NodeId, scope: ClearScope, boundaries: &Boundaries) -> Vec<NodeId> {
         match scope {
             ClearScope::Single => Vec::new(),
             ClearScope::Descendants => self.importees_of(node).to_vec(),
@@ -130,6 +170,7 @@ impl ModuleGraph {
                 .iter()
                 .copied()
                 .filter(|&p| self.follows_importer(p, include_dependencies))
+                .filter(|&p| boundaries.passes(node, p))
                 .collect(),
         }
     }

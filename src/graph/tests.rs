@@ -1949,3 +1949,67 @@ fn a_requirer_is_never_retired_stale_or_given_a_row() {
     assert_eq!(graph.generations("/app/noop.js").len(), 1);
     assert_eq!(graph.importers_of(1), &[0]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Boundaries: hot() modules, self-accepting modules, accepted dependencies
+// ---------------------------------------------------------------------------------------------
+
+/// main (0) -> app (1) -> routes (2) -> handler (3) -> util (4)
+fn chain() -> ModuleGraph {
+    build(
+        &[
+            (0, "/app/main.js"),
+            (1, "/app/app.js"),
+            (2, "/app/routes.js"),
+            (3, "/app/handler.js"),
+            (4, "/app/util.js"),
+        ],
+        &[(0, 1), (1, 2), (2, 3), (3, 4)],
+    )
+}
+
+const RELOAD: ClearScope = ClearScope::Importers {
+    include_dependencies: false,
+};
+
+#[test]
+fn a_reload_stops_at_a_boundary_after_replacing_it() {
+    let boundaries = Boundaries::from_flat(&[2], &[]);
+    let plan = chain().plan_clear_within(&[4], RELOAD, Some(0), &boundaries);
+    assert_eq!(plan.retire, [4, 3, 2]);
+    assert_eq!(sorted(&plan.cuts), [(1, 2), (2, 3), (3, 4)]);
+}
+
+#[test]
+fn a_boundary_that_changed_itself_is_replaced_alone() {
+    let boundaries = Boundaries::from_flat(&[2], &[]);
+    let plan = chain().plan_clear_within(&[2], RELOAD, Some(0), &boundaries);
+    assert_eq!(plan.retire, [2]);
+}
+
+#[test]
+fn an_accepting_importer_stays_and_is_only_cut() {
+    let boundaries = Boundaries::from_flat(&[], &[2, 3]);
+    let plan = chain().plan_clear_within(&[4], RELOAD, Some(0), &boundaries);
+    assert_eq!(plan.retire, [4, 3]);
+    assert_eq!(sorted(&plan.cuts), [(2, 3), (3, 4)]);
+}
+
+#[test]
+fn a_boundary_on_one_path_does_not_stop_another_path() {
+    // util (4) is also imported by app (1) directly; handler (3) is a boundary.
+    let mut graph = chain();
+    edge(&mut graph, 1, 4);
+    let boundaries = Boundaries::from_flat(&[3], &[]);
+    let plan = graph.plan_clear_within(&[4], RELOAD, Some(0), &boundaries);
+    // app goes through its own edge to util; routes stays behind the handler's boundary.
+    assert_eq!(sorted(&plan.retire), [1, 3, 4]);
+}
+
+#[test]
+fn boundaries_do_not_change_clear_module_scopes() {
+    let boundaries = Boundaries::from_flat(&[1, 2, 3], &[0, 1]);
+    let graph = chain();
+    let plan = graph.plan_clear_within(&[1], ClearScope::Descendants, Some(0), &boundaries);
+    assert_eq!(plan.retire, [1, 2, 3, 4]);
+}

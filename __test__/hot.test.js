@@ -1,0 +1,181 @@
+'use strict';
+// modswap.hot(id), module.hot and atomic swaps.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const modswap = require('..');
+const { makeFixture } = require('./helpers');
+
+test('hot(id) of a function export always calls the current version', () => {
+  const fixture = makeFixture({ 'handler.js': "module.exports = (name) => `hello ${name} v1`;\n" });
+  const handler = modswap.hot(fixture.path('handler.js'));
+  assert.equal(typeof handler, 'function');
+  assert.equal(handler('ann'), 'hello ann v1');
+  fixture.write('handler.js', 'module.exports = function greet(name, extra) { return `hi ${name} v2`; };\n');
+  modswap.swap(fixture.path('handler.js'));
+  assert.equal(handler('ann'), 'hi ann v2');
+  assert.equal(handler.length, 2, 'properties come from the current version');
+  assert.equal(handler.name, 'greet');
+  assert.equal(modswap.hot(fixture.path('handler.js')), handler, 'one handle per file');
+  fixture.remove();
+});
+
+test('hot(id) of an object export reads the current version', () => {
+  const fixture = makeFixture({ 'config.js': 'module.exports = { port: 1, describe() { return `port ${this.port}`; } };\n' });
+  const config = modswap.hot(fixture.path('config.js'));
+  assert.equal(config.port, 1);
+  fixture.write('config.js', 'module.exports = { port: 2, extra: true, describe() { return `port ${this.port}`; } };\n');
+  modswap.swap([fixture.path('config.js')]);
+  assert.equal(config.port, 2);
+  assert.equal(config.describe(), 'port 2');
+  assert.deepEqual(Object.keys(config), ['port', 'extra', 'describe']);
+  assert.equal('extra' in config, true);
+  fixture.remove();
+});
+
+test('a call in flight finishes on the version it started with', async () => {
+  const fixture = makeFixture({
+    'slow.js': "module.exports = async () => { await new Promise((r) => setTimeout(r, 20)); return 'v1'; };\n",
+  });
+  const handler = modswap.hot(fixture.path('slow.js'));
+  const inFlight = handler();
+  fixture.write('slow.js', "module.exports = async () => 'v2';\n");
+  modswap.swap(fixture.path('slow.js'));
+  assert.equal(await handler(), 'v2');
+  assert.equal(await inFlight, 'v1');
+  fixture.remove();
+});
+
+test('a module reached through hot() is a boundary: a change below it stops there', () => {
+  globalThis.__evaluations = [];
+  const fixture = makeFixture({
+    'util.js': "globalThis.__evaluations.push('util'); exports.word = 'one';\n",
+    'routes.js': "globalThis.__evaluations.push('routes'); const util = require('./util');\nmodule.exports = () => util.word;\n",
+    'app.js': "globalThis.__evaluations.push('app'); const modswap = require(process.env.MODSWAP);\nmodule.exports = modswap.hot('./routes');\n",
+  });
+  process.env.MODSWAP = require.resolve('..');
+  const routes = require(fixture.path('app.js'));
+  assert.deepEqual(globalThis.__evaluations.splice(0), ['app', 'routes', 'util']);
+  fixture.write('util.js', "globalThis.__evaluations.push('util'); exports.word = 'two';\n");
+  const result = modswap.swap(fixture.path('util.js'));
+  assert.deepEqual(globalThis.__evaluations.splice(0), ['util', 'routes'], 'app is above the boundary');
+  assert.deepEqual(result.evaluated.sort(), [fixture.path('routes.js'), fixture.path('util.js')]);
+  assert.equal(routes(), 'two');
+  fixture.remove();
+});
+
+test('an importer that throws while re-evaluated rolls the whole swap back', () => {
+  const fixture = makeFixture({
+    'dep.js': "exports.value = 'v1';\n",
+    'user.js': "const dep = require('./dep');\nif (dep.value === 'v2') throw new Error('user cannot take v2');\nmodule.exports = () => dep.value;\n",
+  });
+  const user = require(fixture.path('user.js'));
+  const before = { dep: require.cache[fixture.path('dep.js')], user: require.cache[fixture.path('user.js')] };
+  fixture.write('dep.js', "exports.value = 'v2';\n");
+  assert.throws(() => modswap.reload(fixture.path('dep.js')), (error) => {
+    assert.equal(error.code, 'ERR_MODSWAP_RELOAD_FAILED');
+    assert.match(error.message, /user cannot take v2/);
+    assert.equal(error.location.file, fixture.path('user.js'));
+    return true;
+  });
+  assert.equal(require.cache[fixture.path('dep.js')], before.dep, 'the old dep is back');
+  assert.equal(require.cache[fixture.path('user.js')], before.user, 'the old user is back');
+  assert.equal(user(), 'v1');
+  assert.deepEqual(before.user.children, [before.dep]);
+  fixture.remove();
+});
+
+test('module.hot: dispose hands data to the next generation, bottom-up; accept handlers run top-down', () => {
+  globalThis.__order = [];
+  const fixture = makeFixture({
+    'counter.js': `module.hot.dispose((data) => { data.count = count; globalThis.__order.push('dispose counter'); });
+let count = (module.hot.data ? module.hot.data.count : 0) + 1;
+module.exports = { count: () => count, data: module.hot.data };
+`,
+    'view.js': `const counter = require('./counter');
+module.hot.dispose(() => globalThis.__order.push('dispose view'));
+module.exports = () => counter.count();
+`,
+    'shell.js': `let view = require('./view');
+module.hot.accept('./view', () => { view = require('./view'); globalThis.__order.push('accept shell'); });
+module.exports = () => view();
+`,
+  });
+  const shell = require(fixture.path('shell.js'));
+  const shellModule = require.cache[fixture.path('shell.js')];
+  assert.equal(shell(), 1);
+  assert.equal(require(fixture.path('counter.js')).data, undefined, 'the first generation has no data');
+  modswap.swap(fixture.path('counter.js'));
+  assert.deepEqual(globalThis.__order.splice(0), ['dispose counter', 'dispose view', 'accept shell']);
+  assert.equal(shell(), 2, 'the count went through data');
+  assert.equal(require.cache[fixture.path('shell.js')], shellModule, 'the accepting module stays');
+  assert.equal(module.hot.status(), 'idle');
+  fixture.remove();
+});
+
+test('module.hot.decline() refuses the swap before anything changes', () => {
+  const fixture = makeFixture({ 'db.js': 'module.hot.decline();\nmodule.exports = { v: 1 };\n' });
+  require(fixture.path('db.js'));
+  const db = require.cache[fixture.path('db.js')];
+  fixture.write('db.js', 'module.exports = { v: 2 };\n');
+  assert.throws(() => modswap.reload(fixture.path('db.js')), { code: 'ERR_MODSWAP_DECLINED' });
+  assert.equal(require.cache[fixture.path('db.js')], db);
+  fixture.remove();
+});
+
+test('a throwing dispose handler stops the swap and the old version keeps serving', () => {
+  const fixture = makeFixture({ 'm.js': "module.hot.dispose(() => { throw new Error('cannot let go'); });\nexports.v = 1;\n" });
+  const old = require(fixture.path('m.js'));
+  fixture.write('m.js', 'exports.v = 2;\n');
+  assert.throws(() => modswap.reload(fixture.path('m.js')), (error) => {
+    assert.equal(error.code, 'ERR_MODSWAP_DISPOSE_FAILED');
+    assert.equal(error.file, fixture.path('m.js'));
+    assert.match(error.message, /cannot let go/);
+    return true;
+  });
+  assert.equal(require(fixture.path('m.js')), old);
+  fixture.remove();
+});
+
+test('a throwing accept handler rolls the swap back', () => {
+  const fixture = makeFixture({
+    'dep.js': 'exports.v = 1;\n',
+    'parent.js': "module.hot.accept('./dep', () => { throw new Error('bad accept'); });\nmodule.exports = require('./dep');\n",
+  });
+  require(fixture.path('parent.js'));
+  const oldDep = require.cache[fixture.path('dep.js')];
+  fixture.write('dep.js', 'exports.v = 2;\n');
+  assert.throws(() => modswap.reload(fixture.path('dep.js')), { code: 'ERR_MODSWAP_ACCEPT_FAILED' });
+  assert.equal(require.cache[fixture.path('dep.js')], oldDep);
+  fixture.remove();
+});
+
+test('a self-accepting module is replaced alone; module.hot.invalidate() swaps it again', async () => {
+  globalThis.__selfRuns = 0;
+  const fixture = makeFixture({
+    'self.js': 'globalThis.__selfRuns++;\nmodule.hot.accept();\nmodule.exports = { again: () => module.hot.invalidate() };\n',
+    'top.js': "globalThis.__topRuns = (globalThis.__topRuns ?? 0) + 1;\nmodule.exports = require('./self');\n",
+  });
+  require(fixture.path('top.js'));
+  const top = require.cache[fixture.path('top.js')];
+  modswap.swap(fixture.path('self.js'));
+  assert.equal(globalThis.__selfRuns, 2);
+  assert.equal(globalThis.__topRuns, 1, 'the importer of a self-accepting module is not re-evaluated');
+  assert.equal(require.cache[fixture.path('top.js')], top);
+  require(fixture.path('self.js')).again();
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(globalThis.__selfRuns, 3);
+  fixture.remove();
+});
+
+test('bad input: hot() of a missing id, module.hot.accept of a missing dependency', () => {
+  assert.throws(() => modswap.hot('./does-not-exist'), (error) => {
+    assert.equal(error.code, 'ERR_MODSWAP_NOT_FOUND');
+    assert.match(error.message, /does-not-exist/);
+    return true;
+  });
+  const fixture = makeFixture({ 'bad.js': "module.hot.accept('./missing', () => {});\n" });
+  assert.throws(() => require(fixture.path('bad.js')), { code: 'ERR_MODSWAP_NOT_FOUND' });
+  assert.throws(() => modswap.swap(42), { code: 'ERR_MODSWAP_INVALID_ARG' });
+  assert.throws(() => modswap.hotApi({}), { code: 'ERR_MODSWAP_INVALID_ARG' });
+  fixture.remove();
+});

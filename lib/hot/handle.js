@@ -1,0 +1,101 @@
+'use strict';
+// modswap.hot(id): a stable stand-in for a module's exports that always reaches the current
+// generation. `app.use(hot('./routes'))` keeps serving the newest routes without registering
+// again; the module is a reload boundary (a change below it stops there).
+const Module = require('node:module');
+const { ModswapError } = require('../errors');
+
+/** Files reached through hot(): reload boundaries. */
+const boundaryFiles = new Set();
+
+function currentExports(filename) {
+  const mod = Module._cache[filename];
+  if (mod === undefined) {
+    throw new ModswapError(
+      'ERR_MODSWAP_NOT_LOADED',
+      `hot('${filename}'): the module is no longer loaded (it was cleared and not required again)`,
+      { file: filename },
+    );
+  }
+  return mod.exports;
+}
+
+/**
+ * A function target: calls go to the current exports (a call in flight keeps the version it
+ * started on), and properties (`length`, `name`, fastify's and express's markers) are read from
+ * them too.
+ */
+function functionHandle(filename) {
+  const target = function hotHandler() {};
+  return new Proxy(target, {
+    apply: (_, thisArg, args) => Reflect.apply(currentExports(filename), thisArg, args),
+    construct: (_, args) => Reflect.construct(currentExports(filename), args),
+    ...forwardedTraps(filename, target),
+  });
+}
+
+/** An object target: every read, write and key listing goes to the current exports. */
+function objectHandle(filename) {
+  const target = {};
+  return new Proxy(target, forwardedTraps(filename, target));
+}
+
+/**
+ * Traps that forward to the current exports. A Proxy must report the target's own
+ * non-configurable properties faithfully, so descriptors are handed out as configurable.
+ */
+function forwardedTraps(filename, target) {
+  const current = () => currentExports(filename);
+  return {
+    // Methods called on the handle get the handle as `this`, whose reads reach the exports.
+    get: (_, key) => Reflect.get(current(), key),
+    set: (_, key, value) => Reflect.set(current(), key, value),
+    has: (_, key) => Reflect.has(current(), key),
+    deleteProperty: (_, key) => Reflect.deleteProperty(current(), key),
+    ownKeys: () => {
+      const keys = new Set(Reflect.ownKeys(current()));
+      for (const key of Reflect.ownKeys(target)) {
+        if (!Reflect.getOwnPropertyDescriptor(target, key).configurable) keys.add(key);
+      }
+      return [...keys];
+    },
+    getOwnPropertyDescriptor: (_, key) => {
+      const own = Reflect.getOwnPropertyDescriptor(target, key);
+      if (own !== undefined && !own.configurable) return own;
+      const descriptor = Reflect.getOwnPropertyDescriptor(current(), key);
+      return descriptor === undefined ? undefined : { ...descriptor, configurable: true };
+    },
+    defineProperty: (_, key, descriptor) => Reflect.defineProperty(current(), key, descriptor),
+    getPrototypeOf: () => Reflect.getPrototypeOf(current()),
+  };
+}
+
+const handles = new Map();
+
+/**
+ * The handle of `filename`, loaded on behalf of `requirer` (so the edge is tracked and the
+ * requirer is the boundary's importer). Function exports give a callable handle, others an
+ * object handle; the kind is fixed by the version current at the first call.
+ */
+function hotHandle(filename, requirer) {
+  const exports = requirer ? requirer.require(filename) : require(filename);
+  boundaryFiles.add(filename);
+  let handle = handles.get(filename);
+  if (handle === undefined) {
+    if (typeof exports === 'function') {
+      handle = functionHandle(filename);
+    } else if (exports !== null && typeof exports === 'object') {
+      handle = objectHandle(filename);
+    } else {
+      throw new ModswapError(
+        'ERR_MODSWAP_INVALID_ARG',
+        `hot('${filename}'): its exports are ${exports === null ? 'null' : typeof exports}; hot() needs a function or an object`,
+        { file: filename },
+      );
+    }
+    handles.set(filename, handle);
+  }
+  return handle;
+}
+
+module.exports = { hotHandle, boundaryFiles };

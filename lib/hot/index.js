@@ -1,0 +1,68 @@
+'use strict';
+// The public hot-swap entry points: hot(id), hotApi(module), swap(files).
+const Module = require('node:module');
+const path = require('node:path');
+const { callerFile, resolveFrom } = require('../caller');
+const { ModswapError } = require('../errors');
+const { swapFiles } = require('../swap');
+const { hotApi, installModuleHot, registry } = require('./api');
+const { hotHandle } = require('./handle');
+
+function resolveOrThrow(id, fromFile, what) {
+  if (typeof id !== 'string' || id === '') {
+    throw new ModswapError('ERR_MODSWAP_INVALID_ID', `${what} expects a module id string, got ${typeof id}`);
+  }
+  try {
+    return resolveFrom(id, fromFile);
+  } catch (error) {
+    const from = fromFile ? path.dirname(fromFile) : process.cwd();
+    throw new ModswapError('ERR_MODSWAP_NOT_FOUND', `${what}: '${id}' not found from ${from}`, { cause: error, file: id });
+  }
+}
+
+const cachedModule = (file) => {
+  const mod = file ? Module._cache[file] : undefined;
+  return mod instanceof Module ? mod : undefined;
+};
+
+/**
+ * A stand-in for the exports of `id` that always reaches the current generation; `id` becomes
+ * a reload boundary. Loads `id` on behalf of the caller if needed.
+ */
+function hot(id) {
+  const fromFile = callerFile(hot);
+  const filename = resolveOrThrow(id, fromFile, 'hot()');
+  return hotHandle(filename, cachedModule(fromFile));
+}
+
+/**
+ * Swaps the changed `files` in one atomic step (each with its importers up to their boundaries)
+ * and returns what happened. Files that are not loaded are skipped: nothing runs them.
+ */
+function swap(files) {
+  const list = typeof files === 'string' ? [files] : files;
+  if (!Array.isArray(list)) {
+    throw new ModswapError('ERR_MODSWAP_INVALID_ARG', `swap() expects a file or an array of files, got ${typeof files}`);
+  }
+  const fromFile = callerFile(swap);
+  const filenames = list.map((file) => resolveOrThrow(file, fromFile, 'swap()'));
+  const loaded = [...new Set(filenames)].filter((file) => Module._cache[file] !== undefined);
+  const started = process.hrtime.bigint();
+  if (loaded.length === 0) return { files: [], evaluated: [], ms: 0 };
+  const { evaluated } = swapFiles(loaded, {});
+  return { files: loaded, evaluated, ms: Number(process.hrtime.bigint() - started) / 1e6 };
+}
+
+/** `module.hot.invalidate()` swaps the module's file; a failure is reported as a warning. */
+function swapInvalidated(file) {
+  try {
+    swapFiles([file], {});
+  } catch (error) {
+    process.emitWarning(error);
+  }
+}
+
+installModuleHot();
+registry.requestSwap = swapInvalidated;
+
+module.exports = { hot, hotApi, swap };

@@ -1,0 +1,217 @@
+'use strict';
+// One atomic swap: replace changed files and every importer up to the reload boundaries, and
+// either keep the whole result or put everything back.
+//
+//   plan (Rust, stopping at hot() modules, self-accepting modules and accepted edges)
+//   -> refuse declined modules           nothing changed yet
+//   -> dispose handlers, bottom-up       they fill `module.hot.data` for the next generation
+//   -> cut the old instances out         (lib/surgery.js, every mutation recorded)
+//   -> evaluate the new versions         the changed files, then each replaced module through
+//                                        the importers that stay, so every importer up to the
+//                                        boundary runs inside the swap
+//   -> accept handlers, top-down
+//   -> commit, or roll back on any throw (cache, children, parents exactly as before)
+const Module = require('node:module');
+const { isModuleNamespaceObject } = require('node:util/types');
+const { refuseDuringReload, tracker } = require('./clear');
+const { Surgery, decodePlan } = require('./surgery');
+const { ModswapError } = require('./errors');
+const { failure } = require('./failure');
+const { moduleFile } = require('./tracker');
+const { existingStateOf, declaringModules, registry, setStatus } = require('./hot/api');
+const { boundaryFiles } = require('./hot/handle');
+
+/** Listeners told of every committed swap (the resource tracker, the dev server's log). */
+const committedListeners = new Set();
+
+function currentId(filename) {
+  const mod = Module._cache[filename];
+  return mod !== undefined && mod !== null ? tracker.idOf(mod) : undefined;
+}
+
+/** hot() modules and self-accepting modules stop the walk; accepted edges are not crossed. */
+function collectBoundaries() {
+  const stopAt = [];
+  const accepted = [];
+  for (const file of boundaryFiles) {
+    const id = currentId(file);
+    if (id !== undefined) stopAt.push(id);
+  }
+  for (const mod of declaringModules()) {
+    if (!tracker.isCurrentModule(mod)) continue;
+    const state = existingStateOf(mod);
+    if (state.selfAccepted) stopAt.push(tracker.idOf(mod));
+    for (const file of state.acceptedDependencies.keys()) {
+      const childId = currentId(file);
+      if (childId !== undefined) accepted.push(tracker.idOf(mod), childId);
+    }
+  }
+  return { stopAt, accepted };
+}
+
+function declinedError(file, by) {
+  const reason = by === file ? 'it declines updates (module.hot.decline())' : `${by} declines its updates`;
+  return new ModswapError('ERR_MODSWAP_DECLINED', `Cannot swap ${file}: ${reason}; restart to take it`, { file });
+}
+
+/** Refuses the plan when it replaces a declined module or crosses a declined edge. */
+function refuseDeclined(plan) {
+  for (const id of plan.retire) {
+    const mod = tracker.moduleOf(id);
+    if (mod !== undefined && existingStateOf(mod)?.selfDeclined) throw declinedError(moduleFile(mod), moduleFile(mod));
+  }
+  forEachCut(plan, (parent, child) => {
+    if (existingStateOf(parent)?.declinedDependencies.has(moduleFile(child))) {
+      throw declinedError(moduleFile(child), moduleFile(parent));
+    }
+  });
+}
+
+/** Calls `fn(parent, child)` for every cut whose parent stays current. */
+function forEachCut(plan, fn) {
+  const retired = new Set(plan.retire);
+  for (let i = 0; i < plan.cuts.length; i += 2) {
+    if (retired.has(plan.cuts[i])) continue;
+    const parent = tracker.moduleOf(plan.cuts[i]);
+    const child = tracker.moduleOf(plan.cuts[i + 1]);
+    if (parent !== undefined && child !== undefined && tracker.isCurrentModule(parent)) fn(parent, child);
+  }
+}
+
+/** Runs the dispose handlers of the replaced modules, bottom-up; `data` goes to the next ones. */
+function runDisposers(plan) {
+  for (const id of plan.retire) {
+    const mod = tracker.moduleOf(id);
+    const state = mod === undefined ? undefined : existingStateOf(mod);
+    if (state === undefined) continue;
+    const data = {};
+    for (const handler of state.disposeHandlers) {
+      try {
+        handler(data);
+      } catch (error) {
+        throw new ModswapError(
+          'ERR_MODSWAP_DISPOSE_FAILED',
+          `A dispose handler of ${moduleFile(mod)} threw: ${error instanceof Error ? error.message : String(error)}`,
+          { cause: error, file: moduleFile(mod) },
+        );
+      }
+    }
+    registry.pendingData.set(moduleFile(mod), data);
+  }
+}
+
+/** Requires `filename` on behalf of `requirer` (or as a top-level load), tracking the edge. */
+function requireOnBehalf(filename, requirer) {
+  if (requirer) return requirer.require(filename);
+  const exports = Module._load(filename, null, false);
+  const loaded = Module._cache[filename];
+  if (loaded) tracker.idOf(loaded);
+  return exports;
+}
+
+/**
+ * Evaluates every replaced module that a staying module imported, through that module (which
+ * re-establishes its edge to the new version), and collects the accept handlers to run.
+ */
+function evaluateImporters(plan) {
+  const acceptCalls = [];
+  forEachCut(plan, (parent, child) => {
+    const file = moduleFile(child);
+    requireOnBehalf(file, parent);
+    const accepted = existingStateOf(parent)?.acceptedDependencies.get(file);
+    if (accepted !== undefined) acceptCalls.push({ parent, file, ...accepted });
+  });
+  return acceptCalls;
+}
+
+/** Accept handlers, top-down: those of the importers found last in the walk run first. */
+function runAcceptHandlers(acceptCalls) {
+  for (const { parent, file, callback, errorHandler } of acceptCalls.reverse()) {
+    if (callback === undefined) continue;
+    try {
+      callback([file]);
+    } catch (error) {
+      if (errorHandler === undefined) {
+        throw new ModswapError(
+          'ERR_MODSWAP_ACCEPT_FAILED',
+          `The accept handler of ${moduleFile(parent)} for ${file} threw: ${error instanceof Error ? error.message : String(error)}`,
+          { cause: error, file: moduleFile(parent) },
+        );
+      }
+      errorHandler(error, { moduleId: moduleFile(parent), dependencyId: file });
+    }
+  }
+}
+
+/**
+ * Node 20.19+ and 22+ load a `.js` file written in ESM syntax through require(esm), and its ESM
+ * loader keeps the first evaluation of each URL: every later reload would return that first
+ * version. Until modswap swaps ES modules, such a swap is refused (and rolled back).
+ */
+function refuseEsm(filename, exports) {
+  if (!isModuleNamespaceObject(exports)) return;
+  throw new ModswapError(
+    'ERR_MODSWAP_ESM',
+    `Cannot reload ${filename}: it is now an ES module (loaded through require(esm)), and modswap ` +
+      "reloads CommonJS only for now; Node's ESM loader would keep serving its first version. " +
+      'The previous version keeps serving.',
+    { file: filename },
+  );
+}
+
+const isOwnError = (error) =>
+  error instanceof ModswapError &&
+  ['ERR_MODSWAP_ESM', 'ERR_MODSWAP_DISPOSE_FAILED', 'ERR_MODSWAP_ACCEPT_FAILED'].includes(error.code);
+
+/**
+ * Swaps `filenames` (absolute paths; the first is evaluated first, on behalf of `requirer`) and
+ * returns `{ exports, retired, evaluated }`: the first file's new exports, the replaced
+ * instances, and the files evaluated inside the swap.
+ */
+function swapFiles(filenames, { scope = 'importers', requirer } = {}) {
+  refuseDuringReload('reload');
+  const targets = filenames.map((file) => Module._cache[file]).filter((mod) => mod !== undefined && mod !== null);
+  const rootIds = tracker.prepare(targets);
+  const encoded = tracker.planClear(rootIds, scope, collectBoundaries());
+  const plan = decodePlan(encoded);
+  refuseDeclined(plan);
+  const mark = tracker.mark();
+  setStatus('dispose');
+  try {
+    runDisposers(plan);
+  } catch (error) {
+    setStatus('abort');
+    throw error;
+  }
+  const surgery = new Surgery(tracker).apply(encoded);
+  tracker.openTransaction = filenames[0];
+  setStatus('apply');
+  try {
+    const exports = requireOnBehalf(filenames[0], requirer);
+    refuseEsm(filenames[0], exports);
+    for (const file of filenames.slice(1)) if (!Module._cache[file]) requireOnBehalf(file, undefined);
+    runAcceptHandlers(evaluateImporters(plan));
+    tracker.openTransaction = null;
+    const retired = surgery.retired.map(([, mod]) => mod);
+    surgery.commit();
+    setStatus('idle');
+    notifyCommitted(retired);
+    return { exports, retired, evaluated: retired.map(moduleFile) };
+  } catch (error) {
+    tracker.openTransaction = null;
+    tracker.discardSince(mark);
+    surgery.rollback();
+    for (const id of plan.retire) {
+      const mod = tracker.moduleOf(id);
+      if (mod !== undefined) registry.pendingData.delete(moduleFile(mod));
+    }
+    setStatus('fail');
+    throw isOwnError(error) ? error : failure(filenames[0], error);
+  }
+}
+
+function notifyCommitted(retired) {
+  for (const listener of committedListeners) listener(retired);
+}
+
+module.exports = { swapFiles, committedListeners };
