@@ -161,6 +161,99 @@ export declare function reload<T = any>(id: string, options?: ReloadOptions): T;
  */
 export declare function generations(id: string): Generation[];
 
+/**
+ * A stand-in for the exports of `id` that always reaches the current generation: a function for
+ * a function export (calls go to the current version; `length`, `name` and other properties are
+ * read from it), an object proxy for an object export (reads, writes and key listings reach the
+ * current exports). `app.use(modswap.hot('./routes'))` keeps serving the newest routes without
+ * registering again; a call in flight finishes on the version it started with.
+ *
+ * `id` (resolved from the calling file, loaded on its behalf if needed) becomes a reload
+ * boundary: a change below it replaces modules up to it and stops there; modules above it are
+ * not evaluated again. One handle per file.
+ *
+ * @throws {ModswapError} `ERR_MODSWAP_NOT_FOUND` when `id` does not resolve,
+ *   `ERR_MODSWAP_INVALID_ARG` when its exports are neither a function nor an object.
+ *   Calling a handle whose module was cleared and not loaded again throws `ERR_MODSWAP_NOT_LOADED`.
+ */
+export declare function hot<T extends object = any>(id: string): T;
+
+/** What a swap did. */
+export interface SwapResult {
+  /** The loaded files among those asked for (absolute paths); others were skipped, not run. */
+  files: string[];
+  /** Every file evaluated inside the swap: the changed ones and their importers up to the boundaries. */
+  evaluated: string[];
+  /** Wall time of the swap in milliseconds. */
+  ms: number;
+}
+
+/**
+ * Swaps changed files in one atomic step, as `reload()` does for one file: each file and its
+ * importers up to their boundaries are evaluated inside the swap, and any throw (a syntax error,
+ * an importer that throws, a dispose or accept handler) rolls all of it back. For deploy tools
+ * that copy new code and then ask the process to take it. Files not loaded are skipped.
+ *
+ * @throws {ModswapError} `ERR_MODSWAP_RELOAD_FAILED`, `ERR_MODSWAP_DECLINED`,
+ *   `ERR_MODSWAP_DISPOSE_FAILED`, `ERR_MODSWAP_ACCEPT_FAILED` (nothing changed),
+ *   `ERR_MODSWAP_NOT_FOUND`, `ERR_MODSWAP_INVALID_ARG`.
+ */
+export declare function swap(files: string | string[]): SwapResult;
+
+/** Status of the hot-swap runtime, as in webpack. */
+export type HotStatus = 'idle' | 'check' | 'prepare' | 'ready' | 'dispose' | 'apply' | 'abort' | 'fail';
+
+/**
+ * webpack's `module.hot` API for a CommonJS module (every module has it as `module.hot`).
+ * Order of a swap: dispose handlers bottom-up (before the new code runs), new code evaluated,
+ * accept handlers top-down. A throwing dispose or accept handler stops the swap with
+ * `ERR_MODSWAP_DISPOSE_FAILED` / `ERR_MODSWAP_ACCEPT_FAILED`, the cache is rolled back and the
+ * old version keeps serving (dispose handlers that already ran are not undone).
+ */
+export interface HotApi {
+  /** What the previous generation's dispose handlers stored; `undefined` in the first one. */
+  readonly data: Record<string, any> | undefined;
+  /** Self-accept: this module is replaced on change, its importers are not (a boundary). */
+  accept(errorHandler?: (error: unknown) => void): void;
+  /**
+   * This module handles updates of `dependencies` (ids resolved from it) in `callback`, which
+   * runs after they were replaced; this module stays. `errorHandler` receives a throw of
+   * `callback` (the swap then goes on).
+   */
+  accept(
+    dependencies: string | string[],
+    callback?: (updated: string[]) => void,
+    errorHandler?: (error: unknown, info: { moduleId: string; dependencyId: string }) => void,
+  ): void;
+  /** This module (or updates of `dependencies`) cannot be swapped: `ERR_MODSWAP_DECLINED`. */
+  decline(dependencies?: string | string[]): void;
+  /** Runs `handler(data)` before this generation is replaced; `data` is the next one's `module.hot.data`. */
+  dispose(handler: (data: Record<string, any>) => void): void;
+  addDisposeHandler(handler: (data: Record<string, any>) => void): void;
+  removeDisposeHandler(handler: (data: Record<string, any>) => void): void;
+  /** Replaces this module as if its file had changed, on the next turn of the event loop. */
+  invalidate(): void;
+  status(): HotStatus;
+  addStatusHandler(handler: (status: HotStatus) => void): void;
+  removeStatusHandler(handler: (status: HotStatus) => void): void;
+}
+
+/** `module.hot` of a module, for code that does not want to touch `module`. */
+export declare function hotApi(module: NodeModule | NodeJS.Module): HotApi;
+
+declare global {
+  interface NodeModule {
+    /** modswap's `module.hot` (webpack's API); present once modswap is loaded. */
+    hot?: HotApi;
+  }
+  namespace NodeJS {
+    interface Module {
+      /** modswap's `module.hot` (webpack's API); present once modswap is loaded. */
+      hot?: HotApi;
+    }
+  }
+}
+
 /** Old generations that are still alive, oldest retirement first. */
 export declare function stale(): StaleGeneration[];
 

@@ -21,6 +21,18 @@ try {
     void file;
   }
 }
+const routes: (req: unknown, res: unknown) => void = modswap.hot('./routes');
+const swapped: modswap.SwapResult = modswap.swap(['./a.js']);
+const hotApi: modswap.HotApi = modswap.hotApi(module);
+hotApi.accept('./dep', (updated: string[]) => void updated);
+hotApi.dispose((data) => {
+  data.count = 1;
+});
+const status: modswap.HotStatus = hotApi.status();
+module.hot?.accept();
+void routes;
+void swapped.evaluated;
+void status;
 void fresh;
 void state;
 void ages;
