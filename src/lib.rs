@@ -8,5 +8,6 @@
 pub mod graph;
 pub mod heap;
 pub mod memwatch;
+pub mod watch;
 
 mod binding;

@@ -6,6 +6,7 @@ mod graph;
 mod heap;
 mod heapdiff;
 mod memwatch;
+mod watch;
 
 use napi::{Error, Status};
 
