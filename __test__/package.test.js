@@ -111,6 +111,7 @@ test('the main tarball holds the JS, the types, the loader and the CLI, and noth
     'index.d.ts',
     'memwatch.js',
     'memwatch.d.ts',
+    'register.js',
     'binding.js',
     'bin/modswap.js',
     ...lib,

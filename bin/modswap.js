@@ -1,14 +1,29 @@
 #!/usr/bin/env node
 'use strict';
-// The modswap command: `modswap heap analyze|diff|leaks ...` (lib/heap/cli.js).
-const { main } = require('../lib/heap/cli');
+// The modswap command: `modswap run app.js` (lib/dev/runner.js) and
+// `modswap heap analyze|diff|leaks ...` (lib/heap/cli.js).
+const argv = process.argv.slice(2);
 
-// `modswap heap analyze x | head` closes stdout early: that is the reader's choice, not an error.
-process.stdout.on('error', (error) => {
-  if (error.code === 'EPIPE') process.exit(0);
-  throw error;
-});
-
-main(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-});
+if (argv[0] === 'run') {
+  require('../lib/dev/runner')
+    .run(argv.slice(1))
+    .then(
+      (code) => {
+        process.exitCode = code;
+      },
+      (error) => {
+        process.stderr.write(`modswap run: ${error.message}\n`);
+        process.exitCode = error.code === 'ERR_MODSWAP_INVALID_ARG' ? 2 : 1;
+      },
+    );
+} else {
+  const { main } = require('../lib/heap/cli');
+  // `modswap heap analyze x | head` closes stdout early: that is the reader's choice, not an error.
+  process.stdout.on('error', (error) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+  main(argv).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -2,7 +2,7 @@
 // The clear-module API, without its leaks: every reference Node keeps to a removed instance is
 // cut (all parents' `children`, `parent` pointers of kept children), not only `module.parent`.
 const Module = require('node:module');
-const { getTracker } = require('./tracker');
+const { getTracker, entryModule } = require('./tracker');
 const { Surgery } = require('./surgery');
 const { callerFile, resolveQuietly } = require('./caller');
 const { ModswapError } = require('./errors');
@@ -45,7 +45,7 @@ function clearFiles(filenames, scope) {
 
 /** Cache keys, without the entry module: only an explicit clear(id) may remove that one. */
 function cachedFilesExceptEntry() {
-  const entry = require.main;
+  const entry = entryModule();
   return Object.keys(Module._cache).filter((file) => !entry || Module._cache[file] !== entry);
 }
 

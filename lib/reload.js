@@ -7,6 +7,7 @@ const { refuseDuringReload } = require('./clear');
 const { callerFile, resolveFrom } = require('./caller');
 const { ModswapError } = require('./errors');
 const { swapFiles } = require('./swap');
+const { entryModule } = require('./tracker');
 
 function normalizeOptions(options) {
   if (options === undefined || options === null) return { includeDependencies: false, allowFirstLoad: false };
@@ -52,7 +53,7 @@ function checkReloadable(filename) {
       { file: filename },
     );
   }
-  if (require.main && require.main.filename === filename) {
+  if (entryModule()?.filename === filename) {
     throw new ModswapError(
       'ERR_MODSWAP_RELOAD_MAIN',
       `Cannot reload the entry module ${filename}: it is the root of the process (restart instead)`,

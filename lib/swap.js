@@ -17,7 +17,7 @@ const { refuseDuringReload, tracker } = require('./clear');
 const { Surgery, decodePlan } = require('./surgery');
 const { ModswapError } = require('./errors');
 const { failure } = require('./failure');
-const { moduleFile } = require('./tracker');
+const { moduleFile, entryModule } = require('./tracker');
 const { existingStateOf, declaringModules, registry, setStatus } = require('./hot/api');
 const { boundaryFiles } = require('./hot/handle');
 
@@ -65,6 +65,36 @@ function refuseDeclined(plan) {
       throw declinedError(moduleFile(child), moduleFile(parent));
     }
   });
+}
+
+/**
+ * For the dev server: a change that reaches the entry module with no boundary on the way would
+ * leave the entry running the old version, so it is refused (the runner restarts instead).
+ */
+function refuseUnaccepted(plan, boundaries) {
+  const main = entryModule();
+  if (!main) return;
+  const mainId = tracker.idOf(main);
+  const retired = new Set(plan.retire);
+  const stopAt = new Set(boundaries.stopAt);
+  const accepted = new Set();
+  for (let i = 0; i < boundaries.accepted.length; i += 2) {
+    if (boundaries.accepted[i] === mainId) accepted.add(boundaries.accepted[i + 1]);
+  }
+  for (let i = 0; i < plan.cuts.length; i += 2) {
+    const child = plan.cuts[i + 1];
+    if (plan.cuts[i] !== mainId || !retired.has(child)) continue;
+    // The entry reaches a boundary (a hot() handle, a self-accepting module) or handles it.
+    if (stopAt.has(child) || accepted.has(child)) continue;
+    const childModule = tracker.moduleOf(child);
+    const file = childModule === undefined ? '?' : moduleFile(childModule);
+    throw new ModswapError(
+      'ERR_MODSWAP_UNACCEPTED',
+      `The change reaches the entry module ${moduleFile(main)} through ${file} with no boundary on the way ` +
+        '(use modswap.hot() or module.hot.accept() there to swap it without a restart)',
+      { file },
+    );
+  }
 }
 
 /** Calls `fn(parent, child)` for every cut whose parent stays current. */
@@ -166,15 +196,24 @@ const isOwnError = (error) =>
 /**
  * Swaps `filenames` (absolute paths; the first is evaluated first, on behalf of `requirer`) and
  * returns `{ exports, retired, evaluated }`: the first file's new exports, the replaced
- * instances, and the files evaluated inside the swap.
+ * instances, and the files evaluated inside the swap. `unaccepted: 'refuse'` refuses a swap
+ * that would reach the entry module (ERR_MODSWAP_UNACCEPTED) before anything changes.
  */
-function swapFiles(filenames, { scope = 'importers', requirer } = {}) {
+function swapFiles(filenames, { scope = 'importers', requirer, unaccepted = 'swap' } = {}) {
   refuseDuringReload('reload');
+  const entry = entryModule();
+  if (unaccepted === 'refuse' && entry && filenames.includes(entry.filename)) {
+    throw new ModswapError('ERR_MODSWAP_UNACCEPTED', `${entry.filename} is the entry module: it cannot be swapped`, {
+      file: entry.filename,
+    });
+  }
   const targets = filenames.map((file) => Module._cache[file]).filter((mod) => mod !== undefined && mod !== null);
   const rootIds = tracker.prepare(targets);
-  const encoded = tracker.planClear(rootIds, scope, collectBoundaries());
+  const boundaries = collectBoundaries();
+  const encoded = tracker.planClear(rootIds, scope, boundaries);
   const plan = decodePlan(encoded);
   refuseDeclined(plan);
+  if (unaccepted === 'refuse') refuseUnaccepted(plan, boundaries);
   const mark = tracker.mark();
   setStatus('dispose');
   try {

@@ -52,6 +52,14 @@ function exportedValues(mod) {
   return values;
 }
 
+/**
+ * The entry module. Not `require.main`: a module preloaded with `-r` (modswap/register) gets its
+ * `require.main` before the entry exists, and it stays undefined.
+ */
+function entryModule() {
+  return process.mainModule ?? require.main;
+}
+
 function moduleFile(mod) {
   return mod.filename || mod.id || '<anonymous>';
 }
@@ -263,7 +271,7 @@ class Tracker {
   }
 
   mainId() {
-    const main = require.main;
+    const main = entryModule();
     return main ? this.idOf(main) : NO_NODE;
   }
 
@@ -419,4 +427,4 @@ function getTracker() {
   return tracker;
 }
 
-module.exports = { getTracker, moduleFile, NO_NODE };
+module.exports = { getTracker, moduleFile, entryModule, NO_NODE };

@@ -124,8 +124,10 @@ impl ModuleGraph {
             // kept its version of the file through an earlier reload that left `node_modules`
             // importers alone): it imports the file too, so it goes as an importer of the root.
             for index in 0..retired_roots {
-                for holder in self.holders_of_older_versions(retire[index]) {
+                let root = retire[index];
+                for holder in self.holders_of_older_versions(root) {
                     if self.follows_importer(holder, include_dependencies)
+                        && boundaries.passes(root, holder)
                         && Some(holder) != main
                         && self.removable(holder)
                         && chosen.insert(holder)

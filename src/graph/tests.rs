@@ -2013,3 +2013,21 @@ fn boundaries_do_not_change_clear_module_scopes() {
     let plan = graph.plan_clear_within(&[1], ClearScope::Descendants, Some(0), &boundaries);
     assert_eq!(plan.retire, [1, 2, 3, 4]);
 }
+
+#[test]
+fn a_boundary_root_does_not_reach_the_holders_of_its_older_versions() {
+    // main (0) -> handler (1); handler was replaced by 2 while main stayed (main holds an
+    // old version): a reload of the boundary 2 must not go on to main.
+    let mut graph = build(&[(0, "/app/main.js"), (1, "/app/handler.js")], &[(0, 1)]);
+    retire(&mut graph, 1, 1.0, 0.0);
+    graph.apply(Event::Unedge {
+        parent: 0,
+        child: 1,
+    });
+    load(&mut graph, 2, "/app/handler.js", 2.0);
+    edge(&mut graph, 0, 2);
+    assert_eq!(graph.holders_of_older_versions(2), [0]);
+    let boundaries = Boundaries::from_flat(&[2], &[]);
+    let plan = graph.plan_clear_within(&[2], RELOAD, None, &boundaries);
+    assert_eq!(plan.retire, [2]);
+}

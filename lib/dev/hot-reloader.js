@@ -1,0 +1,139 @@
+'use strict';
+// The in-process half of `modswap run` (and of `node -r modswap/register`): watch the project,
+// swap changed modules up to their boundaries, and ask for a restart when a change cannot be
+// swapped. One log line per swap.
+const fs = require('node:fs');
+const path = require('node:path');
+const Module = require('node:module');
+const { swapFiles } = require('../swap');
+const { matchesName } = require('./config');
+
+/** Lines around `line` of `file` with a marker, as compilers print them; '' when unreadable. */
+function codeFrame(file, line, column) {
+  let lines;
+  try {
+    lines = fs.readFileSync(file, 'utf8').split('\n');
+  } catch {
+    return '';
+  }
+  const first = Math.max(1, line - 2);
+  const last = Math.min(lines.length, line + 2);
+  const width = String(last).length;
+  const frame = [];
+  for (let n = first; n <= last; n++) {
+    frame.push(`${n === line ? '>' : ' '} ${String(n).padStart(width)} | ${lines[n - 1]}`);
+    if (n === line && column) frame.push(`  ${' '.repeat(width)} | ${' '.repeat(column - 1)}^`);
+  }
+  return frame.join('\n');
+}
+
+/** How a failed swap reads in the terminal: the cause, the file and line, a code frame. */
+function describeFailure(error) {
+  const where = error.location;
+  if (!where) return error.message;
+  const frame = where.line ? codeFrame(where.file, where.line, where.column) : '';
+  return `${error.message}${frame ? `\n${frame}` : ''}`;
+}
+
+const RESTART_CODES = new Set(['ERR_MODSWAP_DECLINED', 'ERR_MODSWAP_UNACCEPTED', 'ERR_MODSWAP_RELOAD_MAIN']);
+
+class HotReloader {
+  /**
+   * @param {object} config options from lib/dev/config.js
+   * @param {{ log: (line: string) => void, restart: (reason: string) => void }} host
+   */
+  constructor(config, host) {
+    this.config = config;
+    this.host = host;
+    this.watchers = [];
+    /** mtimes of loaded files at the last look, for the swap signal. */
+    this.mtimes = new Map();
+  }
+
+  start() {
+    const { watch } = require('./watcher');
+    for (const root of this.config.watch) {
+      const watcher = watch(root, { ignore: this.config.ignore, debounceMs: this.config.delay, persistent: false }, (error, changes) => {
+        if (error) this.host.log(`watcher: ${error.message}`);
+        else this.onChanges(changes);
+      });
+      this.watchers.push(watcher);
+    }
+    if (this.config.signal) {
+      this.onSignal = () => this.swapChangedSinceLastLook();
+      process.on(this.config.signal, this.onSignal);
+    }
+    this.rememberMtimes();
+  }
+
+  stop() {
+    for (const watcher of this.watchers.splice(0)) watcher.close();
+    if (this.onSignal) process.off(this.config.signal, this.onSignal);
+  }
+
+  /** Decides what a batch of file changes means: nothing, a swap, or a restart. */
+  onChanges(changes) {
+    const restartFile = changes.find((change) => matchesName(change.path, this.config.restartOn));
+    if (restartFile) return this.host.restart(`${this.relative(restartFile.path)} changed`);
+    const loaded = changes.filter((change) => Module._cache[change.path] !== undefined);
+    const removed = loaded.filter((change) => change.kind === 'remove');
+    for (const change of removed) {
+      this.host.log(`${this.relative(change.path)} was deleted; the loaded version keeps serving`);
+    }
+    const changed = loaded.filter((change) => change.kind !== 'remove').map((change) => change.path);
+    if (changed.length > 0) this.swap(changed);
+  }
+
+  /** The swap signal: swaps every loaded project file whose mtime moved since the last look. */
+  swapChangedSinceLastLook() {
+    const changed = [];
+    for (const [file, mtime] of this.mtimes) {
+      const now = mtimeOf(file);
+      if (now !== undefined && now !== mtime) changed.push(file);
+    }
+    if (changed.length > 0) this.swap(changed);
+    else this.host.log(`${this.config.signal}: no loaded file changed`);
+  }
+
+  swap(files) {
+    const started = process.hrtime.bigint();
+    try {
+      const { evaluated } = swapFiles(files, { unaccepted: 'refuse' });
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const others = evaluated.length - files.length;
+      this.host.log(
+        `swapped ${files.map((file) => this.relative(file)).join(', ')}` +
+          `${others > 0 ? ` (+${others} importer${others === 1 ? '' : 's'})` : ''} in ${ms.toFixed(1)} ms`,
+      );
+    } catch (error) {
+      if (RESTART_CODES.has(error.code)) return this.host.restart(error.message);
+      this.host.log(`kept the previous version: ${describeFailure(error)}`);
+    } finally {
+      this.rememberMtimes();
+    }
+  }
+
+  rememberMtimes() {
+    this.mtimes.clear();
+    for (const file of Object.keys(Module._cache)) {
+      if (file.includes(`${path.sep}node_modules${path.sep}`) || !path.isAbsolute(file)) continue;
+      if (!this.config.watch.some((root) => file.startsWith(root + path.sep))) continue;
+      const mtime = mtimeOf(file);
+      if (mtime !== undefined) this.mtimes.set(file, mtime);
+    }
+  }
+
+  relative(file) {
+    return path.relative(process.cwd(), file) || file;
+  }
+}
+
+function mtimeOf(file) {
+  try {
+    return fs.statSync(file).mtimeMs;
+  } catch {
+    return undefined;
+  }
+}
+
+module.exports = { HotReloader, codeFrame, describeFailure };

@@ -1,0 +1,32 @@
+'use strict';
+// Preloaded into the app (`node -r modswap/register app.js`, which `modswap run` does): starts
+// the hot reloader in the app's process. Under `modswap run` the options come from the runner
+// and restarts go to it over IPC; alone, a change that needs a restart is only reported.
+const { loadConfig } = require('./config');
+const { HotReloader } = require('./hot-reloader');
+require('../hot'); // module.hot for every module, hot() handles
+
+const CONFIG_ENV = 'MODSWAP_RUN_CONFIG';
+
+function log(line) {
+  process.stderr.write(`[modswap] ${line}\n`);
+}
+
+function requestRestart(reason) {
+  if (typeof process.send === 'function' && process.env[CONFIG_ENV]) {
+    process.send({ modswap: 'restart', reason });
+    return;
+  }
+  log(`restart needed: ${reason} (run under \`modswap run\` to restart by itself)`);
+}
+
+function start() {
+  const config = process.env[CONFIG_ENV] ? JSON.parse(process.env[CONFIG_ENV]) : loadConfig(process.cwd());
+  const reloader = new HotReloader(config, { log, restart: requestRestart });
+  reloader.start();
+  // The entry module and what it loads at start-up are in the cache after this turn.
+  setImmediate(() => reloader.rememberMtimes());
+  return reloader;
+}
+
+module.exports = { start, CONFIG_ENV };

@@ -1,0 +1,142 @@
+'use strict';
+// The parent half of `modswap run app.js`: runs the app with the hot reloader preloaded and
+// restarts it, as nodemon would, only when a change cannot be swapped (the app asks over IPC),
+// on `rs` typed on stdin, or on the first change after the app exited.
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+const { ModswapError } = require('../errors');
+const { loadConfig } = require('./config');
+const { CONFIG_ENV } = require('./register');
+
+const REGISTER = path.join(__dirname, '..', '..', 'register.js');
+
+class Runner {
+  /**
+   * @param {string} script the entry file
+   * @param {string[]} args its arguments
+   * @param {object} config options from lib/dev/config.js
+   * @param {{ log?: (line: string) => void, stdin?: NodeJS.ReadableStream }} [io]
+   */
+  constructor(script, args, config, io = {}) {
+    this.script = script;
+    this.args = args;
+    this.config = config;
+    this.log = io.log ?? ((line) => process.stderr.write(`[modswap] ${line}\n`));
+    this.stdin = io.stdin ?? process.stdin;
+    this.child = null;
+    this.restarting = false;
+    this.stopping = false;
+    this.exitWatcher = null;
+    this.exited = new Promise((resolve) => (this.resolveExited = resolve));
+  }
+
+  start() {
+    this.spawnChild();
+    this.listenToStdin();
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => this.stop(signal));
+    return this.exited;
+  }
+
+  spawnChild() {
+    const env = { ...process.env, [CONFIG_ENV]: JSON.stringify(this.config) };
+    const argv = [...this.config.nodeArgs, '-r', REGISTER, this.script, ...this.args];
+    this.child = spawn(process.execPath, argv, { env, stdio: ['pipe', 'inherit', 'inherit', 'ipc'] });
+    this.child.on('message', (message) => {
+      if (message && message.modswap === 'restart') this.restart(message.reason);
+    });
+    this.child.on('exit', (code, signal) => this.onChildExit(code, signal));
+  }
+
+  restart(reason) {
+    if (this.restarting || this.stopping) return;
+    this.log(`restarting: ${reason}`);
+    this.closeExitWatcher();
+    if (this.child === null) return this.spawnChild();
+    this.restarting = true;
+    this.child.kill('SIGTERM');
+  }
+
+  onChildExit(code, signal) {
+    this.child = null;
+    if (this.stopping) return this.resolveExited(code ?? 0);
+    if (this.restarting) {
+      this.restarting = false;
+      return this.spawnChild();
+    }
+    const how = signal ? `was killed by ${signal}` : code === 0 ? 'exited cleanly' : `crashed (exit code ${code})`;
+    this.log(`app ${how} - waiting for file changes before starting again`);
+    this.waitForChangeThenStart();
+  }
+
+  /** After the app exited its own watcher is gone: watch here until something changes. */
+  waitForChangeThenStart() {
+    const { watch } = require('./watcher');
+    const watchers = this.config.watch.map((root) =>
+      watch(root, { ignore: this.config.ignore, debounceMs: this.config.delay }, (error, changes) => {
+        if (!error && changes.length > 0) this.restart(`${path.relative(process.cwd(), changes[0].path)} changed`);
+      }),
+    );
+    this.exitWatcher = { close: () => watchers.forEach((watcher) => watcher.close()) };
+  }
+
+  closeExitWatcher() {
+    if (this.exitWatcher !== null) this.exitWatcher.close();
+    this.exitWatcher = null;
+  }
+
+  /** `rs` + Enter restarts; anything else typed goes to the app. */
+  listenToStdin() {
+    if (!this.stdin || typeof this.stdin.on !== 'function') return;
+    this.stdin.on('data', (chunk) => {
+      if (String(chunk).trim() === 'rs') return this.restart('rs typed');
+      if (this.child !== null && this.child.stdin.writable) this.child.stdin.write(chunk);
+    });
+    this.stdin.on('end', () => this.child?.stdin.end());
+    if (typeof this.stdin.unref === 'function') this.stdin.unref();
+  }
+
+  stop(signal) {
+    this.stopping = true;
+    this.closeExitWatcher();
+    if (this.child === null) return this.resolveExited(0);
+    this.child.kill(signal);
+  }
+}
+
+/** Parses `modswap run [options] app.js [args...]`. */
+function parseRunArguments(argv) {
+  const cli = {};
+  const lists = { '--watch': 'watch', '--ignore': 'ignore', '--restart-on': 'restartOn', '--node-arg': 'nodeArgs' };
+  let i = 0;
+  for (; i < argv.length && argv[i].startsWith('--'); i++) {
+    const flag = argv[i];
+    if (flag === '--') {
+      i++;
+      break;
+    }
+    const value = argv[i + 1];
+    if (value === undefined) throw new ModswapError('ERR_MODSWAP_INVALID_ARG', `${flag} needs a value`);
+    if (lists[flag]) (cli[lists[flag]] ??= []).push(value);
+    else if (flag === '--delay') cli.delay = Number(value);
+    else if (flag === '--signal') cli.signal = value === 'none' ? null : value;
+    else throw new ModswapError('ERR_MODSWAP_INVALID_ARG', `unknown option ${flag}`);
+    i++;
+  }
+  const [script, ...args] = argv.slice(i);
+  if (script === undefined) throw new ModswapError('ERR_MODSWAP_INVALID_ARG', 'missing the entry file: modswap run app.js');
+  return { cli, script, args };
+}
+
+/** `modswap run`: returns the exit code. */
+async function run(argv, io = {}) {
+  const { cli, script, args } = parseRunArguments(argv);
+  const entry = path.resolve(script);
+  if (!fs.existsSync(entry)) {
+    throw new ModswapError('ERR_MODSWAP_NOT_FOUND', `modswap run: the entry file ${entry} does not exist`, { file: entry });
+  }
+  const config = loadConfig(process.cwd(), cli);
+  return new Runner(entry, args, config, io).start();
+}
+
+module.exports = { run, Runner, parseRunArguments };
