@@ -179,3 +179,20 @@ test('bad input: hot() of a missing id, module.hot.accept of a missing dependenc
   assert.throws(() => modswap.hotApi({}), { code: 'ERR_MODSWAP_INVALID_ARG' });
   fixture.remove();
 });
+
+test('a compile-on-load require hook (sucrase/register/ts) works with swaps', () => {
+  require('sucrase/register/ts');
+  const fixture = makeFixture({
+    'greet.ts': "const greeting: string = 'hello v1';\nexport default (name: string): string => `${greeting} ${name}`;\n",
+  });
+  const greet = modswap.hot(fixture.path('greet.ts'));
+  assert.equal(greet.default('ts'), 'hello v1 ts');
+  fixture.write('greet.ts', "const greeting: string = 'hello v2';\nexport default (name: string): string => `${greeting} ${name}`;\n");
+  const result = modswap.swap(fixture.path('greet.ts'));
+  assert.deepEqual(result.evaluated, [fixture.path('greet.ts')]);
+  assert.equal(greet.default('ts'), 'hello v2 ts', 'the new TypeScript source was compiled by the hook');
+  fixture.write('greet.ts', "const greeting: string = 'broken' +;\nexport default greeting;\n");
+  assert.throws(() => modswap.swap(fixture.path('greet.ts')), { code: 'ERR_MODSWAP_RELOAD_FAILED' });
+  assert.equal(greet.default('ts'), 'hello v2 ts', 'a compile error keeps the old version');
+  fixture.remove();
+});
