@@ -101,6 +101,13 @@ test('modswap run swaps saves, survives a broken save, restarts for the entry an
     fixture.write('plain.js', 'module.exports = 2;\n');
     await waitFor('a restart for an unaccepted change', () => ports(output)[4]);
     assert.match(output.stderr, /restarting: The change reaches the entry module .*server\.js through .*plain\.js/);
+
+    // A loaded file deleted: reported, and the running app is untouched.
+    const last = ports(output)[4];
+    fs.rmSync(fixture.path('handler.js'));
+    await waitFor('the deletion to be reported', () => /handler\.js was deleted; the loaded version keeps serving/.test(output.stderr));
+    assert.equal(await get(last.port), 'v4');
+    assert.equal(ports(output).length, 5, 'no restart for a deleted file');
     void third;
   } finally {
     child.kill('SIGTERM');
