@@ -123,10 +123,7 @@ pub fn decode_events(ops: &[f64], files: &str) -> Result<Vec<Event>, EventError>
             OP_LOAD => Event::Load {
                 node: node(0)?,
                 at: args[1],
-                file: names
-                    .next()
-                    .ok_or(EventError::MissingFileName { index: start })?
-                    .to_owned(),
+                file: next_file_name(&mut names, start)?,
             },
             OP_EDGE => Event::Edge {
                 parent: node(0)?,
@@ -135,10 +132,7 @@ pub fn decode_events(ops: &[f64], files: &str) -> Result<Vec<Event>, EventError>
             OP_REQUIRER => Event::Requirer {
                 node: node(0)?,
                 at: args[1],
-                file: names
-                    .next()
-                    .ok_or(EventError::MissingFileName { index: start })?
-                    .to_owned(),
+                file: next_file_name(&mut names, start)?,
             },
             OP_UNEDGE => Event::Unedge {
                 parent: node(0)?,
@@ -160,6 +154,17 @@ pub fn decode_events(ops: &[f64], files: &str) -> Result<Vec<Event>, EventError>
         i += 1 + arity;
     }
     Ok(events)
+}
+
+/// The file name of the `Load` or `Requirer` event at `index`.
+fn next_file_name<'a>(
+    names: &mut impl Iterator<Item = &'a str>,
+    index: usize,
+) -> Result<String, EventError> {
+    names
+        .next()
+        .map(str::to_owned)
+        .ok_or(EventError::MissingFileName { index })
 }
 
 /// `Some(None)` for `NO_NODE`, `Some(Some(id))` for a valid id, `None` for garbage.
