@@ -100,6 +100,12 @@ export interface StaleGeneration {
   ageMs: number;
   /** Garbage collections that ran since it left `require.cache`. */
   gcsSurvived: number;
+  /**
+   * For a generation purged under the two-generations rule (a third generation of its file was
+   * swapped in): what the purge found, e.g. `'purged when a third generation loaded; 1 call(s)
+   * still running on it: GET /slow'`. Absent otherwise.
+   */
+  reason?: string;
 }
 
 /** The clear-module API, cutting every reference Node keeps to the removed modules. */

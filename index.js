@@ -3,6 +3,7 @@
 const { clear, expectString, tracker } = require('./lib/clear');
 const { reload } = require('./lib/reload');
 const { hot, hotApi, swap } = require('./lib/hot');
+const { purgeNoteOf, dropNotes } = require('./lib/hot/service');
 const { callerFile, resolveQuietly } = require('./lib/caller');
 const { ModswapError } = require('./lib/errors');
 const memwatch = require('./lib/memwatch');
@@ -15,9 +16,14 @@ function generations(id) {
   return tracker.generations(filename);
 }
 
-/** Old generations that are still alive, oldest first. */
+/** Old generations that are still alive, oldest first; purged ones say why they may be alive. */
 function stale() {
-  return tracker.stale();
+  const rows = tracker.stale();
+  dropNotes((id) => tracker.moduleOf(id) !== undefined);
+  return rows.map(({ node, ...row }) => {
+    const reason = purgeNoteOf(node);
+    return reason === undefined ? row : { ...row, reason };
+  });
 }
 
 module.exports.clear = clear;

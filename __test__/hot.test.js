@@ -196,3 +196,49 @@ test('a compile-on-load require hook (sucrase/register/ts) works with swaps', ()
   assert.equal(greet.default('ts'), 'hello v2 ts', 'a compile error keeps the old version');
   fixture.remove();
 });
+
+test("Erlang's rule: a request in flight across two swaps is reported when its generation is purged", async () => {
+  const http = require('node:http');
+  const fixture = makeFixture({
+    'slow.js': "module.exports = (req, res) => setTimeout(() => res.end('v1'), 400);\n",
+  });
+  const file = fixture.path('slow.js');
+  const handler = modswap.hot(file);
+  let arrived;
+  const arrival = new Promise((resolve) => (arrived = resolve));
+  const server = http.createServer((req, res) => {
+    handler(req, res);
+    arrived();
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const warnings = [];
+  const onWarning = (warning) => warnings.push(warning);
+  process.on('warning', onWarning);
+  try {
+    const inFlight = new Promise((resolve, reject) => {
+      http.get({ host: '127.0.0.1', port: server.address().port, path: '/slow?id=1' }, (response) => {
+        let body = '';
+        response.on('data', (chunk) => (body += chunk));
+        response.on('end', () => resolve(body));
+      }).on('error', reject);
+    });
+    await arrival;
+    fixture.write('slow.js', "module.exports = (req, res) => res.end('v2');\n");
+    modswap.swap(file);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(warnings, [], 'two generations may serve: v1 finishes its request');
+    fixture.write('slow.js', "module.exports = (req, res) => res.end('v3');\n");
+    modswap.swap(file);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(warnings.length, 1, 'the third generation purges the first');
+    assert.equal(warnings[0].code, 'MODSWAP_PURGED_IN_FLIGHT');
+    assert.match(warnings[0].message, /GET \/slow\?id=1/);
+    const purged = modswap.stale().find((row) => row.file === file && row.generation === 1);
+    assert.match(purged.reason, /purged when a third generation loaded; 1 call\(s\) still running on it: GET \/slow\?id=1/);
+    assert.equal(await inFlight, 'v1');
+  } finally {
+    process.off('warning', onWarning);
+    await new Promise((resolve) => server.close(resolve));
+    fixture.remove();
+  }
+});

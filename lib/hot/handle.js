@@ -4,11 +4,12 @@
 // again; the module is a reload boundary (a change below it stops there).
 const Module = require('node:module');
 const { ModswapError } = require('../errors');
+const { trackCall } = require('./in-flight');
 
 /** Files reached through hot(): reload boundaries. */
 const boundaryFiles = new Set();
 
-function currentExports(filename) {
+function currentModule(filename) {
   const mod = Module._cache[filename];
   if (mod === undefined) {
     throw new ModswapError(
@@ -17,7 +18,24 @@ function currentExports(filename) {
       { file: filename },
     );
   }
-  return mod.exports;
+  return mod;
+}
+
+const currentExports = (filename) => currentModule(filename).exports;
+
+/** Per function of an object export: the same tracked stand-in each time it is read. */
+const trackedMethods = new WeakMap();
+
+/** `fn` (a function the exports of `mod` hold) with its calls counted as calls into `mod`. */
+function trackedMethod(mod, fn) {
+  let tracked = trackedMethods.get(fn);
+  if (tracked === undefined) {
+    tracked = new Proxy(fn, {
+      apply: (target, thisArg, args) => trackCall(mod, target.name, args, () => Reflect.apply(target, thisArg, args)),
+    });
+    trackedMethods.set(fn, tracked);
+  }
+  return tracked;
 }
 
 /**
@@ -28,7 +46,10 @@ function currentExports(filename) {
 function functionHandle(filename) {
   const target = function hotHandler() {};
   return new Proxy(target, {
-    apply: (_, thisArg, args) => Reflect.apply(currentExports(filename), thisArg, args),
+    apply: (_, thisArg, args) => {
+      const mod = currentModule(filename);
+      return trackCall(mod, mod.exports.name, args, () => Reflect.apply(mod.exports, thisArg, args));
+    },
     construct: (_, args) => Reflect.construct(currentExports(filename), args),
     ...forwardedTraps(filename, target),
   });
@@ -47,8 +68,14 @@ function objectHandle(filename) {
 function forwardedTraps(filename, target) {
   const current = () => currentExports(filename);
   return {
-    // Methods called on the handle get the handle as `this`, whose reads reach the exports.
-    get: (_, key) => Reflect.get(current(), key),
+    // Methods called on the handle get the handle as `this`, whose reads reach the exports;
+    // their calls are counted as calls into the generation they belong to.
+    get: (_, key) => {
+      const mod = currentModule(filename);
+      const value = Reflect.get(mod.exports, key);
+      const isMethod = typeof value === 'function' && key !== 'constructor' && typeof mod.exports === 'object';
+      return isMethod ? trackedMethod(mod, value) : value;
+    },
     set: (_, key, value) => Reflect.set(current(), key, value),
     has: (_, key) => Reflect.has(current(), key),
     deleteProperty: (_, key) => Reflect.deleteProperty(current(), key),

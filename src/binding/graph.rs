@@ -59,6 +59,8 @@ impl From<GenerationInfo> for BindingGeneration {
 /// An old generation that is still alive.
 #[napi(object, js_name = "StaleRecord")]
 pub struct BindingStale {
+    /// The instance's id (the JS side's).
+    pub node: u32,
     /// Absolute file name.
     pub file: String,
     /// Generation number.
@@ -72,6 +74,7 @@ pub struct BindingStale {
 impl From<StaleInfo> for BindingStale {
     fn from(info: StaleInfo) -> Self {
         Self {
+            node: info.node,
             file: info.file,
             generation: info.generation,
             age_ms: info.age_ms,

@@ -85,6 +85,8 @@ impl GenerationInfo {
 /// An old generation that is still alive.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StaleInfo {
+    /// The instance (its id on the JS side).
+    pub node: NodeId,
     /// Absolute file name.
     pub file: String,
     /// Generation number of the stale instance.
@@ -461,15 +463,16 @@ impl ModuleGraph {
     pub fn stale(&self, now: f64, gc_count: f64) -> Vec<StaleInfo> {
         let mut stale: Vec<(f64, StaleInfo)> = self
             .nodes
-            .values()
-            .filter(|n| n.state == GenerationState::Old)
-            .map(|n| {
+            .iter()
+            .filter(|(_, n)| n.state == GenerationState::Old)
+            .map(|(&node, n)| {
                 let survived = if n.gc_count_at_retire.is_nan() {
                     0.0
                 } else {
                     (gc_count - n.gc_count_at_retire).max(0.0)
                 };
                 let info = StaleInfo {
+                    node,
                     file: self.files[n.file as usize].path.clone(),
                     generation: n.generation,
                     age_ms: (now - n.retired_at).max(0.0),
@@ -478,7 +481,7 @@ impl ModuleGraph {
                 (n.retired_at, info)
             })
             .collect();
-        stale.sort_by(|a, b| a.0.total_cmp(&b.0));
+        stale.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.node.cmp(&b.1.node)));
         stale.into_iter().map(|(_, info)| info).collect()
     }
 

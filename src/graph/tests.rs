@@ -539,6 +539,7 @@ fn load_of_same_file_retires_previous_current_without_a_retire_event() {
     assert_eq!(
         graph.stale(400.0, 7.0),
         vec![StaleInfo {
+            node: 0,
             file: "/app/a.js".into(),
             generation: 1,
             age_ms: 150.0,
@@ -658,6 +659,7 @@ fn reload_after_retire_starts_the_next_generation() {
     assert_eq!(
         graph.stale(200.0, 4.0),
         vec![StaleInfo {
+            node: 0,
             file: "/app/a.js".into(),
             generation: 1,
             age_ms: 50.0,
@@ -708,18 +710,21 @@ fn stale_lists_only_old_uncollected_instances_sorted_by_retirement() {
         graph.stale(1_000.0, 10.0),
         vec![
             StaleInfo {
+                node: 0,
                 file: "/app/a.js".into(),
                 generation: 1,
                 age_ms: 950.0,
                 gcs_survived: 0.0
             },
             StaleInfo {
+                node: 1,
                 file: "/app/b.js".into(),
                 generation: 1,
                 age_ms: 900.0,
                 gcs_survived: 5.0
             },
             StaleInfo {
+                node: 4,
                 file: "/app/a.js".into(),
                 generation: 2,
                 age_ms: 700.0,
@@ -738,6 +743,7 @@ fn stale_never_reports_negative_age_or_gc_count() {
     assert_eq!(
         graph.stale(400.0, 3.0),
         vec![StaleInfo {
+            node: 0,
             file: "/a.js".into(),
             generation: 1,
             age_ms: 0.0,

@@ -1,0 +1,52 @@
+'use strict';
+// Erlang's rule for code in service: at most two generations of a module serve at once. A swap
+// leaves the replaced generation serving what it already started; when the next swap of the
+// same file commits, that older generation is purged: what it still holds is closed hard and
+// calls still running on it are reported by name and route.
+const { tracker } = require('../clear');
+const { moduleFile } = require('../tracker');
+const { committedListeners } = require('../swap');
+const { callsInProgress } = require('./in-flight');
+
+/** file -> WeakRef of the old generation still in service. */
+const previousInService = new Map();
+/** tracker id -> why a purged generation may still be alive, for stale(). */
+const purgeNotes = new Map();
+/** Set by the resource tracker: closes what a generation still holds, hard; returns descriptions. */
+const hooks = { closeHard: null };
+
+function purge(mod) {
+  const running = callsInProgress(mod);
+  const closed = hooks.closeHard === null ? [] : hooks.closeHard(mod);
+  const parts = ['purged when a third generation loaded'];
+  if (running.length > 0) parts.push(`${running.length} call(s) still running on it: ${running.join(', ')}`);
+  if (closed.length > 0) parts.push(`closed: ${closed.join(', ')}`);
+  const reason = parts.join('; ');
+  purgeNotes.set(tracker.idOf(mod), reason);
+  if (running.length > 0) {
+    process.emitWarning(`${moduleFile(mod)}: ${reason}`, { code: 'MODSWAP_PURGED_IN_FLIGHT' });
+  }
+}
+
+function onCommitted(retired) {
+  for (const mod of retired) {
+    const file = moduleFile(mod);
+    const previous = previousInService.get(file)?.deref();
+    if (previous !== undefined && previous !== mod) purge(previous);
+    previousInService.set(file, new WeakRef(mod));
+  }
+}
+
+/** The purge note of a stale generation, if it was purged. */
+function purgeNoteOf(id) {
+  return purgeNotes.get(id);
+}
+
+/** Forgets notes of generations that were collected. */
+function dropNotes(isLive) {
+  for (const id of purgeNotes.keys()) if (!isLive(id)) purgeNotes.delete(id);
+}
+
+committedListeners.add(onCommitted);
+
+module.exports = { hooks, purgeNoteOf, dropNotes, previousInService };
