@@ -46,6 +46,7 @@ test('a second parent that re-requires M after every reload keeps only one M', a
 });
 
 test('an old importer whose timer re-requires M does not pin old versions', async () => {
+  const resources = require('../lib/dev/resources');
   const fixture = makeFixture({
     'm.js': heavyModuleSource(4),
     'poller.js': `'use strict';
@@ -55,6 +56,9 @@ module.exports = { module, stop: () => clearInterval(timer), latest: () => lates
 `,
   });
   const m = fixture.path('m.js');
+  // Reloading M replaces its importer too; by default the old poller's interval would be
+  // cleared. Left running on purpose here: an old generation that keeps requiring M.
+  resources.setPolicy(fixture.path('poller.js'), 'off');
   const poller = require(fixture.path('poller.js'));
   const before = await retainedBytes();
   for (let i = 0; i < 60; i++) {
@@ -73,6 +77,7 @@ module.exports = { module, stop: () => clearInterval(timer), latest: () => lates
     [[fixture.path('poller.js'), 1]],
     'only the running poller generation is stale',
   );
+  resources.setPolicy(fixture.path('poller.js'), null);
   fixture.remove();
 });
 

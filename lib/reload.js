@@ -8,6 +8,11 @@ const { isModuleNamespaceObject } = require('node:util/types');
 const { removeModules, refuseDuringReload, tracker } = require('./clear');
 const { callerFile, resolveFrom } = require('./caller');
 const { ModswapError } = require('./errors');
+const resources = require('./dev/resources');
+
+// What a replaced generation started (timers, servers, listeners…) is disposed when a reload
+// commits: on by default, so tracking starts with require('modswap'); see lib/dev/resources.js.
+resources.install();
 
 function normalizeOptions(options) {
   if (options === undefined || options === null) return { includeDependencies: false, allowFirstLoad: false };
@@ -188,18 +193,21 @@ function reload(id, options) {
   const scope = includeDependencies ? 'importers+dependencies' : 'importers';
   const surgery = removeModules([filename], scope);
   tracker.openTransaction = filename;
+  let exports;
   try {
-    const exports = requireFresh(filename, callerModule);
+    exports = requireFresh(filename, callerModule);
     refuseEsm(filename, exports);
     tracker.openTransaction = null;
     surgery.commit();
-    return exports;
   } catch (error) {
     tracker.openTransaction = null;
     tracker.discardSince(mark);
     surgery.rollback();
+    resources.afterRollback();
     throw error instanceof ModswapError && error.code === 'ERR_MODSWAP_ESM' ? error : failure(filename, error);
   }
+  resources.afterCommit(surgery.retired);
+  return exports;
 }
 
 module.exports = { reload };
