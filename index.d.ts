@@ -206,6 +206,33 @@ export interface SwapResult {
  */
 export declare function swap(files: string | string[]): SwapResult;
 
+/** Something a module generation started and still holds. */
+export interface HeldResource {
+  kind: 'timeout' | 'interval' | 'immediate' | 'server' | 'socket' | 'watcher' | 'child-process' | 'worker' | 'listener';
+  /** e.g. `'setInterval 1000ms'`, `'http server 127.0.0.1:3000'`, `"listener process 'SIGTERM'"`. */
+  description: string;
+  /** Creation stack: always for servers, watchers, child processes and workers; for timers, sockets and listeners under policy 'warn'. */
+  stack?: string;
+}
+
+/**
+ * What the current generation of `id` holds: what it started while it loaded or from any
+ * callback descending from it (async context), still running. When a swap replaces a generation,
+ * what it holds is disposed per `resourcePolicy`: timers cleared, servers stop accepting and close
+ * once their requests end (5 s grace), sockets ended, watchers closed, child processes SIGTERMed,
+ * workers terminated, listeners it added to `process` or to other generations' emitters removed.
+ */
+export declare function resources(id: string): HeldResource[];
+
+/**
+ * What a swap does with what a replaced generation holds: `'dispose'` (default), `'warn'` (leave
+ * it running, `MODSWAP_RESOURCES_LEFT` warning with creation stacks) or `'off'`. With one argument,
+ * for every module; with an id, for that module (`null` removes the override).
+ * @throws {ModswapError} `ERR_MODSWAP_INVALID_OPTIONS` for another value.
+ */
+export declare function resourcePolicy(policy: 'dispose' | 'warn' | 'off'): void;
+export declare function resourcePolicy(id: string, policy: 'dispose' | 'warn' | 'off' | null): void;
+
 /** Status of the hot-swap runtime, as in webpack. */
 export type HotStatus = 'idle' | 'check' | 'prepare' | 'ready' | 'dispose' | 'apply' | 'abort' | 'fail';
 

@@ -242,3 +242,22 @@ test("Erlang's rule: a request in flight across two swaps is reported when its g
     fixture.remove();
   }
 });
+
+test('resources(id) lists what the current generation holds; a swap disposes the old one', () => {
+  const fixture = makeFixture({ 'ticker.js': 'const timer = setInterval(() => {}, 1000);\nmodule.exports = { timer };\n' });
+  const file = fixture.path('ticker.js');
+  const first = require(file);
+  assert.deepEqual(modswap.resources(file).map((resource) => resource.kind), ['interval']);
+  modswap.swap(file);
+  assert.equal(first.timer._destroyed, true, 'the old interval was cleared');
+  assert.deepEqual(modswap.resources(file).map((resource) => resource.kind), ['interval'], 'the new one runs');
+  modswap.resourcePolicy(file, 'off');
+  const second = require(file);
+  modswap.swap(file);
+  assert.equal(second.timer._destroyed, false, "policy 'off' leaves it running");
+  clearInterval(second.timer);
+  modswap.resourcePolicy(file, null);
+  assert.throws(() => modswap.resourcePolicy('sometimes'), { code: 'ERR_MODSWAP_INVALID_OPTIONS' });
+  clearInterval(require(file).timer);
+  fixture.remove();
+});

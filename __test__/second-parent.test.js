@@ -50,6 +50,7 @@ test('old importers whose timers re-require M do not pin old versions of M', asy
   // pollers' timers keep running here (resource disposal is not what this test is about) and
   // keep requiring M from old generations.
   globalThis.__pollerTimers = [];
+  const resources = require('../lib/dev/resources');
   const fixture = makeFixture({
     'm.js': heavyModuleSource(4),
     'poller.js': `'use strict';
@@ -59,6 +60,8 @@ module.exports = { module, latest: () => latest };
 `,
   });
   const m = fixture.path('m.js');
+  // Left running on purpose: old generations that keep requiring M (policy off).
+  resources.setPolicy(fixture.path('poller.js'), 'off');
   const firstPoller = require(fixture.path('poller.js'));
   const before = await retainedBytes();
   for (let i = 0; i < 60; i++) {
@@ -73,6 +76,7 @@ module.exports = { module, latest: () => latest };
   assert.equal(Math.max(...counts.map(({ count }) => count)), 1);
   const staleFiles = new Set(modswap.stale().map((row) => row.file));
   assert.equal(staleFiles.has(m), false, 'no old version of M is alive');
+  resources.setPolicy(fixture.path('poller.js'), null);
   fixture.remove();
 });
 

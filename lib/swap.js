@@ -10,7 +10,8 @@
 //                                        the importers that stay, so every importer up to the
 //                                        boundary runs inside the swap
 //   -> accept handlers, top-down
-//   -> commit, or roll back on any throw (cache, children, parents exactly as before)
+//   -> commit, then dispose what the replaced generations started (lib/dev/resources.js), or
+//      roll back on any throw (cache, children, parents exactly as before)
 const Module = require('node:module');
 const { isModuleNamespaceObject } = require('node:util/types');
 const { refuseDuringReload, tracker } = require('./clear');
@@ -20,6 +21,11 @@ const { failure } = require('./failure');
 const { moduleFile, entryModule } = require('./tracker');
 const { existingStateOf, declaringModules, registry, setStatus } = require('./hot/api');
 const { boundaryFiles } = require('./hot/handle');
+const resources = require('./dev/resources');
+
+// What a replaced generation started (timers, servers, listeners…) is disposed when a swap
+// commits: on by default, so tracking starts with require('modswap'); see lib/dev/resources.js.
+resources.install();
 
 /** Listeners told of every committed swap (the resource tracker, the dev server's log). */
 const committedListeners = new Set();
@@ -234,12 +240,14 @@ function swapFiles(filenames, { scope = 'importers', requirer, unaccepted = 'swa
     const retired = surgery.retired.map(([, mod]) => mod);
     surgery.commit();
     setStatus('idle');
+    resources.afterCommit(surgery.retired);
     notifyCommitted(retired);
     return { exports, retired, evaluated: retired.map(moduleFile) };
   } catch (error) {
     tracker.openTransaction = null;
     tracker.discardSince(mark);
     surgery.rollback();
+    resources.afterRollback();
     for (const id of plan.retire) {
       const mod = tracker.moduleOf(id);
       if (mod !== undefined) registry.pendingData.delete(moduleFile(mod));

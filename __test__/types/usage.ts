@@ -30,6 +30,10 @@ hotApi.dispose((data) => {
 });
 const status: modswap.HotStatus = hotApi.status();
 module.hot?.accept();
+const held: modswap.HeldResource[] = modswap.resources('./routes');
+modswap.resourcePolicy('warn');
+modswap.resourcePolicy('./routes', null);
+void held;
 void routes;
 void swapped.evaluated;
 void status;

@@ -62,7 +62,26 @@ function swapInvalidated(file) {
   }
 }
 
+const resourceTracker = require('../dev/resources');
+
+/** What the current generation of `id` holds (timers, servers, sockets, listeners, …). */
+function resources(id) {
+  const filename = resolveOrThrow(id, callerFile(resources), 'resources()');
+  return resourceTracker.resourcesOf(filename);
+}
+
+/**
+ * `resourcePolicy(policy)`: what a swap does with what replaced generations started, for every
+ * module ('dispose', 'warn' or 'off'); `resourcePolicy(id, policy)` for one module (null: back to
+ * the default).
+ */
+function resourcePolicy(idOrPolicy, policy) {
+  if (arguments.length < 2) return resourceTracker.setPolicy(idOrPolicy);
+  const filename = resolveOrThrow(idOrPolicy, callerFile(resourcePolicy), 'resourcePolicy()');
+  return resourceTracker.setPolicy(filename, policy);
+}
+
 installModuleHot();
 registry.requestSwap = swapInvalidated;
 
-module.exports = { hot, hotApi, swap };
+module.exports = { hot, hotApi, swap, resources, resourcePolicy };

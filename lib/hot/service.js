@@ -12,12 +12,19 @@ const { callsInProgress } = require('./in-flight');
 const previousInService = new Map();
 /** tracker id -> why a purged generation may still be alive, for stale(). */
 const purgeNotes = new Map();
-/** Set by the resource tracker: closes what a generation still holds, hard; returns descriptions. */
-const hooks = { closeHard: null };
+const resources = require('../dev/resources');
+
+/** Closes what a purged generation still holds (unless its policy is 'off'); returns what it closed. */
+function closeWhatIsHeld(mod) {
+  if (!resources.isInstalled() || resources.policyFor(moduleFile(mod)) === 'off') return [];
+  const held = resources.resourcesOf(mod);
+  if (held.length > 0) resources.disposeGeneration(mod, 'dispose');
+  return held.map((resource) => resource.description);
+}
 
 function purge(mod) {
   const running = callsInProgress(mod);
-  const closed = hooks.closeHard === null ? [] : hooks.closeHard(mod);
+  const closed = closeWhatIsHeld(mod);
   const parts = ['purged when a third generation loaded'];
   if (running.length > 0) parts.push(`${running.length} call(s) still running on it: ${running.join(', ')}`);
   if (closed.length > 0) parts.push(`closed: ${closed.join(', ')}`);
@@ -49,4 +56,4 @@ function dropNotes(isLive) {
 
 committedListeners.add(onCommitted);
 
-module.exports = { hooks, purgeNoteOf, dropNotes, previousInService };
+module.exports = { purgeNoteOf, dropNotes, previousInService };
