@@ -3,7 +3,7 @@
 const { clear, expectString, tracker } = require('./lib/clear');
 const { reload } = require('./lib/reload');
 const { hot, hotApi, swap, resources, resourcePolicy } = require('./lib/hot');
-const { purgeNoteOf, dropNotes } = require('./lib/hot/service');
+const { purgeNoteOf } = require('./lib/hot/service');
 const { callerFile, resolveQuietly } = require('./lib/caller');
 const { ModswapError } = require('./lib/errors');
 const memwatch = require('./lib/memwatch');
@@ -18,9 +18,7 @@ function generations(id) {
 
 /** Old generations that are still alive, oldest first; purged ones say why they may be alive. */
 function stale() {
-  const rows = tracker.stale();
-  dropNotes((id) => tracker.moduleOf(id) !== undefined);
-  return rows.map(({ node, ...row }) => {
+  return tracker.stale().map(({ node, ...row }) => {
     const reason = purgeNoteOf(node);
     return reason === undefined ? row : { ...row, reason };
   });

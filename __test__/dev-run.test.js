@@ -137,3 +137,30 @@ test('modswap run: a missing entry file and an unknown option are clear errors',
   assert.match(badConfig.stderr, /package\.json: option 'delay' must be an integer/);
   fixture.remove();
 });
+
+test('the swap signal swaps the loaded project files modified since the last look', async () => {
+  require('..'); // module.hot
+  const { HotReloader } = require('../lib/dev/hot-reloader');
+  // Self-accepting: this test file is the entry module, and a swap must not reach it.
+  const fixture = makeFixture({
+    'a.js': "module.hot.accept();\nmodule.exports = 'a1';\n",
+    'b.js': "module.hot.accept();\nmodule.exports = 'b1';\n",
+  });
+  require(fixture.path('a.js'));
+  require(fixture.path('b.js'));
+  const lines = [];
+  const reloader = new HotReloader({ watch: [fixture.root], restartOn: [], signal: null }, {
+    log: (line) => lines.push(line),
+    restart: (reason) => lines.push(`restart: ${reason}`),
+  });
+  reloader.swapChangedSinceLastLook();
+  assert.deepEqual(lines, ['null: no loaded file changed']);
+  fixture.write('a.js', "module.hot.accept();\nmodule.exports = 'a2';\n");
+  const later = new Date(Date.now() + 5000);
+  fs.utimesSync(fixture.path('a.js'), later, later);
+  reloader.swapChangedSinceLastLook();
+  assert.equal(require(fixture.path('a.js')), 'a2');
+  assert.equal(require(fixture.path('b.js')), 'b1');
+  assert.match(lines[1], /^swapped .*a\.js in \d+\.\d ms$/);
+  fixture.remove();
+});

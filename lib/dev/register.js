@@ -24,8 +24,6 @@ function start() {
   const config = process.env[CONFIG_ENV] ? JSON.parse(process.env[CONFIG_ENV]) : loadConfig(process.cwd());
   const reloader = new HotReloader(config, { log, restart: requestRestart });
   reloader.start();
-  // The entry module and what it loads at start-up are in the cache after this turn.
-  setImmediate(() => reloader.rememberMtimes());
   return reloader;
 }
 

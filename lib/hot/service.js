@@ -10,8 +10,8 @@ const { callsInProgress } = require('./in-flight');
 
 /** file -> WeakRef of the old generation still in service. */
 const previousInService = new Map();
-/** tracker id -> why a purged generation may still be alive, for stale(). */
-const purgeNotes = new Map();
+/** Module -> why a purged generation may still be alive, for stale(); weak, so nothing grows. */
+const purgeNotes = new WeakMap();
 const resources = require('../dev/resources');
 
 /** Closes what a purged generation still holds (unless its policy is 'off'); returns what it closed. */
@@ -29,7 +29,7 @@ function purge(mod) {
   if (running.length > 0) parts.push(`${running.length} call(s) still running on it: ${running.join(', ')}`);
   if (closed.length > 0) parts.push(`closed: ${closed.join(', ')}`);
   const reason = parts.join('; ');
-  purgeNotes.set(tracker.idOf(mod), reason);
+  purgeNotes.set(mod, reason);
   if (running.length > 0) {
     process.emitWarning(`${moduleFile(mod)}: ${reason}`, { code: 'MODSWAP_PURGED_IN_FLIGHT' });
   }
@@ -44,16 +44,12 @@ function onCommitted(retired) {
   }
 }
 
-/** The purge note of a stale generation, if it was purged. */
+/** The purge note of a stale generation (by tracker id), if it was purged. */
 function purgeNoteOf(id) {
-  return purgeNotes.get(id);
-}
-
-/** Forgets notes of generations that were collected. */
-function dropNotes(isLive) {
-  for (const id of purgeNotes.keys()) if (!isLive(id)) purgeNotes.delete(id);
+  const mod = tracker.moduleOf(id);
+  return mod === undefined ? undefined : purgeNotes.get(mod);
 }
 
 committedListeners.add(onCommitted);
 
-module.exports = { purgeNoteOf, dropNotes, previousInService };
+module.exports = { purgeNoteOf, previousInService };
