@@ -576,16 +576,18 @@ exports.done = new Promise((resolve) => {
 test('patched functions look and behave like the originals', async () => {
   assert.equal(require('node:timers').setTimeout, setTimeout);
   assert.equal(require('node:timers').setInterval, setInterval);
+  const { kPatched } = require('../lib/dev/resource-patches');
   assert.equal(setTimeout.name, 'setTimeout');
-  assert.equal(setTimeout.length, 5);
-  assert.equal(setInterval.length, 5);
-  assert.equal(setImmediate.length, 4);
+  // Each Node version's own arity (5, 5, 4 on Node 20; 2, 2, 1 on Node 24).
+  for (const timer of [setTimeout, setInterval, setImmediate]) {
+    assert.equal(typeof timer[kPatched], 'function', `${timer.name} is patched`);
+    assert.equal(timer.length, timer[kPatched].length, timer.name);
+  }
   assert.equal(typeof setTimeout[util.promisify.custom], 'function');
   assert.equal(await util.promisify(setTimeout)(1, 'value'), 'value');
   assert.equal(EventEmitter.prototype.on, EventEmitter.prototype.addListener);
   assert.equal(EventEmitter.prototype.on.name, 'addListener');
   assert.equal(EventEmitter.prototype.on.length, 2);
-  const { kPatched } = require('../lib/dev/resource-patches');
   const originalListen = net.Server.prototype.listen[kPatched];
   assert.equal(typeof originalListen, 'function');
   assert.equal(net.Server.prototype.listen.name, originalListen.name);
