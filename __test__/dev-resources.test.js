@@ -150,8 +150,10 @@ test('a request in flight during the swap completes with 200 from the old code, 
   let oldClosed = false;
   old.server.once('close', () => (oldClosed = true));
 
-  // A keep-alive agent: the connection stays open after the response, so closing it is ours.
+  // A keep-alive agent: the connection stays open after the response, so closing it is ours
+  // (a grace period longer than the wait: only dropping idle connections can close the server).
   const agent = new http.Agent({ keepAlive: true });
+  resources.configure({ gracePeriodMs: 60_000 });
   let fresh;
   old.server.once('request', () => {
     fixture.write('slow.js', slowServerSource('new'));
@@ -162,6 +164,7 @@ test('a request in flight during the swap completes with 200 from the old code, 
   assert.deepEqual(response, { status: 200, body: 'old' });
   assert.equal(await probe(oldPort), 'ECONNREFUSED', 'the old server stopped accepting at the swap');
   await until(() => oldClosed, 'the old server to close');
+  resources.configure({ gracePeriodMs: 5000 });
   await resources.settled();
   await fresh.listening;
   assert.deepEqual(await get(fresh.server.address().port), { status: 200, body: 'new' });
@@ -171,32 +174,40 @@ test('a request in flight during the swap completes with 200 from the old code, 
   fixture.remove();
 });
 
-test('a new generation can listen on the port its predecessor serves on', async () => {
-  const port = await new Promise((resolve) => {
-    const finder = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port: free } = finder.address();
-      finder.close(() => resolve(free));
-    });
-  });
+test('a new generation can listen on the pipe its predecessor serves on', async () => {
+  // A pipe binds at once, inside listen() (as a port without a host does): the old server
+  // still holds it while the new version evaluates. listen(port, host) binds after a lookup.
   const source = (version) => `'use strict';
+const path = require('node:path');
 exports.server = require('node:http').createServer((req, res) => res.end('v${version}'));
-exports.errors = [];
-exports.server.on('error', (error) => exports.errors.push(error.code));
-exports.listening = new Promise((resolve) => exports.server.listen(${port}, '127.0.0.1', resolve));
+exports.listening = new Promise((resolve, reject) => {
+  exports.server.once('error', reject);
+  exports.server.listen(path.join(__dirname, 'app.sock'), resolve);
+});
 `;
-  const fixture = makeFixture({ 'fixed.js': source(1) });
-  const file = fixture.path('fixed.js');
+  const fixture = makeFixture({ 'piped.js': source(1) });
+  const file = fixture.path('piped.js');
+  const socketPath = fixture.path('app.sock');
+  const getPipe = () =>
+    new Promise((resolve, reject) => {
+      http
+        .get({ socketPath, path: '/', agent: false }, (response) => {
+          let body = '';
+          response.on('data', (chunk) => (body += chunk));
+          response.on('end', () => resolve(body));
+        })
+        .on('error', reject);
+    });
   let current = require(file);
   await current.listening;
   for (let version = 2; version <= 4; version++) {
-    fixture.write('fixed.js', source(version));
+    fixture.write('piped.js', source(version));
     current = modswap.reload(file);
-    await current.listening;
-    assert.deepEqual(current.errors, []);
-    assert.deepEqual(await get(port), { status: 200, body: `v${version}` });
+    await current.listening; // rejects with EADDRINUSE if the old server still held the pipe
+    assert.equal(await getPipe(), `v${version}`);
   }
   await disposeCurrent(file);
-  assert.equal(await probe(port), 'ECONNREFUSED');
+  await assert.rejects(getPipe(), { code: 'ENOENT' });
   fixture.remove();
 });
 
@@ -540,35 +551,39 @@ exports.pending = new Promise(() => {});
   fixture.remove();
 });
 
-test("under policy 'off', finished timers and removed listeners do not keep the old generation alive", async () => {
+test("under policy 'off', finished timers, removed listeners and closed servers do not keep the old generation alive", async () => {
   const fixture = makeFixture({
     'finished.js': `'use strict';
 const data = new Array(1_000_000).fill(1);
 exports.data = data;
+const server = require('node:http').createServer(() => data.length);
+exports.pending = new Promise(() => {});
 exports.done = new Promise((resolve) => {
   setTimeout(() => { module.exports.fired = data.length; resolve(); }, 1);
   setImmediate(() => data.length);
   const onTick = () => data.length;
   process.on('SIGUSR2', onTick);
   process.removeListener('SIGUSR2', onTick);
-});
+}).then(() => new Promise((resolve) => server.listen(0, '127.0.0.1', () => server.close(resolve))));
 `,
   });
   const file = fixture.path('finished.js');
   resources.setPolicy(file, 'off');
   const collected = [];
   const registry = new FinalizationRegistry((label) => collected.push(label));
-  // In a function, so that nothing of the test's own keeps generation 1.
-  const done = (() => {
+  // In a function, so that nothing of the test's own keeps generation 1; `pending` carries its
+  // async context (its record) past the swap, as any async resource of it can.
+  const { done, pending } = (() => {
     const first = require(file);
     registry.register(first.data, 'gen1');
-    return first.done;
+    return first;
   })();
   await done;
   modswap.reload(file);
   await collectGarbage();
 
   assert.deepEqual(collected, ['gen1']);
+  assert.ok(pending instanceof Promise);
   resources.setPolicy(file, null);
   fixture.remove();
 });

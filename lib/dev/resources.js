@@ -272,7 +272,7 @@ function recordServer(record, server, args, api) {
     }
     state.serverHolders.push(new WeakRef(record));
   }
-  if (!portHeldByRetiringGeneration(record, requestedPort(args))) return undefined;
+  if (!addressHeldByRetiringGeneration(record, requestedAddress(args))) return undefined;
   state.deferredListens.push({ record, server, args: Array.from(args) });
   return 'defer';
 }
@@ -372,29 +372,33 @@ const hooks = {
 };
 
 // ---------------------------------------------------------------------------------------------
-// Port hand-over: a new generation that listens on the port its predecessor serves on
+// Port hand-over: a new generation that listens where its predecessor serves
 
-function requestedPort(args) {
+/** The TCP port (> 0) or pipe path that listen() arguments name, else undefined. */
+function requestedAddress(args) {
   let first = args[0];
   if (Array.isArray(first)) first = first[0];
-  if (first !== null && typeof first === 'object') first = first.port;
-  const port = typeof first === 'string' && /^\d+$/.test(first) ? Number(first) : first;
-  return Number.isInteger(port) && port > 0 ? port : undefined;
+  if (first !== null && typeof first === 'object') first = first.path ?? first.port;
+  if (typeof first === 'string' && /^\d+$/.test(first)) first = Number(first);
+  if (typeof first === 'string' && first !== '') return first;
+  return Number.isInteger(first) && first > 0 ? first : undefined;
 }
 
 /**
- * While a reload evaluates new code, the old generation still listens: a new server on the same
- * port would fail with EADDRINUSE. When the old one will be disposed at commit, the new
- * `listen()` is deferred until then (the old server stops accepting first). Until the reload
- * returns, the new server is not listening yet; if the reload fails it never listens.
+ * While a reload evaluates new code, the old generation still listens: a new server that binds
+ * the same port (or pipe) at once fails with EADDRINUSE. (`listen(port, host)` looks the host up
+ * first and binds after the reload returned, by when the old server has closed.) When the old
+ * server will be disposed at commit, the new `listen()` is deferred until then, after the old
+ * server stopped accepting. Until the reload returns, the new server is not listening yet; if the
+ * reload fails it never listens.
  */
-function portHeldByRetiringGeneration(record, port) {
-  if (port === undefined || tracker.openTransaction === null) return false;
+function addressHeldByRetiringGeneration(record, address) {
+  if (address === undefined || tracker.openTransaction === null) return false;
   let found = false;
   state.serverHolders = state.serverHolders.filter((ref) => {
     const holder = ref.deref();
     if (holder === undefined) return false;
-    if (!found && holder !== record && isRetiringForDisposal(holder)) found = listensOn(holder, port);
+    if (!found && holder !== record && isRetiringForDisposal(holder)) found = listensOn(holder, address);
     return true;
   });
   return found;
@@ -405,11 +409,13 @@ function isRetiringForDisposal(record) {
   return record.phase === LIVE && mod !== undefined && tracker.isRetired(mod) && policyOf(record.file) === 'dispose';
 }
 
-function listensOn(record, port) {
+function listensOn(record, address) {
   return record.entries.some((entry) => {
     if (entry.type !== 'server') return false;
     const server = liveTarget(entry);
-    return server !== undefined && server.listening && server.address()?.port === port;
+    if (server === undefined || !server.listening) return false;
+    const bound = server.address();
+    return typeof address === 'string' ? bound === address : bound?.port === address;
   });
 }
 
