@@ -7,6 +7,7 @@ const Module = require('node:module');
 const fs = require('node:fs');
 const path = require('node:path');
 const { fileURLToPath } = require('node:url');
+const { ModswapError } = require('./errors');
 
 const FRAMES_TO_INSPECT = 8;
 
@@ -68,6 +69,23 @@ function resolveFrom(id, fromFile) {
   });
 }
 
+/**
+ * `resolveFrom` for the public functions: a ModswapError for a bad id (ERR_MODSWAP_INVALID_ID,
+ * naming `what`) or one that does not resolve (ERR_MODSWAP_NOT_FOUND, `subject` + "not found
+ * from <directory>").
+ */
+function resolveOrThrow(id, fromFile, what, subject = `${what}: '${id}'`) {
+  if (typeof id !== 'string' || id === '') {
+    throw new ModswapError('ERR_MODSWAP_INVALID_ID', `${what} expects a module id string, got ${typeof id}`);
+  }
+  try {
+    return resolveFrom(id, fromFile);
+  } catch (error) {
+    const from = fromFile ? path.dirname(fromFile) : process.cwd();
+    throw new ModswapError('ERR_MODSWAP_NOT_FOUND', `${subject} not found from ${from}`, { cause: error, file: id });
+  }
+}
+
 /** Like `resolveFrom`, but undefined when the id cannot be resolved (clear-module's no-op). */
 function resolveQuietly(id, fromFile) {
   try {
@@ -77,4 +95,4 @@ function resolveQuietly(id, fromFile) {
   }
 }
 
-module.exports = { callerFile, resolveFrom, resolveQuietly };
+module.exports = { callerFile, resolveFrom, resolveOrThrow, resolveQuietly };

@@ -2,9 +2,8 @@
 // reload(): clear a module and its importers, evaluate the new version, and either keep the
 // result or put the cache back exactly as it was.
 const Module = require('node:module');
-const path = require('node:path');
 const { refuseDuringReload } = require('./clear');
-const { callerFile, resolveFrom } = require('./caller');
+const { callerFile, resolveOrThrow } = require('./caller');
 const { ModswapError } = require('./errors');
 const { swapFiles } = require('./swap');
 const { entryModule } = require('./tracker');
@@ -29,20 +28,6 @@ function normalizeOptions(options) {
   return { includeDependencies, allowFirstLoad };
 }
 
-function resolveTarget(id, fromFile) {
-  if (typeof id !== 'string' || id === '') {
-    throw new ModswapError('ERR_MODSWAP_INVALID_ID', `reload() expects a module id string, got ${typeof id}`);
-  }
-  try {
-    return resolveFrom(id, fromFile);
-  } catch (error) {
-    const from = fromFile ? path.dirname(fromFile) : process.cwd();
-    throw new ModswapError('ERR_MODSWAP_NOT_FOUND', `Cannot reload '${id}': not found from ${from}`, {
-      cause: error,
-      file: id,
-    });
-  }
-}
 
 function checkReloadable(filename) {
   // Builtins resolve to their own name; Node keeps one instance of each, outside require.cache.
@@ -106,7 +91,7 @@ function notLoadedError(filename) {
 function reload(id, options) {
   const { includeDependencies, allowFirstLoad } = normalizeOptions(options);
   const fromFile = callerFile(reload);
-  const filename = resolveTarget(id, fromFile);
+  const filename = resolveOrThrow(id, fromFile, 'reload()', `Cannot reload '${id}':`);
   checkReloadable(filename);
   refuseDuringReload('reload');
   const cached = fromFile ? Module._cache[fromFile] : undefined;

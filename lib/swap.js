@@ -81,7 +81,6 @@ function refuseUnaccepted(plan, boundaries) {
   const main = entryModule();
   if (!main) return;
   const mainId = tracker.idOf(main);
-  const retired = new Set(plan.retire);
   const stopAt = new Set(boundaries.stopAt);
   const accepted = new Set();
   for (let i = 0; i < boundaries.accepted.length; i += 2) {
@@ -89,7 +88,7 @@ function refuseUnaccepted(plan, boundaries) {
   }
   for (let i = 0; i < plan.cuts.length; i += 2) {
     const child = plan.cuts[i + 1];
-    if (plan.cuts[i] !== mainId || !retired.has(child)) continue;
+    if (plan.cuts[i] !== mainId || !plan.retired.has(child)) continue;
     // The entry reaches a boundary (a hot() handle, a self-accepting module) or handles it.
     if (stopAt.has(child) || accepted.has(child)) continue;
     const childModule = tracker.moduleOf(child);
@@ -105,9 +104,8 @@ function refuseUnaccepted(plan, boundaries) {
 
 /** Calls `fn(parent, child)` for every cut whose parent stays current. */
 function forEachCut(plan, fn) {
-  const retired = new Set(plan.retire);
   for (let i = 0; i < plan.cuts.length; i += 2) {
-    if (retired.has(plan.cuts[i])) continue;
+    if (plan.retired.has(plan.cuts[i])) continue;
     const parent = tracker.moduleOf(plan.cuts[i]);
     const child = tracker.moduleOf(plan.cuts[i + 1]);
     if (parent !== undefined && child !== undefined && tracker.isCurrentModule(parent)) fn(parent, child);
@@ -218,6 +216,7 @@ function swapFiles(filenames, { scope = 'importers', requirer, unaccepted = 'swa
   const boundaries = collectBoundaries();
   const encoded = tracker.planClear(rootIds, scope, boundaries);
   const plan = decodePlan(encoded);
+  plan.retired = new Set(plan.retire);
   refuseDeclined(plan);
   if (unaccepted === 'refuse') refuseUnaccepted(plan, boundaries);
   const mark = tracker.mark();

@@ -1,24 +1,12 @@
 'use strict';
 // The public hot-swap entry points: hot(id), hotApi(module), swap(files).
 const Module = require('node:module');
-const path = require('node:path');
-const { callerFile, resolveFrom } = require('../caller');
+const { callerFile, resolveOrThrow } = require('../caller');
 const { ModswapError } = require('../errors');
 const { swapFiles } = require('../swap');
 const { hotApi, installModuleHot, registry } = require('./api');
 const { hotHandle } = require('./handle');
 
-function resolveOrThrow(id, fromFile, what) {
-  if (typeof id !== 'string' || id === '') {
-    throw new ModswapError('ERR_MODSWAP_INVALID_ID', `${what} expects a module id string, got ${typeof id}`);
-  }
-  try {
-    return resolveFrom(id, fromFile);
-  } catch (error) {
-    const from = fromFile ? path.dirname(fromFile) : process.cwd();
-    throw new ModswapError('ERR_MODSWAP_NOT_FOUND', `${what}: '${id}' not found from ${from}`, { cause: error, file: id });
-  }
-}
 
 const cachedModule = (file) => {
   const mod = file ? Module._cache[file] : undefined;
