@@ -102,8 +102,11 @@ test('an interval at load, one from a later callback, an http server and a proce
   assert.equal(process.listenerCount('SIGUSR2'), baseline.signals + 1);
   const current = ports.pop();
   assert.deepEqual(await get(current), { status: 200, body: 'v20' });
-  const oldPorts = await Promise.all(ports.map(probe));
-  assert.deepEqual(oldPorts, ports.map(() => 'ECONNREFUSED'), 'every old server stopped listening');
+  // A port an old server freed can be handed to a later one: only the others must refuse.
+  const oldPorts = ports.filter((port) => port !== current);
+  assert.ok(oldPorts.length >= 19);
+  const probes = await Promise.all(oldPorts.map(probe));
+  assert.deepEqual(probes, oldPorts.map(() => 'ECONNREFUSED'), 'every old server stopped listening');
   assert.deepEqual(
     resources.resourcesOf(file).map((resource) => resource.kind).sort(),
     ['interval', 'interval', 'listener', 'server'],
@@ -436,7 +439,7 @@ test("listeners Node's own code adds in a module's context are not the module's"
   fixture.remove();
 });
 
-test('a listener added to an emitter of another module is removed with the generation that added it', () => {
+test('a listener added to an emitter of another module is removed with the generation that added it, one on its own emitter is not recorded', () => {
   const fixture = makeFixture({
     'bus.js': "module.exports = new (require('node:events'))();\n",
     'subscriber.js': `'use strict';
@@ -458,7 +461,8 @@ exports.own.on('local', () => {});
       .resourcesOf(file)
       .map((resource) => resource.description)
       .sort(),
-    ["listener EventEmitter 'local'", "listener EventEmitter 'tick'", "listener EventEmitter 'tick'"],
+    ["listener EventEmitter 'tick'", "listener EventEmitter 'tick'"],
+    "its own emitter's listener goes with the emitter: not recorded",
   );
   resources.disposeGeneration(file);
   assert.equal(bus.listenerCount('tick'), 0);
