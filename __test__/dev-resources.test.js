@@ -439,6 +439,35 @@ test("listeners Node's own code adds in a module's context are not the module's"
   fixture.remove();
 });
 
+test("Node's own listeners on stdio are not recorded; the module's are", () => {
+  // process.stdin is created on first access, here inside a module: Node then adds its own
+  // 'pause' listener to it. Run in a child whose stdin is a pipe nobody touched before.
+  const fixture = makeFixture({ 'reader.js': "process.stdin.on('data', function onData() {});\n" });
+  const script = `
+    const modswap = require(${JSON.stringify(require.resolve('..'))});
+    const resources = require(${JSON.stringify(require.resolve('../lib/dev/resources'))});
+    const file = ${JSON.stringify(fixture.path('reader.js'))};
+    require(file);
+    const listed = resources.resourcesOf(file).map((resource) => resource.description);
+    const pauseBefore = process.stdin.listenerCount('pause');
+    modswap.reload(file);
+    console.log(JSON.stringify({ listed, pauseBefore, pauseAfter: process.stdin.listenerCount('pause'),
+      data: process.stdin.listenerCount('data') }));
+    process.stdin.destroy();
+  `;
+  const output = require('node:child_process').execFileSync(process.execPath, ['-e', script], {
+    input: '',
+    encoding: 'utf8',
+    timeout: WAIT_MS,
+  });
+  const result = JSON.parse(output);
+  assert.deepEqual(result.listed, ["listener Socket 'data'"]);
+  assert.ok(result.pauseBefore >= 1, "Node's 'pause' listener on stdin");
+  assert.equal(result.pauseAfter, result.pauseBefore, 'kept across the swap');
+  assert.equal(result.data, 1, "the old generation's 'data' listener was removed");
+  fixture.remove();
+});
+
 test('a listener added to an emitter of another module is removed with the generation that added it, one on its own emitter is not recorded', () => {
   const fixture = makeFixture({
     'bus.js': "module.exports = new (require('node:events'))();\n",

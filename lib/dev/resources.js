@@ -329,8 +329,8 @@ function recordListener(record, emitter, event, listener, api) {
 }
 
 /**
- * Whether the code that added the listener is Node's own (frames of `node:events` itself, the
- * `once` wrappers, are skipped). Node's modules run in whatever context first loads or calls
+ * Whether the code that added the listener is Node's own (frames of `node:events` itself and
+ * Node's listener methods on the way, `once` or `Readable#on`, are skipped). Node's modules run in whatever context first loads or calls
  * them: the first use of `process.stdout` in a module makes a tty add a SIGWINCH listener to
  * `process` there. Those belong to Node and must never be removed with a generation. (Objects
  * Node creates in that context, like the global http.Agent of a first `require('http')`, are the
@@ -340,7 +340,7 @@ function recordListener(record, emitter, event, listener, api) {
 function isNodeInternalCaller(api) {
   const savedLimit = Error.stackTraceLimit;
   const savedPrepare = Error.prepareStackTrace;
-  Error.stackTraceLimit = 4;
+  Error.stackTraceLimit = 6;
   Error.prepareStackTrace = (_, sites) => sites;
   let sites;
   try {
@@ -354,10 +354,17 @@ function isNodeInternalCaller(api) {
   if (!Array.isArray(sites)) return false;
   for (const site of sites) {
     const file = site.getFileName();
-    if (!file || file === 'node:events') continue;
+    if (!file || file === 'node:events' || isListenerMethodFrame(site, file)) continue;
     return file.startsWith('node:');
   }
   return false;
+}
+
+const LISTENER_METHODS = new Set(['on', 'addListener', 'prependListener', 'once', 'prependOnceListener']);
+
+/** Node's own overrides on the way to EventEmitter's method (`Readable#on` for stdin). */
+function isListenerMethodFrame(site, file) {
+  return file.startsWith('node:') && LISTENER_METHODS.has(site.getMethodName() ?? site.getFunctionName());
 }
 
 /** A worker's script can be eval'd code: one line of at most 80 characters in descriptions. */
