@@ -321,6 +321,37 @@ test("the default policy 'off' stops tracking: modules loaded then are not attri
   fixture.remove();
 });
 
+test('disposeGeneration() reports what it did; untracked() keeps a lazily created singleton out of the generation', async () => {
+  const fixture = makeFixture({
+    'pool.js': `'use strict';
+const { untracked } = require(${JSON.stringify(require.resolve('../lib/dev/resources'))});
+let pool;
+exports.get = () => (pool ??= untracked(() => ({ keepAlive: setInterval(() => {}, 60_000) })));
+`,
+    'user.js': `'use strict';
+exports.pool = require('./pool').get();
+exports.timer = setInterval(() => {}, 30_000);
+process.on('SIGUSR2', function onSignal() {});
+`,
+  });
+  const file = fixture.path('user.js');
+  const { pool, timer } = require(file);
+
+  const report = resources.disposeGeneration(file);
+
+  assert.equal(report.policy, 'dispose');
+  assert.deepEqual(report.resources, [
+    { kind: 'listener', description: "listener process 'SIGUSR2'", action: 'removed' },
+    { kind: 'interval', description: 'setInterval 30000ms', action: 'cleared' },
+  ]);
+  await report.settled;
+  assert.equal(kinds.isTimerLive(timer), false);
+  assert.equal(kinds.isTimerLive(pool.keepAlive), true, "the pool's timer is nobody's");
+  assert.deepEqual(resources.disposeGeneration(file).resources, [], 'nothing left the second time');
+  clearInterval(pool.keepAlive);
+  fixture.remove();
+});
+
 test('a rolled-back reload disposes nothing that was live, and what the failed attempt started is disposed', () => {
   const fixture = makeFixture({
     'stable.js': "exports.timer = setInterval(() => {}, 60_000);\nprocess.on('SIGUSR2', () => {});\n",
@@ -684,5 +715,6 @@ test('bad policies and options are refused with ERR_MODSWAP_INVALID_OPTIONS', ()
   assert.throws(() => resources.configure({ gracePeriodMs: -1 }), invalid);
   assert.throws(() => resources.configure({ stacks: 'never' }), invalid);
   assert.throws(() => resources.configure(null), invalid);
+  assert.throws(() => resources.untracked('not a function'), invalid);
   assert.equal(resources.policyFor(__filename), 'dispose', 'nothing changed');
 });

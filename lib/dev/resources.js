@@ -11,7 +11,19 @@
 // created runs in `app.js`'s context (the server's), so what it starts is `app.js`'s, not
 // `routes.js`'s; a server created by `routes.js` itself charges its requests to `routes.js`. The
 // entry module (require.main) is never attributed (it cannot be reloaded): what it and its
-// servers' requests start is untracked and costs nothing beyond one getStore() call.
+// servers' requests start is untracked (one getStore() call per timer or listener).
+//
+// What is recorded: timers, intervals and immediates; servers (at listen()); outgoing sockets (at
+// connect()); fs.watch and fs.watchFile; child processes; workers; listeners added to emitters
+// that are not the generation's own: `process`, stdio, and emitters created outside it (by the
+// entry module, another generation, Node's bootstrap). Emitters other than streams created inside
+// a generation are its own; streams die with their connection or file and are never looked at.
+// Listeners Node's own code adds (a tty's SIGWINCH on `process`) are never recorded.
+//
+// Shared objects opened lazily from a generation's context are charged to it: a connection pool
+// whose first query runs in a reloaded module opens its sockets there, and disposal ends them.
+// `untracked(fn)` runs code outside any generation (create such singletons there, or at start-up
+// in the entry module). Sockets pooled by an http.Agent are never ended.
 //
 // Records never keep an old generation alive: a GenerationRecord holds no Module, WeakRefs to
 // what it saw, and its timers strongly only while its generation is the current one (a WeakRef
@@ -680,8 +692,9 @@ function resourcesOf(moduleOrId) {
 /**
  * Applies `policy` (default: the file's policy) to a generation now, and returns what it did:
  * `{ policy, resources: [{ kind, description, stack?, action }], settled }`. `action` is what
- * happened ('cleared', 'closing', 'closed', 'ended', 'killed (SIGTERM)', 'terminated',
- * 'removed', 'deferred' while its servers drain, 'left' for warn, 'failed' with `error`);
+ * happened ('cleared', 'closing', 'closed', 'ended', 'kept' for a socket an http.Agent pools,
+ * 'killed' (SIGTERM, SIGKILL after the grace period), 'exited', 'terminated', 'removed',
+ * 'deferred' while its servers drain, 'left' for warn, 'failed' with `error`);
  * `settled` resolves when servers have closed and everything else has stopped (or the grace
  * period ended). Never throws for a resource that fails to stop.
  * @param {Module|number|string} moduleOrId see resourcesOf
@@ -692,6 +705,17 @@ function disposeGeneration(moduleOrId, policy) {
   const record = recordOf(moduleOrId);
   if (record === undefined) return { policy: policy ?? state.policy, resources: [], settled: Promise.resolve() };
   return disposeRecord(record, policy ?? policyOf(record.file));
+}
+
+/**
+ * Runs `fn(...args)` outside any generation's async context: what it starts, and every callback
+ * descending from it, is untracked. For shared objects created lazily (a connection pool, a
+ * cache with an expiry timer) that must survive the reload of the module that first used them.
+ */
+function untracked(fn, ...args) {
+  expectInstalled();
+  if (typeof fn !== 'function') throw invalidOptions(`untracked() expects a function, got ${shown(fn)}`);
+  return state.als.run(undefined, fn, ...args);
 }
 
 /**
@@ -801,6 +825,7 @@ const api = {
   policyFor,
   configure,
   settled,
+  untracked,
   afterCommit,
   afterRollback,
   isInstalled: () => state !== null,
