@@ -27,7 +27,7 @@ function impersonate(wrapper, original) {
     const descriptor = Object.getOwnPropertyDescriptor(original, key);
     if (descriptor.configurable || !(key in wrapper)) Object.defineProperty(wrapper, key, descriptor);
   }
-  wrapper[kPatched] = original;
+  Object.defineProperty(wrapper, kPatched, { value: original, configurable: true });
   return wrapper;
 }
 
