@@ -84,6 +84,8 @@ class Tracker {
     this.gcObserver = null;
     /** Set while a reload evaluates new code; see `transaction`. */
     this.openTransaction = null;
+    /** Called with each Module retired (lib/dev/resources.js lets go of what it holds strongly). */
+    this.onRetire = null;
   }
 
   /** The id of `mod`, adopting it (and any children it already lists) on first sight. */
@@ -287,6 +289,7 @@ class Tracker {
   retire(id, mod) {
     mod[kRetired] = true;
     this.ops.push(OP_RETIRE, id, Date.now(), this.gcsSoFar());
+    if (this.onRetire !== null) this.onRetire(mod);
   }
 
   unretire(mod) {

@@ -185,7 +185,10 @@ function connectTarget(args) {
   return `${typeof args[1] === 'string' ? args[1] : 'localhost'}:${first}`;
 }
 
-/** An http.Agent keeps its pooled sockets for every caller; it closes them itself when idle. */
+/**
+ * An http.Agent keeps its pooled sockets for every caller and closes them itself when idle: such
+ * a socket is 'kept' (a generation's request may have opened it, another's may be using it).
+ */
 function isPooledByAgent(socket) {
   return socket.listenerCount('free') > 0;
 }
@@ -193,7 +196,7 @@ function isPooledByAgent(socket) {
 /** Ends the socket (pending writes are flushed) and destroys it if still open after `graceMs`. */
 function endSocket(socket, graceMs) {
   if (socket.destroyed) return { action: 'closed', done: Promise.resolve() };
-  if (isPooledByAgent(socket)) return { action: 'kept (pooled by an http.Agent)', done: Promise.resolve() };
+  if (isPooledByAgent(socket)) return { action: 'kept', done: Promise.resolve() };
   const done = eventOrTimeout(socket, 'close', graceMs).then((closed) => {
     if (!closed) socket.destroy();
   });
@@ -217,7 +220,7 @@ function killChild(child, graceMs) {
     if (!exited && isChildLive(child)) child.kill('SIGKILL');
   });
   child.kill('SIGTERM');
-  return { action: 'killed (SIGTERM)', done };
+  return { action: 'killed', done };
 }
 
 function isWorkerLive(worker) {

@@ -27,7 +27,7 @@ function impersonate(wrapper, original) {
     const descriptor = Object.getOwnPropertyDescriptor(original, key);
     if (descriptor.configurable || !(key in wrapper)) Object.defineProperty(wrapper, key, descriptor);
   }
-  wrapper[kPatched] = original;
+  Object.defineProperty(wrapper, kPatched, { value: original, configurable: true });
   return wrapper;
 }
 
@@ -103,6 +103,7 @@ function createPatches(als, hooks) {
   serverAndSocketPatches(als, hooks, replace);
   watcherPatches(als, hooks, replace);
   processPatches(als, hooks, replace, patches);
+  emitterInitPatch(als, hooks, replace);
   listenerPatches(als, hooks, replace, patches);
   return patches;
 }
@@ -238,6 +239,22 @@ function addListenerTo(als, original, emitter, type, listener) {
 }
 
 /**
+ * Every EventEmitter is set up by `EventEmitter.init` (its constructor calls it at call time).
+ * Emitters other than streams created inside a generation are tagged as its own: listeners it
+ * adds to them go with it and are not recorded.
+ */
+function emitterInitPatch(als, hooks, replace) {
+  replace(EventEmitter, 'init', (original) =>
+    function init(opts) {
+      const result = Reflect.apply(original, this, arguments);
+      const record = als.getStore();
+      if (record !== undefined && !(this instanceof Stream)) safely(hooks, hooks.emitter, record, this);
+      return result;
+    },
+  );
+}
+
+/**
  * `on`/`addListener` (one function) and `prependListener`; `once` and `prependOnceListener` call
  * them with their wrapper, which is what gets recorded (and removed). Streams are skipped before
  * anything else: they are the bulk of all listener calls and die with their connection or file.
@@ -269,4 +286,4 @@ function listenerPatches(als, hooks, replace, patches) {
   }
 }
 
-module.exports = { createPatches, kPatched };
+module.exports = { createPatches, kPatched, stdioFd };

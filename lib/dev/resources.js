@@ -11,17 +11,31 @@
 // created runs in `app.js`'s context (the server's), so what it starts is `app.js`'s, not
 // `routes.js`'s; a server created by `routes.js` itself charges its requests to `routes.js`. The
 // entry module (require.main) is never attributed (it cannot be reloaded): what it and its
-// servers' requests start is untracked and costs nothing beyond one getStore() call.
+// servers' requests start is untracked (one getStore() call per timer or listener).
 //
-// Records are weak: a GenerationRecord holds WeakRefs to what it saw and no Module, so tracking
-// never keeps an old generation alive. Finished timers and closed handles are swept out as the
-// lists grow (amortized: a list is swept when it doubles).
+// What is recorded: timers, intervals and immediates; servers (at listen()); outgoing sockets (at
+// connect()); fs.watch and fs.watchFile; child processes; workers; listeners added to emitters
+// that are not the generation's own: `process`, stdio, and emitters created outside it (by the
+// entry module, another generation, Node's bootstrap). Emitters other than streams created inside
+// a generation are its own; streams die with their connection or file and are never looked at.
+// Listeners Node's own code adds (a tty's SIGWINCH on `process`) are never recorded.
+//
+// Shared objects opened lazily from a generation's context are charged to it: a connection pool
+// whose first query runs in a reloaded module opens its sockets there, and disposal ends them.
+// `untracked(fn)` runs code outside any generation (create such singletons there, or at start-up
+// in the entry module). Sockets pooled by an http.Agent are never ended.
+//
+// Records never keep an old generation alive: a GenerationRecord holds no Module, WeakRefs to
+// what it saw, and its timers strongly only while its generation is the current one (a WeakRef
+// costs about half a timer; the tracker tells when a generation is retired, and from then on its
+// timers are held weakly). Finished timers and closed handles are swept out as the lists grow
+// (amortized: a list is swept when it doubles).
 const { AsyncLocalStorage } = require('node:async_hooks');
 const Module = require('node:module');
 const fs = require('node:fs');
 const path = require('node:path');
 const kinds = require('./resource-kinds');
-const { createPatches } = require('./resource-patches');
+const { createPatches, stdioFd } = require('./resource-patches');
 const { getTracker, moduleFile } = require('../tracker');
 const { ModswapError } = require('../errors');
 
@@ -46,8 +60,9 @@ class GenerationRecord {
   constructor(mod) {
     this.file = moduleFile(mod);
     this.moduleRef = new WeakRef(mod);
-    /** WeakRefs to the Timeout and Immediate objects it created. */
+    /** The Timeout and Immediate objects it created: the objects while current, then WeakRefs. */
     this.timers = [];
+    this.weakTimers = false;
     this.timerSweepAt = SWEEP_MIN;
     /** Everything else: { type, ref, detail, listenerRef, event, sockets, listenId }. */
     this.entries = [];
@@ -90,15 +105,31 @@ function stackOf(key) {
   return firstFrame === -1 ? text : text.slice(firstFrame + 1);
 }
 
+const timerOf = (record, item) => (record.weakTimers ? item.deref() : item);
+
 function sweepTimers(record) {
   const { timers } = record;
   let kept = 0;
-  for (const ref of timers) {
-    const timer = ref.deref();
-    if (timer !== undefined && kinds.isTimerLive(timer)) timers[kept++] = ref;
+  for (const item of timers) {
+    const timer = timerOf(record, item);
+    if (timer !== undefined && kinds.isTimerLive(timer)) timers[kept++] = item;
   }
   timers.length = kept;
   record.timerSweepAt = Math.max(SWEEP_MIN, kept * 2);
+}
+
+/** The generation is no longer current: what it created is held weakly from now on. */
+function weakenTimers(record) {
+  if (record.weakTimers) return;
+  sweepTimers(record);
+  record.timers = record.timers.map((timer) => new WeakRef(timer));
+  record.weakTimers = true;
+}
+
+/** Tracker hook: a Module left the cache (reload, clear, failed load). */
+function onModuleRetired(mod) {
+  const record = state.records.get(mod);
+  if (record !== undefined) weakenTimers(record);
 }
 
 function sweepEntries(record) {
@@ -204,8 +235,8 @@ function heldResources(record) {
       stop: () => type.dispose(entry, target),
     });
   }
-  for (const ref of record.timers) {
-    const timer = ref.deref();
+  for (const item of record.timers) {
+    const timer = timerOf(record, item);
     if (timer === undefined) continue;
     held.push({
       kind: kinds.timerKind(timer),
@@ -249,21 +280,22 @@ function generationFor(mod) {
 }
 
 function recordTimer(record, timer, api) {
-  record.timers.push(new WeakRef(timer));
+  record.timers.push(record.weakTimers ? new WeakRef(timer) : timer);
   if (record.timers.length >= record.timerSweepAt) sweepTimers(record);
   if (record.wantsStacks()) rememberStack(timer, api);
 }
 
 /** Records a resource that belongs to the generation as a whole (its listeners go with it). */
 function recordOwned(record, type, target, api, extra) {
-  if (state.owners.get(target) === record) return;
+  if (state.recorded.get(target) === record) return;
+  state.recorded.set(target, record);
   state.owners.set(target, record);
   rememberStack(target, api);
   addEntry(record, { type, ref: new WeakRef(target), ...extra });
 }
 
 function recordServer(record, server, args, api) {
-  if (state.owners.get(server) !== record) {
+  if (state.recorded.get(server) !== record) {
     state.suppressed++;
     try {
       recordOwned(record, 'server', server, api, { sockets: kinds.trackConnections(server), listenId: undefined });
@@ -291,27 +323,36 @@ function recordSocket(record, socket, args, api) {
   addEntry(record, { type: 'socket', ref: new WeakRef(socket), detail: kinds.connectTarget(args) });
 }
 
-/** After the listener was added (see resource-patches.js): records it unless it is not user code. */
+/** Emitter hook: a non-stream EventEmitter created inside `record`'s context is its own. */
+function recordEmitter(record, emitter) {
+  state.owners.set(emitter, record);
+}
+
+/**
+ * After a listener was added (see resource-patches.js): records it when the emitter is not the
+ * generation's own (process, or created by the entry module, another generation, Node's
+ * bootstrap). Listeners Node's own code adds to `process` and stdio are never recorded.
+ */
 function recordListener(record, emitter, event, listener, api) {
   if (state.suppressed > 0 || typeof listener !== 'function' || state.owners.get(emitter) === record) return;
-  if (isNodeInternalCaller(api)) return;
+  if ((emitter === process || stdioFd(emitter) !== undefined) && isNodeInternalCaller(api)) return;
   if (record.wantsStacks()) rememberStack(listener, api);
   addEntry(record, { type: 'listener', ref: new WeakRef(emitter), listenerRef: new WeakRef(listener), event });
 }
 
 /**
- * Whether the code that added the listener is Node's own (frames of `node:events` itself, the
- * `once` wrappers, are skipped). Node's modules run in whatever context first loads or calls
- * them: the first `require('http')` in a module makes the global http.Agent add its listeners
- * there, the first use of `process.stdout` makes a tty add a SIGWINCH listener to `process`.
- * Those belong to Node and must never be removed with a generation. Only reached for listeners
- * on emitters that are not streams, added in a generation's context: rare enough for a
- * four-frame structured stack capture.
+ * Whether the code that added the listener is Node's own (frames of `node:events` itself and
+ * Node's listener methods on the way, `once` or `Readable#on`, are skipped). Node's modules run in whatever context first loads or calls
+ * them: the first use of `process.stdout` in a module makes a tty add a SIGWINCH listener to
+ * `process` there. Those belong to Node and must never be removed with a generation. (Objects
+ * Node creates in that context, like the global http.Agent of a first `require('http')`, are the
+ * generation's own emitters, whose listeners are not recorded anyway.) Only asked for listeners
+ * on `process` and stdio, which are rare: a structured stack capture is some 10 timers' worth.
  */
 function isNodeInternalCaller(api) {
   const savedLimit = Error.stackTraceLimit;
   const savedPrepare = Error.prepareStackTrace;
-  Error.stackTraceLimit = 4;
+  Error.stackTraceLimit = 6;
   Error.prepareStackTrace = (_, sites) => sites;
   let sites;
   try {
@@ -325,10 +366,17 @@ function isNodeInternalCaller(api) {
   if (!Array.isArray(sites)) return false;
   for (const site of sites) {
     const file = site.getFileName();
-    if (!file || file === 'node:events') continue;
+    if (!file || file === 'node:events' || isListenerMethodFrame(site, file)) continue;
     return file.startsWith('node:');
   }
   return false;
+}
+
+const LISTENER_METHODS = new Set(['on', 'addListener', 'prependListener', 'once', 'prependOnceListener']);
+
+/** Node's own overrides on the way to EventEmitter's method (`Readable#on` for stdin). */
+function isListenerMethodFrame(site, file) {
+  return file.startsWith('node:') && LISTENER_METHODS.has(site.getMethodName() ?? site.getFunctionName());
 }
 
 /** A worker's script can be eval'd code: one line of at most 80 characters in descriptions. */
@@ -369,6 +417,7 @@ const hooks = {
   child: (record, child, api) => recordOwned(record, 'child', child, api, {}),
   worker: (record, worker, spec, api) => recordOwned(record, 'worker', worker, api, { detail: shorten(String(spec)) }),
   listener: recordListener,
+  emitter: recordEmitter,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -573,8 +622,10 @@ function createState() {
     stacks: 'auto',
     gracePeriodMs: DEFAULT_GRACE_MS,
     records: new WeakMap(),
-    /** Server, child process, worker or watcher -> the record that holds it. */
+    /** Server, child process, worker, watcher or non-stream emitter -> the generation it is of. */
     owners: new WeakMap(),
+    /** Server, child process, worker or watcher -> the record that has an entry for it. */
+    recorded: new WeakMap(),
     /** Resource (or listener function) -> its creation stack, unformatted (see rememberStack). */
     stackHolders: new WeakMap(),
     /** Records created while the current reload evaluates new code. */
@@ -607,6 +658,7 @@ function install() {
   state.originals.listen = state.patches.find((patch) => patch.key === 'listen').original;
   for (const patch of state.patches) patch.apply();
   Module.prototype._compile[kState] = state;
+  tracker.onRetire = onModuleRetired;
   return api;
 }
 
@@ -617,6 +669,7 @@ function install() {
 function uninstall() {
   if (state === null) return;
   for (const patch of state.patches) patch.restore();
+  if (tracker.onRetire === onModuleRetired) tracker.onRetire = null;
   state.als.disable();
   state = null;
 }
@@ -639,8 +692,9 @@ function resourcesOf(moduleOrId) {
 /**
  * Applies `policy` (default: the file's policy) to a generation now, and returns what it did:
  * `{ policy, resources: [{ kind, description, stack?, action }], settled }`. `action` is what
- * happened ('cleared', 'closing', 'closed', 'ended', 'killed (SIGTERM)', 'terminated',
- * 'removed', 'deferred' while its servers drain, 'left' for warn, 'failed' with `error`);
+ * happened ('cleared', 'closing', 'closed', 'ended', 'kept' for a socket an http.Agent pools,
+ * 'killed' (SIGTERM, SIGKILL after the grace period), 'exited', 'terminated', 'removed',
+ * 'deferred' while its servers drain, 'left' for warn, 'failed' with `error`);
  * `settled` resolves when servers have closed and everything else has stopped (or the grace
  * period ended). Never throws for a resource that fails to stop.
  * @param {Module|number|string} moduleOrId see resourcesOf
@@ -651,6 +705,17 @@ function disposeGeneration(moduleOrId, policy) {
   const record = recordOf(moduleOrId);
   if (record === undefined) return { policy: policy ?? state.policy, resources: [], settled: Promise.resolve() };
   return disposeRecord(record, policy ?? policyOf(record.file));
+}
+
+/**
+ * Runs `fn(...args)` outside any generation's async context: what it starts, and every callback
+ * descending from it, is untracked. For shared objects created lazily (a connection pool, a
+ * cache with an expiry timer) that must survive the reload of the module that first used them.
+ */
+function untracked(fn, ...args) {
+  expectInstalled();
+  if (typeof fn !== 'function') throw invalidOptions(`untracked() expects a function, got ${shown(fn)}`);
+  return state.als.run(undefined, fn, ...args);
 }
 
 /**
@@ -760,6 +825,7 @@ const api = {
   policyFor,
   configure,
   settled,
+  untracked,
   afterCommit,
   afterRollback,
   isInstalled: () => state !== null,
