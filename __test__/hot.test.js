@@ -243,6 +243,60 @@ test("Erlang's rule: a request in flight across two swaps is reported when its g
   }
 });
 
+test("Erlang's rule: a purge closes the oldest generation's draining server hard and names the request it cuts", async () => {
+  const http = require('node:http');
+  const resources = require('../lib/dev/resources');
+  // A long grace period: without the purge the old server would keep draining for a minute.
+  resources.configure({ gracePeriodMs: 60_000 });
+  const fixture = makeFixture({
+    'server.js': [
+      "const http = require('node:http');",
+      'const server = http.createServer((req, res) => {',
+      "  if (req.url.startsWith('/slow')) setTimeout(() => res.end('v1 slow'), 30_000);",
+      "  else res.end('v1');",
+      '});',
+      "module.exports = new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));",
+      '',
+    ].join('\n'),
+  });
+  const file = fixture.path('server.js');
+  const warnings = [];
+  const onWarning = (warning) => warnings.push(warning);
+  process.on('warning', onWarning);
+  try {
+    const firstServer = await require(file);
+    const { port } = firstServer.address();
+    const cut = new Promise((resolve) => {
+      const request = http.get({ host: '127.0.0.1', port, path: '/slow?id=7', agent: false }, (response) => {
+        response.resume();
+        response.on('end', () => resolve('answered'));
+      });
+      request.on('error', (error) => resolve(error.code));
+    });
+    await new Promise((resolve) => firstServer.once('request', () => setImmediate(resolve)));
+    modswap.swap(file);
+    assert.equal(firstServer.listening, false, 'the replaced generation stops accepting');
+    assert.equal(firstServer._connections, 1, 'and drains: the slow request is still open');
+    assert.deepEqual(warnings, []);
+    const firstClosed = new Promise((resolve) => firstServer.once('close', resolve));
+    modswap.swap(file);
+    assert.equal(await cut, 'ECONNRESET', 'the purge destroyed the connection of the request in flight');
+    await firstClosed;
+    assert.equal(warnings.length, 1);
+    assert.equal(warnings[0].code, 'MODSWAP_PURGED_IN_FLIGHT');
+    assert.match(warnings[0].message, /closed hard: http server 127\.0\.0\.1:\d+ \(closing, 1 open\) \(destroyed; requests cut: GET \/slow\?id=7\)/);
+    assert.match(warnings[0].message, /setTimeout 30000ms \(cleared\)/, 'what waited for the drain stops at once');
+    const purged = modswap.stale().find((row) => row.file === file && row.generation === 1);
+    if (purged !== undefined) assert.match(purged.reason, /requests cut: GET \/slow\?id=7/);
+  } finally {
+    process.off('warning', onWarning);
+    resources.configure({ gracePeriodMs: 5000 });
+    const current = await require(file);
+    await new Promise((resolve) => current.close(resolve));
+    fixture.remove();
+  }
+});
+
 test('resources(id) lists what the current generation holds; a swap disposes the old one', () => {
   const fixture = makeFixture({ 'ticker.js': 'const timer = setInterval(() => {}, 1000);\nmodule.exports = { timer };\n' });
   const file = fixture.path('ticker.js');

@@ -91,14 +91,28 @@ function addressText(address) {
   return `${host}:${address.port}`;
 }
 
-function describeServer(server, listenId) {
-  if (isListenPending(server, listenId)) return `${serverType(server)} (listen pending)`;
-  let address = null;
+/** Address of each server modswap closed, so a server still draining is named by it. */
+const addressBeforeClose = new WeakMap();
+
+function addressOf(server) {
   try {
-    address = server.address();
+    return server.address() ?? addressBeforeClose.get(server) ?? null;
   } catch {
     // A server whose handle is gone has no address.
+    return addressBeforeClose.get(server) ?? null;
   }
+}
+
+/** `close()`, remembering the address the server had for later descriptions. */
+function closeServer(server) {
+  const address = addressOf(server);
+  if (address !== null) addressBeforeClose.set(server, address);
+  server.close();
+}
+
+function describeServer(server, listenId) {
+  if (isListenPending(server, listenId)) return `${serverType(server)} (listen pending)`;
+  const address = addressOf(server);
   const closing = !server.listening && server._connections > 0 ? ` (closing, ${server._connections} open)` : '';
   return `${serverType(server)} ${addressText(address)}${closing}`;
 }
@@ -122,12 +136,12 @@ function openConnections(server) {
 }
 
 /**
- * Connections of a net or tls server (http servers list their own): a server that will be
- * drained needs them to destroy what is left after the grace period. Registered when the server
- * is recorded, through the original `on`, so it is never recorded as a listener itself.
+ * Connections of a server: a net or tls server that will be drained needs them to destroy what
+ * is left after the grace period, and a purge names the requests it cuts. Registered when the
+ * server is recorded, through the original `on`, so it is never recorded as a listener itself;
+ * one Set entry per connection, nothing per request.
  */
 function trackConnections(server) {
-  if (typeof server.closeAllConnections === 'function') return undefined;
   const sockets = new Set();
   EventEmitter.prototype.on.call(server, 'connection', (socket) => {
     sockets.add(socket);
@@ -138,7 +152,7 @@ function trackConnections(server) {
 
 function destroyConnections(server, sockets) {
   if (typeof server.closeAllConnections === 'function') server.closeAllConnections();
-  else for (const socket of sockets ?? []) socket.destroy();
+  for (const socket of sockets ?? []) socket.destroy();
 }
 
 /**
@@ -150,7 +164,7 @@ function destroyConnections(server, sockets) {
 function drainServer(server, sockets, listenId, graceMs) {
   if (!isServerLive(server, listenId)) return { action: 'closed', done: Promise.resolve() };
   const closed = new Promise((resolve) => EventEmitter.prototype.once.call(server, 'close', resolve));
-  server.close();
+  closeServer(server);
   const isHttp = typeof server.closeIdleConnections === 'function';
   let idleSweep;
   if (isHttp) {
@@ -168,6 +182,32 @@ function drainServer(server, sockets, listenId, graceMs) {
 
 function closeAfterResponse(request, response) {
   response.shouldKeepAlive = false;
+}
+
+/**
+ * "GET /path" of each request an http server is still answering on `sockets`: Node links a
+ * connection to the response in progress (`_httpMessage`) until that response finishes.
+ */
+function requestsInProgress(sockets) {
+  const routes = [];
+  for (const socket of sockets ?? []) {
+    const request = socket._httpMessage?.req;
+    if (request !== undefined && !socket.destroyed) routes.push(`${request.method} ${request.url}`);
+  }
+  return routes;
+}
+
+/**
+ * Erlang's purge of a server: stops accepting and destroys every open connection now, requests
+ * in progress included (named in `requests`), instead of letting them drain.
+ */
+function closeServerNow(server, sockets, listenId) {
+  if (!isServerLive(server, listenId)) return { action: 'closed' };
+  const requests = requestsInProgress(sockets);
+  const open = openConnections(server);
+  if (server.listening || isListenPending(server, listenId)) closeServer(server);
+  destroyConnections(server, sockets);
+  return { action: open > 0 ? 'destroyed' : 'closed', requests };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -204,6 +244,14 @@ function endSocket(socket, graceMs) {
   return { action: 'ended', done };
 }
 
+/** Erlang's purge of a socket: destroyed now, unless an http.Agent pools it for other callers. */
+function destroySocket(socket) {
+  if (socket.destroyed) return { action: 'closed' };
+  if (isPooledByAgent(socket)) return { action: 'kept' };
+  socket.destroy();
+  return { action: 'destroyed' };
+}
+
 /** fs.watch's FSWatcher drops its handle on close; other watchers (recursive on Linux) hide it. */
 function isWatcherLive(watcher) {
   return !('_handle' in watcher) || watcher._handle !== null;
@@ -221,6 +269,13 @@ function killChild(child, graceMs) {
   });
   child.kill('SIGTERM');
   return { action: 'killed', done };
+}
+
+/** Erlang's purge of a child process: SIGKILL now. */
+function killChildNow(child) {
+  if (!isChildLive(child)) return { action: 'exited' };
+  child.kill('SIGKILL');
+  return { action: 'killed' };
 }
 
 function isWorkerLive(worker) {
@@ -263,12 +318,15 @@ module.exports = {
   isServerLive,
   trackConnections,
   drainServer,
+  closeServerNow,
   openConnections,
   connectTarget,
   endSocket,
+  destroySocket,
   isWatcherLive,
   isChildLive,
   killChild,
+  killChildNow,
   isWorkerLive,
   terminateWorker,
   describeListener,

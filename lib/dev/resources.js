@@ -146,19 +146,24 @@ function addEntry(record, entry) {
   return entry;
 }
 
-/** How each recorded type is checked, described and stopped. `dispose` returns { action, done? }. */
+/**
+ * How each recorded type is checked, described and stopped. `dispose` returns { action, done? };
+ * `closeNow` (Erlang's purge; `dispose` where that is already immediate) returns { action, requests? }.
+ */
 const ENTRY_TYPES = {
   server: {
     kind: 'server',
     isLive: (entry, server) => kinds.isServerLive(server, entry.listenId),
     describe: (entry, server) => kinds.describeServer(server, entry.listenId),
     dispose: (entry, server) => kinds.drainServer(server, entry.sockets, entry.listenId, state.gracePeriodMs),
+    closeNow: (entry, server) => kinds.closeServerNow(server, entry.sockets, entry.listenId),
   },
   socket: {
     kind: 'socket',
     isLive: (entry, socket) => !socket.destroyed,
     describe: (entry) => `socket ${entry.detail}`,
     dispose: (entry, socket) => kinds.endSocket(socket, state.gracePeriodMs),
+    closeNow: (entry, socket) => kinds.destroySocket(socket),
   },
   watch: {
     kind: 'watcher',
@@ -183,6 +188,7 @@ const ENTRY_TYPES = {
     isLive: (entry, child) => kinds.isChildLive(child),
     describe: (entry, child) => `child process ${child.spawnfile} (pid ${child.pid})`,
     dispose: (entry, child) => kinds.killChild(child, state.gracePeriodMs),
+    closeNow: (entry, child) => kinds.killChildNow(child),
   },
   worker: {
     kind: 'worker',
@@ -214,7 +220,7 @@ function liveTarget(entry) {
 }
 
 /**
- * What `record` holds right now: { kind, description, stack?, stop() }. Listeners it added to
+ * What `record` holds right now: { kind, description, stack?, stop(), stopNow() }. Listeners it added to
  * its own servers, child processes, workers and watchers are left out: they go with those.
  */
 function heldResources(record) {
@@ -233,6 +239,7 @@ function heldResources(record) {
       isServer: entry.type === 'server',
       target,
       stop: () => type.dispose(entry, target),
+      stopNow: () => (type.closeNow ?? type.dispose)(entry, target),
     });
   }
   for (const item of record.timers) {
@@ -245,6 +252,7 @@ function heldResources(record) {
       isServer: false,
       target: timer,
       stop: () => ({ action: kinds.stopTimer(timer) }),
+      stopNow: () => ({ action: kinds.stopTimer(timer) }),
     });
   }
   return held;
@@ -508,16 +516,17 @@ function warnLeft(record, held) {
   });
 }
 
-/** Stops one resource; a throw becomes a 'failed' line with the error. */
-function stopResource(resource, lines, waits) {
+/** Stops one resource (`how`: 'stop' or 'stopNow'); a throw becomes a 'failed' line with the error. */
+function stopResource(resource, lines, waits, how = 'stop') {
   let outcome;
   try {
-    outcome = resource.stop();
+    outcome = resource[how]();
   } catch (error) {
     outcome = { action: 'failed', error };
   }
   const line = { ...publicView(resource), action: outcome.action };
   if (outcome.error !== undefined) line.error = outcome.error;
+  if (outcome.requests?.length > 0) line.requests = outcome.requests;
   lines.push(line);
   if (outcome.done !== undefined) waits.push(outcome.done);
 }
@@ -557,6 +566,18 @@ function disposeNow(record) {
   // A stop that throws later (inside a grace timer) must not leave an unhandled rejection.
   const settled = trackPending(rest.then(finish, finish));
   return { policy: 'dispose', resources: lines, settled };
+}
+
+/**
+ * Erlang's purge: what a replaced generation still holds is closed now, not drained. Servers
+ * lose their open connections (the requests cut are listed), sockets are destroyed, child
+ * processes get SIGKILL, and what waited for a server to drain stops at once.
+ */
+function purgeRecord(record) {
+  const lines = [];
+  for (const resource of heldResources(record)) stopResource(resource, lines, [], 'stopNow');
+  record.phase = DISPOSED;
+  return lines;
 }
 
 function disposeRecord(record, policy) {
@@ -708,6 +729,20 @@ function disposeGeneration(moduleOrId, policy) {
 }
 
 /**
+ * Erlang's purge of a replaced generation (when a third one loads): unless its policy left it
+ * running ('warn', 'off'), closes at once what it still holds, servers still draining included.
+ * Returns `[{ kind, description, action, requests? }]`: `action` as in disposeGeneration, plus
+ * 'destroyed' (a server's open connections, a socket); `requests` the "GET /path" of requests a
+ * destroyed server was still answering.
+ * @param {Module|number|string} moduleOrId see resourcesOf
+ */
+function purgeGeneration(moduleOrId) {
+  const record = recordOf(moduleOrId);
+  if (record === undefined || record.phase === LEFT) return [];
+  return state.als.run(undefined, () => purgeRecord(record));
+}
+
+/**
  * Runs `fn(...args)` outside any generation's async context: what it starts, and every callback
  * descending from it, is untracked. For shared objects created lazily (a connection pool, a
  * cache with an expiry timer) that must survive the reload of the module that first used them.
@@ -821,6 +856,7 @@ const api = {
   uninstall,
   resourcesOf,
   disposeGeneration,
+  purgeGeneration,
   setPolicy,
   policyFor,
   configure,

@@ -14,23 +14,28 @@ const previousInService = new Map();
 const purgeNotes = new WeakMap();
 const resources = require('../dev/resources');
 
-/** Closes what a purged generation still holds (unless its policy is 'off'); returns what it closed. */
+/** What a purge closed, as "http server 127.0.0.1:8080 (destroyed; requests cut: GET /a)". */
+function describeClosed(line) {
+  const cut = line.requests === undefined ? '' : `; requests cut: ${line.requests.join(', ')}`;
+  return `${line.description} (${line.action}${cut})`;
+}
+
+/** Closes at once what a purged generation still holds (unless its policy left it running). */
 function closeWhatIsHeld(mod) {
-  if (!resources.isInstalled() || resources.policyFor(moduleFile(mod)) === 'off') return [];
-  const held = resources.resourcesOf(mod);
-  if (held.length > 0) resources.disposeGeneration(mod, 'dispose');
-  return held.map((resource) => resource.description);
+  if (!resources.isInstalled()) return [];
+  return resources.purgeGeneration(mod);
 }
 
 function purge(mod) {
   const running = callsInProgress(mod);
   const closed = closeWhatIsHeld(mod);
+  const cutRequests = closed.flatMap((line) => line.requests ?? []);
   const parts = ['purged when a third generation loaded'];
   if (running.length > 0) parts.push(`${running.length} call(s) still running on it: ${running.join(', ')}`);
-  if (closed.length > 0) parts.push(`closed: ${closed.join(', ')}`);
+  if (closed.length > 0) parts.push(`closed hard: ${closed.map(describeClosed).join(', ')}`);
   const reason = parts.join('; ');
   purgeNotes.set(mod, reason);
-  if (running.length > 0) {
+  if (running.length > 0 || cutRequests.length > 0) {
     process.emitWarning(`${moduleFile(mod)}: ${reason}`, { code: 'MODSWAP_PURGED_IN_FLIGHT' });
   }
 }
