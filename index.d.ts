@@ -233,6 +233,39 @@ export declare function resources(id: string): HeldResource[];
 export declare function resourcePolicy(policy: 'dispose' | 'warn' | 'off'): void;
 export declare function resourcePolicy(id: string, policy: 'dispose' | 'warn' | 'off' | null): void;
 
+/** Options of resource disposal. */
+export interface ResourceOptions {
+  /**
+   * How long a replaced generation's servers may drain, its ended sockets close and its SIGTERMed
+   * child processes exit before they are destroyed or SIGKILLed, in ms (default 5000). Erlang's
+   * purge (a third generation loads) does not wait for it.
+   */
+  gracePeriodMs?: number;
+  /**
+   * `'auto'` (default): creation stacks of timers, sockets and listeners only under policy
+   * `'warn'`; `'always'`: for every one (a stack capture per timer, ~10 µs).
+   */
+  stacks?: 'auto' | 'always';
+}
+
+/**
+ * Sets resource disposal options (omitted fields keep their value) and returns those in force.
+ * @throws {ModswapError} `ERR_MODSWAP_INVALID_OPTIONS` for a negative or non-numeric
+ *   `gracePeriodMs` or another `stacks` value; nothing is changed then.
+ */
+export declare function resourceOptions(options?: ResourceOptions): Required<ResourceOptions>;
+
+/**
+ * Runs `fn(...args)` outside every module generation: what it starts, and every callback
+ * descending from it, belongs to no generation and survives every swap. For shared objects
+ * created lazily (a connection pool first used by a module that is reloaded later).
+ * @throws {ModswapError} `ERR_MODSWAP_INVALID_OPTIONS` when `fn` is not a function.
+ */
+export declare function untracked<Args extends unknown[], R>(fn: (...args: Args) => R, ...args: Args): R;
+
+/** Resolves once every disposal started so far has finished (servers closed, processes exited, or the grace period ended). */
+export declare function resourcesSettled(): Promise<void>;
+
 /** Status of the hot-swap runtime, as in webpack. */
 export type HotStatus = 'idle' | 'check' | 'prepare' | 'ready' | 'dispose' | 'apply' | 'abort' | 'fail';
 

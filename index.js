@@ -2,7 +2,7 @@
 // modswap: safe hot module swapping for Node.js. See index.d.ts for the documented API.
 const { clear, expectString, tracker } = require('./lib/clear');
 const { reload } = require('./lib/reload');
-const { hot, hotApi, swap, resources, resourcePolicy } = require('./lib/hot');
+const { hot, hotApi, swap, resources, resourcePolicy, resourceOptions, untracked, resourcesSettled } = require('./lib/hot');
 const { purgeNoteOf } = require('./lib/hot/service');
 const { callerFile, resolveQuietly } = require('./lib/caller');
 const { ModswapError } = require('./lib/errors');
@@ -31,6 +31,9 @@ module.exports.hotApi = hotApi;
 module.exports.swap = swap;
 module.exports.resources = resources;
 module.exports.resourcePolicy = resourcePolicy;
+module.exports.resourceOptions = resourceOptions;
+module.exports.untracked = untracked;
+module.exports.resourcesSettled = resourcesSettled;
 module.exports.generations = generations;
 module.exports.stale = stale;
 module.exports.memwatch = memwatch;

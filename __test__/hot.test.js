@@ -297,6 +297,45 @@ test("Erlang's rule: a purge closes the oldest generation's draining server hard
   }
 });
 
+test('resourceOptions(), untracked() and resourcesSettled() are public', async () => {
+  assert.deepEqual(modswap.resourceOptions(), { gracePeriodMs: 5000, stacks: 'auto' });
+  assert.throws(() => modswap.resourceOptions({ gracePeriodMs: -1 }), { code: 'ERR_MODSWAP_INVALID_OPTIONS' });
+  assert.throws(() => modswap.resourceOptions({ stacks: 'never' }), { code: 'ERR_MODSWAP_INVALID_OPTIONS' });
+  assert.deepEqual(modswap.resourceOptions({}), { gracePeriodMs: 5000, stacks: 'auto' }, 'a rejected call changes nothing');
+  const fixture = makeFixture({
+    'pool.js': [
+      "const modswap = require(process.env.MODSWAP_UNDER_TEST);",
+      'const shared = modswap.untracked((ms) => setInterval(() => {}, ms), 1000);',
+      'const own = setInterval(() => {}, 1000);',
+      "const server = require('node:http').createServer(() => {});",
+      "server.listen(0, '127.0.0.1');",
+      'module.exports = { shared, own, server };',
+      '',
+    ].join('\n'),
+  });
+  process.env.MODSWAP_UNDER_TEST = require.resolve('..');
+  const file = fixture.path('pool.js');
+  const first = require(file);
+  await new Promise((resolve) => first.server.once('listening', resolve));
+  assert.deepEqual(modswap.resources(file).map((held) => held.kind).sort(), ['interval', 'server'], 'the untracked interval is nobody\'s');
+  assert.throws(() => modswap.untracked('not a function'), { code: 'ERR_MODSWAP_INVALID_OPTIONS' });
+  let closed = false;
+  first.server.once('close', () => (closed = true));
+  modswap.swap(file);
+  await modswap.resourcesSettled();
+  assert.equal(closed, true, 'settled waits for the old server to close');
+  assert.equal(first.own._destroyed, true, "the generation's own interval was cleared");
+  assert.equal(first.shared._destroyed, false, 'the untracked one survives the swap');
+  // The swap evaluated a second generation: stop it by hand, the untracked intervals too.
+  const second = require(file);
+  clearInterval(first.shared);
+  clearInterval(second.shared);
+  clearInterval(second.own);
+  second.server.close();
+  delete process.env.MODSWAP_UNDER_TEST;
+  fixture.remove();
+});
+
 test('resources(id) lists what the current generation holds; a swap disposes the old one', () => {
   const fixture = makeFixture({ 'ticker.js': 'const timer = setInterval(() => {}, 1000);\nmodule.exports = { timer };\n' });
   const file = fixture.path('ticker.js');

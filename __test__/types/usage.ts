@@ -89,3 +89,9 @@ async function streamUsage(): Promise<number> {
   return a.nodeCount;
 }
 void streamUsage;
+const resourceOptionsInForce: { gracePeriodMs: number; stacks: 'auto' | 'always' } = modswap.resourceOptions({ gracePeriodMs: 1000 });
+const untrackedResult: number = modswap.untracked((a: number, b: number) => a + b, 1, 2);
+const settledPromise: Promise<void> = modswap.resourcesSettled();
+void resourceOptionsInForce;
+void untrackedResult;
+void settledPromise;

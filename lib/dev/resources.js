@@ -31,6 +31,7 @@
 // timers are held weakly). Finished timers and closed handles are swept out as the lists grow
 // (amortized: a list is swept when it doubles).
 const { AsyncLocalStorage } = require('node:async_hooks');
+const EventEmitter = require('node:events');
 const Module = require('node:module');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -112,7 +113,7 @@ function sweepTimers(record) {
   let kept = 0;
   for (const item of timers) {
     const timer = timerOf(record, item);
-    if (timer !== undefined && kinds.isTimerLive(timer)) timers[kept++] = item;
+    if (timer !== undefined && kinds.isTimerLive(timer) && !state.serverTimers.has(timer)) timers[kept++] = item;
   }
   timers.length = kept;
   record.timerSweepAt = Math.max(SWEEP_MIN, kept * 2);
@@ -302,11 +303,23 @@ function recordOwned(record, type, target, api, extra) {
   addEntry(record, { type, ref: new WeakRef(target), ...extra });
 }
 
+/**
+ * An http server starts its own interval when it starts listening (Node's check for timed-out
+ * connections); it goes with the server, so it is not listed as one of the generation's timers.
+ */
+function rememberServerTimers(server) {
+  for (const key of Object.getOwnPropertySymbols(server)) {
+    const value = server[key];
+    if (value !== null && typeof value === 'object' && kinds.isTimerLive(value)) state.serverTimers.add(value);
+  }
+}
+
 function recordServer(record, server, args, api) {
   if (state.recorded.get(server) !== record) {
     state.suppressed++;
     try {
       recordOwned(record, 'server', server, api, { sockets: kinds.trackConnections(server), listenId: undefined });
+      EventEmitter.prototype.once.call(server, 'listening', () => rememberServerTimers(server));
     } finally {
       state.suppressed--;
     }
@@ -637,6 +650,8 @@ function createState() {
     als: new AsyncLocalStorage(),
     policy: 'dispose',
     overrides: new Map(),
+    /** Timers servers start for themselves (see rememberServerTimers). */
+    serverTimers: new WeakSet(),
     /** Bumped on every policy or stack-mode change; records cache their stack decision by it. */
     policyVersion: 0,
     tracking: true,
@@ -795,9 +810,9 @@ function policyFor(file) {
  * Global options: `gracePeriodMs` (default 5000): how long draining servers, ended sockets and
  * SIGTERMed child processes get before they are destroyed or SIGKILLed; `stacks`: 'auto'
  * (default: creation stacks of timers, sockets and listeners only under policy 'warn') or
- * 'always' (costs a stack capture per timer).
+ * 'always' (costs a stack capture per timer). Returns the options now in force.
  */
-function configure(options) {
+function configure(options = {}) {
   expectInstalled();
   if (options === null || typeof options !== 'object') {
     throw invalidOptions(`configure() expects an options object, got ${shown(options)}`);
@@ -812,6 +827,7 @@ function configure(options) {
   state.gracePeriodMs = gracePeriodMs;
   state.stacks = stacks;
   state.policyVersion++;
+  return { gracePeriodMs, stacks };
 }
 
 /** Resolves when every disposal started so far has finished (servers closed, processes exited). */

@@ -69,7 +69,22 @@ function resourcePolicy(idOrPolicy, policy) {
   return resourceTracker.setPolicy(filename, policy);
 }
 
+/** Grace period and creation-stack mode of resource disposal; returns the options in force. */
+function resourceOptions(options) {
+  return resourceTracker.configure(options);
+}
+
+/** Runs `fn(...args)` outside every generation: what it starts survives any swap. */
+function untracked(fn, ...args) {
+  return resourceTracker.untracked(fn, ...args);
+}
+
+/** Resolves once every disposal started so far has finished (servers closed, processes exited). */
+function resourcesSettled() {
+  return resourceTracker.settled();
+}
+
 installModuleHot();
 registry.requestSwap = swapInvalidated;
 
-module.exports = { hot, hotApi, swap, resources, resourcePolicy };
+module.exports = { hot, hotApi, swap, resources, resourcePolicy, resourceOptions, untracked, resourcesSettled };
