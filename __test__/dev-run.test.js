@@ -4,13 +4,10 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const http = require('node:http');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
 const { makeFixture } = require('./helpers');
-
-const BIN = path.join(__dirname, '..', 'bin', 'modswap.js');
-const MODSWAP = path.join(__dirname, '..');
+const { BIN, MODSWAP, get, startRunner, waitFor, ports, literal } = require('./runner-helpers');
 
 const SERVER = `'use strict';
 const http = require('node:http');
@@ -20,40 +17,6 @@ require('./plain');
 const server = http.createServer((req, res) => res.end(handler()));
 server.listen(0, '127.0.0.1', () => console.log('port ' + server.address().port + ' pid ' + process.pid));
 `;
-
-function get(port) {
-  return new Promise((resolve, reject) => {
-    const request = http.get({ host: '127.0.0.1', port, path: '/', timeout: 3000 }, (response) => {
-      let body = '';
-      response.on('data', (chunk) => (body += chunk));
-      response.on('end', () => resolve(body));
-    });
-    request.on('timeout', () => request.destroy(new Error('timed out')));
-    request.on('error', reject);
-  });
-}
-
-/** Runs `modswap run server.js` in `dir`, collecting its output. */
-function startRunner(dir) {
-  const child = spawn(process.execPath, [BIN, 'run', 'server.js'], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
-  const output = { stdout: '', stderr: '' };
-  child.stdout.on('data', (chunk) => (output.stdout += chunk));
-  child.stderr.on('data', (chunk) => (output.stderr += chunk));
-  return { child, output };
-}
-
-/** Waits until `predicate()` is truthy, failing with `what` after `ms`. */
-async function waitFor(what, predicate, ms = 10000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await predicate();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-const ports = (output) => [...output.stdout.matchAll(/port (\d+) pid (\d+)/g)].map((m) => ({ port: Number(m[1]), pid: Number(m[2]) }));
 
 test('modswap run swaps saves, survives a broken save, restarts for the entry and .env', { timeout: 60000 }, async () => {
   const fixture = makeFixture({
@@ -127,14 +90,15 @@ test('modswap run: a missing entry file and an unknown option are clear errors',
     });
   const missing = await run(['nope.js']);
   assert.equal(missing.code, 1);
-  assert.match(missing.stderr, /the entry file .*nope\.js does not exist/);
+  assert.match(missing.stderr, literal(`modswap run: [ERR_MODSWAP_NOT_FOUND] the entry file ${fixture.path('nope.js')} does not exist`));
+  assert.doesNotMatch(missing.stderr, /at \S+:\d+:\d+/, 'a message, not a stack trace');
   const unknown = await run(['--frobnicate', 'x', 'app.js']);
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /unknown option --frobnicate/);
   fs.writeFileSync(fixture.path('app.js'), '');
   const badConfig = await run(['app.js']);
   assert.equal(badConfig.code, 1);
-  assert.match(badConfig.stderr, /package\.json: option 'delay' must be an integer/);
+  assert.match(badConfig.stderr, literal(`[ERR_MODSWAP_CONFIG] ${fixture.path('package.json')}: option 'delay' must be an integer`));
   fixture.remove();
 });
 

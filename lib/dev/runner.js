@@ -133,7 +133,7 @@ async function run(argv, io = {}) {
   const { cli, script, args } = parseRunArguments(argv);
   const entry = path.resolve(script);
   if (!fs.existsSync(entry)) {
-    throw new ModswapError('ERR_MODSWAP_NOT_FOUND', `modswap run: the entry file ${entry} does not exist`, { file: entry });
+    throw new ModswapError('ERR_MODSWAP_NOT_FOUND', `the entry file ${entry} does not exist`, { file: entry });
   }
   const config = loadConfig(process.cwd(), cli);
   return new Runner(entry, args, config, io).start();

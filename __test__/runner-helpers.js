@@ -1,0 +1,66 @@
+'use strict';
+// Helpers for tests of `modswap run` through the real command: start it in a fixture directory,
+// read its output, wait for log lines, talk to the app's server (127.0.0.1 only).
+const http = require('node:http');
+const path = require('node:path');
+const { spawn, spawnSync } = require('node:child_process');
+
+const BIN = path.join(__dirname, '..', 'bin', 'modswap.js');
+const MODSWAP = path.join(__dirname, '..');
+
+/** The body of GET / from the app on `port`. */
+function get(port) {
+  return new Promise((resolve, reject) => {
+    const request = http.get({ host: '127.0.0.1', port, path: '/', timeout: 3000 }, (response) => {
+      let body = '';
+      response.on('data', (chunk) => (body += chunk));
+      response.on('end', () => resolve(body));
+    });
+    request.on('timeout', () => request.destroy(new Error('timed out')));
+    request.on('error', reject);
+  });
+}
+
+/**
+ * Runs `modswap run ...args` in `dir`, collecting its output. `wrap` runs it through another
+ * command (`['unshare', '-Ur', 'sh', '-c', '... exec "$0" "$@"']`), which must exec it.
+ */
+function startRunner(dir, args = ['server.js'], { wrap = [] } = {}) {
+  const argv = [...wrap, process.execPath, BIN, 'run', ...args];
+  const child = spawn(argv[0], argv.slice(1), { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+  const output = { stdout: '', stderr: '' };
+  child.stdout.on('data', (chunk) => (output.stdout += chunk));
+  child.stderr.on('data', (chunk) => (output.stderr += chunk));
+  return { child, output };
+}
+
+/** Waits until `predicate()` is truthy, failing with `what` after `ms` (a bound, not a measure). */
+async function waitFor(what, predicate, ms = 10000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await predicate();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Every `port N pid P` line the app printed, in order: one per start. */
+const ports = (output) => [...output.stdout.matchAll(/port (\d+) pid (\d+)/g)].map((m) => ({ port: Number(m[1]), pid: Number(m[2]) }));
+
+/** Stops the runner and waits for it to exit. */
+async function stopRunner(child) {
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  await waitFor('the runner to exit', () => child.exitCode !== null || child.signalCode !== null);
+}
+
+/** `modswap run ...args` in `dir` to its end: `{ status, stdout, stderr }` (killed after 20 s). */
+function runToEnd(dir, args, options = {}) {
+  const result = spawnSync(process.execPath, [BIN, 'run', ...args], { cwd: dir, encoding: 'utf8', timeout: 20000, ...options });
+  return { status: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** A regex matching `text` literally. */
+const literal = (text) => new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+
+module.exports = { BIN, MODSWAP, get, startRunner, waitFor, ports, stopRunner, runToEnd, literal };
