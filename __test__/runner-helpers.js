@@ -8,10 +8,10 @@ const { spawn, spawnSync } = require('node:child_process');
 const BIN = path.join(__dirname, '..', 'bin', 'modswap.js');
 const MODSWAP = path.join(__dirname, '..');
 
-/** The body of GET / from the app on `port`. */
-function get(port) {
+/** The body of GET `urlPath` from the app on `port`. */
+function get(port, urlPath = '/') {
   return new Promise((resolve, reject) => {
-    const request = http.get({ host: '127.0.0.1', port, path: '/', timeout: 3000 }, (response) => {
+    const request = http.get({ host: '127.0.0.1', port, path: urlPath, timeout: 3000 }, (response) => {
       let body = '';
       response.on('data', (chunk) => (body += chunk));
       response.on('end', () => resolve(body));
@@ -60,7 +60,28 @@ function runToEnd(dir, args, options = {}) {
   return { status: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
 }
 
+/**
+ * How to run a command with inotify limits lowered, without root and without touching the
+ * machine's limits: in a new user namespace (`unshare -Ur`), whose owner may lower
+ * /proc/sys/user/max_inotify_watches and max_inotify_instances for that namespace alone (Linux
+ * 5.11+). Returns `{ wrap }` (a command prefix that execs what follows it) or `{ skip }` (why
+ * it cannot run here).
+ */
+function inotifyLimitWrap({ watches, instances }) {
+  if (process.platform !== 'linux') return { skip: 'inotify limits exist on Linux only' };
+  const sets = [];
+  if (watches !== undefined) sets.push(`echo ${watches} > /proc/sys/user/max_inotify_watches`);
+  if (instances !== undefined) sets.push(`echo ${instances} > /proc/sys/user/max_inotify_instances`);
+  const script = `${sets.join(' && ')} && exec "$0" "$@"`;
+  const probe = spawnSync('unshare', ['-Ur', 'sh', '-c', script, 'true'], { encoding: 'utf8' });
+  if (probe.error || probe.status !== 0) {
+    const why = probe.error ? probe.error.message : probe.stderr.trim();
+    return { skip: `cannot lower inotify limits in a user namespace here (unshare -Ur: ${why})` };
+  }
+  return { wrap: ['unshare', '-Ur', 'sh', '-c', script] };
+}
+
 /** A regex matching `text` literally. */
 const literal = (text) => new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
 
-module.exports = { BIN, MODSWAP, get, startRunner, waitFor, ports, stopRunner, runToEnd, literal };
+module.exports = { BIN, MODSWAP, get, startRunner, waitFor, ports, stopRunner, runToEnd, inotifyLimitWrap, literal };

@@ -58,11 +58,17 @@ class HotReloader {
   start() {
     const { watch } = require('./watcher');
     for (const root of this.config.watch) {
-      const watcher = watch(root, { ignore: this.config.ignore, debounceMs: this.config.delay, persistent: false }, (error, changes) => {
-        if (error) this.host.log(`watcher: ${errorLine(error)}`);
-        else this.onChanges(changes);
-      });
-      this.watchers.push(watcher);
+      try {
+        const watcher = watch(root, { ignore: this.config.ignore, debounceMs: this.config.delay, persistent: false }, (error, changes) => {
+          if (error) this.host.log(`watcher: ${errorLine(error)}`);
+          else this.onChanges(changes);
+        });
+        this.watchers.push(watcher);
+      } catch (error) {
+        // The app runs anyway (over the OS watch limit, say); saves under this root are not seen.
+        const fallback = this.config.signal ? `; ${this.config.signal} still swaps changed files` : '';
+        this.host.log(`watcher: ${errorLine(error)}; saves under ${this.relative(root)} are not swapped${fallback}`);
+      }
     }
     if (this.config.signal) {
       this.onSignal = () => this.swapChangedSinceLastLook();
