@@ -1,9 +1,11 @@
 'use strict';
 // Changes `modswap run` cannot swap, through the real command: a declined module restarts the
 // app with the reason in the log; a throwing disposer or a hot() id that does not resolve keeps
-// the old version serving, with the error's code and file in the log.
+// the old version serving, with the error's code and file in the log; a deleted file keeps its
+// loaded version.
 const test = require('node:test');
 const assert = require('node:assert/strict');
+const fs = require('node:fs');
 const { makeFixture } = require('./helpers');
 const { MODSWAP, get, startRunner, stopRunner, waitFor, ports, literal } = require('./runner-helpers');
 
@@ -56,7 +58,7 @@ test('modswap run: saving a declined module restarts the app, and the log says w
   }
 });
 
-test('modswap run: a throwing disposer or a hot() id that does not resolve keeps the old version serving', { timeout: 60000 }, async () => {
+test('modswap run: a throwing disposer, a hot() id that does not resolve, a deleted dependency: the app keeps serving', { timeout: 60000 }, async () => {
   const fixture = makeFixture({
     'server.js': serverOf(['holder', 'routes']),
     'holder.js': "module.hot.dispose(() => { throw new Error('cannot let go'); });\nmodule.exports = () => 'holder1';\n",
@@ -88,8 +90,25 @@ test('modswap run: a throwing disposer or a hot() id that does not resolve keeps
     assert.match(output.stderr, /> 1 \| module\.exports = require\(.*\)\.hot\('\.\/missing'\);/, 'a code frame of the call');
     assert.equal(await get(first.port), 'holder1 routes1', 'the old version keeps serving');
 
-    fixture.write('routes.js', "module.exports = () => 'routes3';\n");
+    fixture.write('routes.js', "const word = require('./word');\nmodule.exports = () => word + '3';\n");
+    fixture.write('word.js', "module.exports = 'routes';\n");
     await waitFor('the next good save', async () => (await get(first.port)) === 'holder1 routes3').catch(withLog(output));
+
+    // A loaded file deleted: reported, nothing swapped, and its loaded version keeps serving,
+    // also to a new version of its importer; written again, it is swapped in.
+    const beforeDeletion = output.stderr.length;
+    fs.rmSync(fixture.path('word.js'));
+    await waitFor('the deletion to be reported', () => /word\.js was deleted; the loaded version keeps serving/.test(output.stderr)).catch(withLog(output));
+    assert.equal(await get(first.port), 'holder1 routes3');
+    fixture.write('routes.js', "const word = require('./word');\nmodule.exports = () => word + '4';\n");
+    await waitFor('the importer to be swapped', async () => (await get(first.port)) === 'holder1 routes4').catch(withLog(output));
+    assert.deepEqual(
+      output.stderr.slice(beforeDeletion).trim().split('\n').map((line) => line.replace(/ in \d+\.\d ms$/, '')),
+      ['[modswap] word.js was deleted; the loaded version keeps serving', '[modswap] swapped routes.js'],
+      'no error: the deleted file was not run',
+    );
+    fixture.write('word.js', "module.exports = 'ROUTES';\n");
+    await waitFor('the file written again to be swapped', async () => (await get(first.port)) === 'holder1 ROUTES4').catch(withLog(output));
     assert.equal(ports(output).length, 1, 'no restart');
   } finally {
     await stopRunner(child);
