@@ -5,9 +5,8 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { spawn } = require('node:child_process');
 const { makeFixture } = require('./helpers');
-const { BIN, MODSWAP, get, startRunner, waitFor, ports, literal } = require('./runner-helpers');
+const { MODSWAP, get, startRunner, waitFor, ports, runToEnd, literal } = require('./runner-helpers');
 
 const SERVER = `'use strict';
 const http = require('node:http');
@@ -79,24 +78,22 @@ test('modswap run swaps saves, survives a broken save, restarts for the entry an
   }
 });
 
-test('modswap run: a missing entry file and an unknown option are clear errors', async () => {
+test('modswap run: a missing entry file and an unknown option are clear errors', () => {
   const fixture = makeFixture({ 'package.json': '{"modswap": {"delay": "soon"}}' });
-  const run = (args) =>
-    new Promise((resolve) => {
-      const child = spawn(process.execPath, [BIN, 'run', ...args], { cwd: fixture.root });
-      let stderr = '';
-      child.stderr.on('data', (chunk) => (stderr += chunk));
-      child.on('exit', (code) => resolve({ code, stderr }));
-    });
-  const missing = await run(['nope.js']);
+  // runToEnd kills a runner that did not exit within its bound: a status of null fails.
+  const run = (args) => {
+    const { status, stderr } = runToEnd(fixture.root, args);
+    return { code: status, stderr };
+  };
+  const missing = run(['nope.js']);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, literal(`modswap run: [ERR_MODSWAP_NOT_FOUND] the entry file ${fixture.path('nope.js')} does not exist`));
   assert.doesNotMatch(missing.stderr, /at \S+:\d+:\d+/, 'a message, not a stack trace');
-  const unknown = await run(['--frobnicate', 'x', 'app.js']);
+  const unknown = run(['--frobnicate', 'x', 'app.js']);
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /unknown option --frobnicate/);
   fs.writeFileSync(fixture.path('app.js'), '');
-  const badConfig = await run(['app.js']);
+  const badConfig = run(['app.js']);
   assert.equal(badConfig.code, 1);
   assert.match(badConfig.stderr, literal(`[ERR_MODSWAP_CONFIG] ${fixture.path('package.json')}: option 'delay' must be an integer`));
   fixture.remove();
