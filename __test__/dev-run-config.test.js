@@ -6,7 +6,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const { makeFixture } = require('./helpers');
-const { MODSWAP, get, startRunner, stopRunner, waitFor, ports, runToEnd, literal } = require('./runner-helpers');
+const { MODSWAP, get, startRunner, stopRunner, waitFor, waitForLog, ports, runToEnd, literal } = require('./runner-helpers');
 
 const SERVER = `'use strict';
 const http = require('node:http');
@@ -60,7 +60,7 @@ test('modswap.config.js is applied; the command line beats it, it beats package.
     // modswap.config.js's restart-only file restarts.
     fixture.write('cfg.flag', '1');
     const second = await waitFor('a restart for cfg.flag', () => ports(output)[1]);
-    assert.match(output.stderr, /\[modswap\] restarting: cfg\.flag changed/);
+    await waitForLog(output, /\[modswap\] restarting: cfg\.flag changed/);
     assert.equal(await get(second.port), 'h2 a2 b2', 'the new process loads what is on disk');
   } finally {
     await stopRunner(child);

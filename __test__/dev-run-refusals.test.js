@@ -7,7 +7,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const { makeFixture } = require('./helpers');
-const { MODSWAP, get, startRunner, stopRunner, waitFor, ports, literal } = require('./runner-helpers');
+const { MODSWAP, get, startRunner, stopRunner, waitFor, waitForLog, ports, literal } = require('./runner-helpers');
 
 const serverOf = (names) => `'use strict';
 const http = require('node:http');
@@ -37,19 +37,13 @@ test('modswap run: saving a declined module restarts the app, and the log says w
     fixture.write('db.js', "module.hot.decline();\nmodule.exports = () => 'db2';\n");
     const second = await waitFor('a restart for the declined db.js', () => ports(output)[1]).catch(withLog(output));
     assert.notEqual(second.pid, first.pid);
-    assert.match(
-      output.stderr,
-      literal(`[modswap] restarting: Cannot swap ${fixture.path('db.js')}: it declines updates (module.hot.decline()); restart to take it`),
-    );
+    await waitForLog(output, literal(`[modswap] restarting: Cannot swap ${fixture.path('db.js')}: it declines updates (module.hot.decline()); restart to take it`));
     assert.equal(await get(second.port), 'db2 f1');
 
     // A dependency its importer declines: the log names both.
     fixture.write('format.js', "module.exports = () => 'f2';\n");
     const third = await waitFor('a restart for format.js, declined by view.js', () => ports(output)[2]).catch(withLog(output));
-    assert.match(
-      output.stderr,
-      literal(`[modswap] restarting: Cannot swap ${fixture.path('format.js')}: ${fixture.path('view.js')} declines its updates`),
-    );
+    await waitForLog(output, literal(`[modswap] restarting: Cannot swap ${fixture.path('format.js')}: ${fixture.path('view.js')} declines its updates`));
     assert.equal(await get(third.port), 'db2 f2');
     assert.doesNotMatch(output.stderr, /swapped/, 'nothing declined was swapped');
   } finally {
@@ -102,6 +96,7 @@ test('modswap run: a throwing disposer, a hot() id that does not resolve, a dele
     assert.equal(await get(first.port), 'holder1 routes3');
     fixture.write('routes.js', "const word = require('./word');\nmodule.exports = () => word + '4';\n");
     await waitFor('the importer to be swapped', async () => (await get(first.port)) === 'holder1 routes4').catch(withLog(output));
+    await waitForLog(output, /swapped routes\.js/, 'the swap to be logged', beforeDeletion);
     assert.deepEqual(
       output.stderr.slice(beforeDeletion).trim().split('\n').map((line) => line.replace(/ in \d+\.\d ms$/, '')),
       ['[modswap] word.js was deleted; the loaded version keeps serving', '[modswap] swapped routes.js'],

@@ -6,7 +6,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { makeFixture } = require('./helpers');
-const { MODSWAP, get, startRunner, waitFor, ports, runToEnd, literal } = require('./runner-helpers');
+const { MODSWAP, get, startRunner, waitFor, waitForLog, ports, runToEnd, literal } = require('./runner-helpers');
 
 const SERVER = `'use strict';
 const http = require('node:http');
@@ -30,7 +30,7 @@ test('modswap run swaps saves, survives a broken save, restarts for the entry an
 
     fixture.write('handler.js', "module.exports = () => 'v2';\n");
     await waitFor('v2 to be served', async () => (await get(first.port)) === 'v2');
-    assert.match(output.stderr, /\[modswap\] swapped handler\.js in \d+\.\d ms/);
+    await waitForLog(output, /\[modswap\] swapped handler\.js in \d+\.\d ms/);
 
     fixture.write('handler.js', "module.exports = () => 'v3' +;\n");
     await waitFor('the broken save to be reported', () => /kept the previous version/.test(output.stderr));
@@ -47,22 +47,22 @@ test('modswap run swaps saves, survives a broken save, restarts for the entry an
       throw new Error(`${error.message}; stderr: ${output.stderr}`);
     });
     assert.notEqual(second.pid, first.pid);
-    assert.match(output.stderr, /restarting: .*entry module/);
+    await waitForLog(output, /restarting: .*entry module/);
 
     fixture.write('.env', 'A=1\n');
     const third = await waitFor('a restart for .env', () => ports(output)[2]);
-    assert.match(output.stderr, /restarting: \.env changed/);
+    await waitForLog(output, /restarting: \.env changed/);
 
     child.stdin.write('rs\n');
     await waitFor('a restart for rs', () => ports(output)[3]);
-    assert.match(output.stderr, /restarting: rs typed/);
+    await waitForLog(output, /restarting: rs typed/);
     assert.equal(await get(ports(output)[3].port), 'v4');
 
     // plain.js is required by the entry with no boundary: swapping it would leave the entry on
     // the old version, so the runner restarts.
     fixture.write('plain.js', 'module.exports = 2;\n');
     await waitFor('a restart for an unaccepted change', () => ports(output)[4]);
-    assert.match(output.stderr, /restarting: The change reaches the entry module .*server\.js through .*plain\.js/);
+    await waitForLog(output, /restarting: The change reaches the entry module .*server\.js through .*plain\.js/);
 
     // A loaded file deleted: reported, and the running app is untouched.
     const last = ports(output)[4];

@@ -45,6 +45,17 @@ async function waitFor(what, predicate, ms = 10000) {
   }
 }
 
+/**
+ * Waits for a line of the runner's log (its stderr, and the app's) matching `pattern`; returns
+ * the match. The log and the app's stdout and responses travel apart: a line written before a
+ * response may still be on its way.
+ */
+function waitForLog(output, pattern, what = `a log line matching ${pattern}`, from = 0) {
+  return waitFor(what, () => pattern.exec(output.stderr.slice(from))).catch((error) => {
+    throw new Error(`${error.message}\nstderr:\n${output.stderr}`);
+  });
+}
+
 /** Every `port N pid P` line the app printed, in order: one per start. */
 const ports = (output) => [...output.stdout.matchAll(/port (\d+) pid (\d+)/g)].map((m) => ({ port: Number(m[1]), pid: Number(m[2]) }));
 
@@ -84,4 +95,4 @@ function inotifyLimitWrap({ watches, instances }) {
 /** A regex matching `text` literally. */
 const literal = (text) => new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
 
-module.exports = { BIN, MODSWAP, get, startRunner, waitFor, ports, stopRunner, runToEnd, inotifyLimitWrap, literal };
+module.exports = { BIN, MODSWAP, get, startRunner, waitFor, waitForLog, ports, stopRunner, runToEnd, inotifyLimitWrap, literal };
