@@ -343,6 +343,7 @@ test('over the inotify watch limit at start: ERR_MODSWAP_WATCH_LIMIT naming the 
   assert.ok(dir && dir.startsWith(fixture.root), `names a directory of the tree: ${result.message}`);
   assert.match(result.message, /the system limit on watched directories is reached/);
   assert.match(result.message, /sysctl fs\.inotify\.max_user_watches=\d+/, 'the fix');
+  assert.match(result.message, /, and 3 in this user namespace: user\.max_inotify_watches\)/, 'the limit in force');
   fixture.remove();
 });
 
@@ -360,6 +361,7 @@ test('over the inotify instance limit: ERR_MODSWAP_WATCH_LIMIT naming the root, 
   assert.equal(result.code, 'ERR_MODSWAP_WATCH_LIMIT', JSON.stringify(result));
   assert.match(result.message, new RegExp(`^cannot watch ${fixture.root}: the system limit on file watchers per user is reached`));
   assert.match(result.message, /sysctl fs\.inotify\.max_user_instances=\d+/, 'the fix');
+  assert.match(result.message, /, and 0 in this user namespace: user\.max_inotify_instances\)/, 'the limit in force');
   fixture.remove();
 });
 
