@@ -178,8 +178,9 @@ export declare function generations(id: string): Generation[];
  * boundary: a change below it replaces modules up to it and stops there; modules above it are
  * not evaluated again. One handle per file.
  *
- * @throws {ModswapError} `ERR_MODSWAP_NOT_FOUND` when `id` does not resolve,
- *   `ERR_MODSWAP_INVALID_ARG` when its exports are neither a function nor an object.
+ * @throws {ModswapError} `ERR_MODSWAP_NOT_FOUND` when `id` does not resolve (the message names
+ *   the id and the calling file; `file` is the id as given), `ERR_MODSWAP_INVALID_ARG` when its
+ *   exports are neither a function nor an object.
  *   Calling a handle whose module was cleared and not loaded again throws `ERR_MODSWAP_NOT_LOADED`.
  */
 export declare function hot<T extends object = any>(id: string): T;
@@ -291,7 +292,10 @@ export interface HotApi {
     callback?: (updated: string[]) => void,
     errorHandler?: (error: unknown, info: { moduleId: string; dependencyId: string }) => void,
   ): void;
-  /** This module (or updates of `dependencies`) cannot be swapped: `ERR_MODSWAP_DECLINED`. */
+  /**
+   * This module (or updates of `dependencies`, also in a swap that replaces this module too)
+   * cannot be swapped: `ERR_MODSWAP_DECLINED`, and `modswap run` restarts the app.
+   */
   decline(dependencies?: string | string[]): void;
   /** Runs `handler(data)` before this generation is replaced; `data` is the next one's `module.hot.data`. */
   dispose(handler: (data: Record<string, any>) => void): void;

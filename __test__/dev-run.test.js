@@ -4,13 +4,9 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const http = require('node:http');
 const path = require('node:path');
-const { spawn } = require('node:child_process');
 const { makeFixture } = require('./helpers');
-
-const BIN = path.join(__dirname, '..', 'bin', 'modswap.js');
-const MODSWAP = path.join(__dirname, '..');
+const { MODSWAP, get, startRunner, waitFor, waitForLog, ports, runToEnd, literal } = require('./runner-helpers');
 
 const SERVER = `'use strict';
 const http = require('node:http');
@@ -20,40 +16,6 @@ require('./plain');
 const server = http.createServer((req, res) => res.end(handler()));
 server.listen(0, '127.0.0.1', () => console.log('port ' + server.address().port + ' pid ' + process.pid));
 `;
-
-function get(port) {
-  return new Promise((resolve, reject) => {
-    const request = http.get({ host: '127.0.0.1', port, path: '/', timeout: 3000 }, (response) => {
-      let body = '';
-      response.on('data', (chunk) => (body += chunk));
-      response.on('end', () => resolve(body));
-    });
-    request.on('timeout', () => request.destroy(new Error('timed out')));
-    request.on('error', reject);
-  });
-}
-
-/** Runs `modswap run server.js` in `dir`, collecting its output. */
-function startRunner(dir) {
-  const child = spawn(process.execPath, [BIN, 'run', 'server.js'], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
-  const output = { stdout: '', stderr: '' };
-  child.stdout.on('data', (chunk) => (output.stdout += chunk));
-  child.stderr.on('data', (chunk) => (output.stderr += chunk));
-  return { child, output };
-}
-
-/** Waits until `predicate()` is truthy, failing with `what` after `ms`. */
-async function waitFor(what, predicate, ms = 10000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await predicate();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-const ports = (output) => [...output.stdout.matchAll(/port (\d+) pid (\d+)/g)].map((m) => ({ port: Number(m[1]), pid: Number(m[2]) }));
 
 test('modswap run swaps saves, survives a broken save, restarts for the entry and .env', { timeout: 60000 }, async () => {
   const fixture = makeFixture({
@@ -68,11 +30,11 @@ test('modswap run swaps saves, survives a broken save, restarts for the entry an
 
     fixture.write('handler.js', "module.exports = () => 'v2';\n");
     await waitFor('v2 to be served', async () => (await get(first.port)) === 'v2');
-    assert.match(output.stderr, /\[modswap\] swapped handler\.js in \d+\.\d ms/);
+    await waitForLog(output, /\[modswap\] swapped handler\.js in \d+\.\d ms/);
 
     fixture.write('handler.js', "module.exports = () => 'v3' +;\n");
     await waitFor('the broken save to be reported', () => /kept the previous version/.test(output.stderr));
-    assert.match(output.stderr, /handler\.js/);
+    assert.match(output.stderr, /kept the previous version: \[ERR_MODSWAP_RELOAD_FAILED\] Reloading \S*handler\.js failed: SyntaxError/);
     assert.match(output.stderr, />\s+1 \| module\.exports = \(\) => 'v3' \+;/, 'a code frame of the bad line');
     assert.equal(await get(first.port), 'v2', 'the old version keeps serving');
 
@@ -85,22 +47,22 @@ test('modswap run swaps saves, survives a broken save, restarts for the entry an
       throw new Error(`${error.message}; stderr: ${output.stderr}`);
     });
     assert.notEqual(second.pid, first.pid);
-    assert.match(output.stderr, /restarting: .*entry module/);
+    await waitForLog(output, /restarting: .*entry module/);
 
     fixture.write('.env', 'A=1\n');
     const third = await waitFor('a restart for .env', () => ports(output)[2]);
-    assert.match(output.stderr, /restarting: \.env changed/);
+    await waitForLog(output, /restarting: \.env changed/);
 
     child.stdin.write('rs\n');
     await waitFor('a restart for rs', () => ports(output)[3]);
-    assert.match(output.stderr, /restarting: rs typed/);
+    await waitForLog(output, /restarting: rs typed/);
     assert.equal(await get(ports(output)[3].port), 'v4');
 
     // plain.js is required by the entry with no boundary: swapping it would leave the entry on
     // the old version, so the runner restarts.
     fixture.write('plain.js', 'module.exports = 2;\n');
     await waitFor('a restart for an unaccepted change', () => ports(output)[4]);
-    assert.match(output.stderr, /restarting: The change reaches the entry module .*server\.js through .*plain\.js/);
+    await waitForLog(output, /restarting: The change reaches the entry module .*server\.js through .*plain\.js/);
 
     // A loaded file deleted: reported, and the running app is untouched.
     const last = ports(output)[4];
@@ -116,25 +78,24 @@ test('modswap run swaps saves, survives a broken save, restarts for the entry an
   }
 });
 
-test('modswap run: a missing entry file and an unknown option are clear errors', async () => {
+test('modswap run: a missing entry file and an unknown option are clear errors', () => {
   const fixture = makeFixture({ 'package.json': '{"modswap": {"delay": "soon"}}' });
-  const run = (args) =>
-    new Promise((resolve) => {
-      const child = spawn(process.execPath, [BIN, 'run', ...args], { cwd: fixture.root });
-      let stderr = '';
-      child.stderr.on('data', (chunk) => (stderr += chunk));
-      child.on('exit', (code) => resolve({ code, stderr }));
-    });
-  const missing = await run(['nope.js']);
+  // runToEnd kills a runner that did not exit within its bound: a status of null fails.
+  const run = (args) => {
+    const { status, stderr } = runToEnd(fixture.root, args);
+    return { code: status, stderr };
+  };
+  const missing = run(['nope.js']);
   assert.equal(missing.code, 1);
-  assert.match(missing.stderr, /the entry file .*nope\.js does not exist/);
-  const unknown = await run(['--frobnicate', 'x', 'app.js']);
+  assert.match(missing.stderr, literal(`modswap run: [ERR_MODSWAP_NOT_FOUND] the entry file ${fixture.path('nope.js')} does not exist`));
+  assert.doesNotMatch(missing.stderr, /at \S+:\d+:\d+/, 'a message, not a stack trace');
+  const unknown = run(['--frobnicate', 'x', 'app.js']);
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /unknown option --frobnicate/);
   fs.writeFileSync(fixture.path('app.js'), '');
-  const badConfig = await run(['app.js']);
+  const badConfig = run(['app.js']);
   assert.equal(badConfig.code, 1);
-  assert.match(badConfig.stderr, /package\.json: option 'delay' must be an integer/);
+  assert.match(badConfig.stderr, literal(`[ERR_MODSWAP_CONFIG] ${fixture.path('package.json')}: option 'delay' must be an integer`));
   fixture.remove();
 });
 

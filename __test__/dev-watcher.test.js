@@ -9,6 +9,7 @@ const { spawn, spawnSync } = require('node:child_process');
 const { watch } = require('../lib/dev/watcher');
 const { ModswapError } = require('../lib/errors');
 const { makeFixture } = require('./helpers');
+const { inotifyLimitWrap } = require('./runner-helpers');
 
 const BATCH_TIMEOUT_MS = 5000;
 /** Longer than any hold-back of the watcher (250 ms for a write never closed). */
@@ -211,10 +212,14 @@ test('close() stops delivery', async () => {
   done();
 });
 
-/** Runs `source` in a child Node process; resolves with its exit code and output, or fails. */
-function runChild(source, root) {
+/**
+ * Runs `source` in a child Node process (through the `wrap` command prefix, if any); resolves
+ * with its exit code and output, or fails.
+ */
+function runChild(source, root, wrap = []) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-e', source, root], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const argv = [...wrap, process.execPath, '-e', source, root];
+    const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));
@@ -301,5 +306,88 @@ test('roots are reported with symlinks resolved, as Node names modules', async (
   while (changes.length === 0 && Date.now() < deadline) await sleep(10);
   assert.deepEqual(changes, [{ path: fixture.path('real/x.js'), kind: 'change' }]);
   handle.close();
+  fixture.remove();
+});
+
+// The OS limits for real: a child in a user namespace whose inotify limits are lowered (the
+// machine's own limits are untouched), so watch() meets ENOSPC / EMFILE from the kernel.
+
+/** Runs `source` under lowered inotify `limits`; its last stdout line, parsed as JSON. */
+async function underInotifyLimits(t, limits, source, root) {
+  const { wrap, skip } = inotifyLimitWrap(limits);
+  if (skip) {
+    t.skip(skip);
+    return undefined;
+  }
+  const { code, output } = await runChild(source, root, wrap);
+  assert.equal(code, 0, output);
+  return JSON.parse(output.trim().split('\n').at(-1));
+}
+
+const REPORT_ERROR = `const report = (error) => ({ code: error.code, message: error.message, isModswapError: error.name === 'ModswapError' });`;
+
+test('over the inotify watch limit at start: ERR_MODSWAP_WATCH_LIMIT naming the directory, with the fix', async (t) => {
+  const fixture = makeFixture({ 'a/b/c/d/x.js': '1', 'e/f/y.js': '1' }); // 7 directories
+  const source = `${REPORT_ERROR}
+    try {
+      require(${WATCHER_PATH}).watch(process.argv[1], () => {});
+      console.log(JSON.stringify({ watched: true }));
+    } catch (error) {
+      console.log(JSON.stringify(report(error)));
+    }`;
+  const result = await underInotifyLimits(t, { watches: 3 }, source, fixture.root);
+  if (result === undefined) return fixture.remove();
+  assert.equal(result.code, 'ERR_MODSWAP_WATCH_LIMIT', JSON.stringify(result));
+  assert.ok(result.isModswapError);
+  const [, dir] = /^cannot watch (\S+): /.exec(result.message) ?? [];
+  assert.ok(dir && dir.startsWith(fixture.root), `names a directory of the tree: ${result.message}`);
+  assert.match(result.message, /the system limit on watched directories is reached/);
+  assert.match(result.message, /sysctl fs\.inotify\.max_user_watches=\d+/, 'the fix');
+  assert.match(result.message, /, and 3 in this user namespace: user\.max_inotify_watches\)/, 'the limit in force');
+  fixture.remove();
+});
+
+test('over the inotify instance limit: ERR_MODSWAP_WATCH_LIMIT naming the root, with the fix', async (t) => {
+  const fixture = makeFixture({ 'x.js': '1' });
+  const source = `${REPORT_ERROR}
+    try {
+      require(${WATCHER_PATH}).watch(process.argv[1], () => {});
+      console.log(JSON.stringify({ watched: true }));
+    } catch (error) {
+      console.log(JSON.stringify(report(error)));
+    }`;
+  const result = await underInotifyLimits(t, { instances: 0 }, source, fixture.root);
+  if (result === undefined) return fixture.remove();
+  assert.equal(result.code, 'ERR_MODSWAP_WATCH_LIMIT', JSON.stringify(result));
+  assert.match(result.message, new RegExp(`^cannot watch ${fixture.root}: the system limit on file watchers per user is reached`));
+  assert.match(result.message, /sysctl fs\.inotify\.max_user_instances=\d+/, 'the fix');
+  assert.match(result.message, /, and 0 in this user namespace: user\.max_inotify_instances\)/, 'the limit in force');
+  fixture.remove();
+});
+
+test('new directories over the inotify watch limit: an error in the callback, and watching goes on', async (t) => {
+  const fixture = makeFixture({ 'x.js': '1' });
+  // Root only (1 watch of 3); then a tree of 4 directories, then a write the watcher must see.
+  const source = `${REPORT_ERROR}
+    const fs = require('node:fs');
+    const root = process.argv[1];
+    const errors = [];
+    const handle = require(${WATCHER_PATH}).watch(root, { debounceMs: 2 }, (error, changes) => {
+      if (error) {
+        errors.push(report(error));
+        fs.writeFileSync(root + '/x.js', '2');
+      } else if (changes.some((c) => c.path === root + '/x.js' && c.kind === 'change')) {
+        console.log(JSON.stringify({ errors }));
+        handle.close();
+      }
+    });
+    fs.mkdirSync(root + '/deep/a/b/c', { recursive: true });`;
+  const result = await underInotifyLimits(t, { watches: 3 }, source, fixture.root);
+  if (result === undefined) return fixture.remove();
+  assert.ok(result.errors.length >= 1, JSON.stringify(result));
+  const [first] = result.errors;
+  assert.equal(first.code, 'ERR_MODSWAP_WATCH_LIMIT');
+  assert.match(first.message, new RegExp(`^cannot watch ${fixture.root}/deep/a\\S*: the system limit on watched directories is reached`));
+  assert.match(first.message, /max_user_watches/);
   fixture.remove();
 });

@@ -122,6 +122,26 @@ test('module.hot.decline() refuses the swap before anything changes', () => {
   fixture.remove();
 });
 
+test('module.hot.decline(dep) refuses an update of dep, also when the decliner is replaced in the same swap', () => {
+  const fixture = makeFixture({
+    'view.js': "module.hot.decline('./format');\nconst format = require('./format');\nmodule.exports = () => format();\n",
+    'format.js': "module.exports = () => 'f1';\n",
+  });
+  // view.js is a boundary: an update of format.js would replace format.js and view.js.
+  const view = modswap.hot(fixture.path('view.js'));
+  const before = [require.cache[fixture.path('view.js')], require.cache[fixture.path('format.js')]];
+  fixture.write('format.js', "module.exports = () => 'f2';\n");
+  assert.throws(() => modswap.swap(fixture.path('format.js')), (error) => {
+    assert.equal(error.code, 'ERR_MODSWAP_DECLINED');
+    assert.equal(error.file, fixture.path('format.js'));
+    assert.equal(error.message, `Cannot swap ${fixture.path('format.js')}: ${fixture.path('view.js')} declines its updates; restart to take it`);
+    return true;
+  });
+  assert.deepEqual([require.cache[fixture.path('view.js')], require.cache[fixture.path('format.js')]], before);
+  assert.equal(view(), 'f1');
+  fixture.remove();
+});
+
 test('a throwing dispose handler stops the swap and the old version keeps serving', () => {
   const fixture = makeFixture({ 'm.js': "module.hot.dispose(() => { throw new Error('cannot let go'); });\nexports.v = 1;\n" });
   const old = require(fixture.path('m.js'));
@@ -170,11 +190,24 @@ test('a self-accepting module is replaced alone; module.hot.invalidate() swaps i
 test('bad input: hot() of a missing id, module.hot.accept of a missing dependency', () => {
   assert.throws(() => modswap.hot('./does-not-exist'), (error) => {
     assert.equal(error.code, 'ERR_MODSWAP_NOT_FOUND');
-    assert.match(error.message, /does-not-exist/);
+    assert.equal(error.message, `hot(): './does-not-exist' not found from ${__filename}`);
+    assert.equal(error.file, './does-not-exist');
     return true;
   });
-  const fixture = makeFixture({ 'bad.js': "module.hot.accept('./missing', () => {});\n" });
-  assert.throws(() => require(fixture.path('bad.js')), { code: 'ERR_MODSWAP_NOT_FOUND' });
+  const fixture = makeFixture({
+    'bad.js': "module.hot.accept('./missing', () => {});\n",
+    'app.js': `module.exports = require(${JSON.stringify(require.resolve('..'))}).hot('./missing');\n`,
+  });
+  assert.throws(() => require(fixture.path('bad.js')), {
+    code: 'ERR_MODSWAP_NOT_FOUND',
+    message: `module.hot.accept('./missing') in ${fixture.path('bad.js')}: ./missing cannot be resolved`,
+  });
+  // The requiring file is named: the id was resolved from it.
+  assert.throws(() => require(fixture.path('app.js')), {
+    code: 'ERR_MODSWAP_NOT_FOUND',
+    message: `hot(): './missing' not found from ${fixture.path('app.js')}`,
+  });
+  assert.equal(require.cache[fixture.path('app.js')], undefined, 'the failed load left nothing cached');
   assert.throws(() => modswap.swap(42), { code: 'ERR_MODSWAP_INVALID_ARG' });
   assert.throws(() => modswap.hotApi({}), { code: 'ERR_MODSWAP_INVALID_ARG' });
   fixture.remove();

@@ -12,7 +12,8 @@ if (argv[0] === 'run') {
         process.exitCode = code;
       },
       (error) => {
-        process.stderr.write(`modswap run: ${error.message}\n`);
+        // The stable code first, as Node prints its own (`[ERR_MODSWAP_CONFIG] /app/modswap.config.js: …`).
+        process.stderr.write(`modswap run: ${error.code ? `[${error.code}] ` : ''}${error.message}\n`);
         process.exitCode = error.code === 'ERR_MODSWAP_INVALID_ARG' ? 2 : 1;
       },
     );

@@ -72,7 +72,7 @@ function resolveFrom(id, fromFile) {
 /**
  * `resolveFrom` for the public functions: a ModswapError for a bad id (ERR_MODSWAP_INVALID_ID,
  * naming `what`) or one that does not resolve (ERR_MODSWAP_NOT_FOUND, `subject` + "not found
- * from <directory>").
+ * from <calling file>").
  */
 function resolveOrThrow(id, fromFile, what, subject = `${what}: '${id}'`) {
   if (typeof id !== 'string' || id === '') {
@@ -81,7 +81,8 @@ function resolveOrThrow(id, fromFile, what, subject = `${what}: '${id}'`) {
   try {
     return resolveFrom(id, fromFile);
   } catch (error) {
-    const from = fromFile ? path.dirname(fromFile) : process.cwd();
+    // The calling file, whose directory the id was resolved from (the working directory without one).
+    const from = fromFile ?? `${process.cwd()} (the working directory)`;
     throw new ModswapError('ERR_MODSWAP_NOT_FOUND', `${subject} not found from ${from}`, { cause: error, file: id });
   }
 }

@@ -60,17 +60,24 @@ function declinedError(file, by) {
   return new ModswapError('ERR_MODSWAP_DECLINED', `Cannot swap ${file}: ${reason}; restart to take it`, { file });
 }
 
-/** Refuses the plan when it replaces a declined module or crosses a declined edge. */
+/**
+ * Refuses the plan when it replaces a declined module or crosses a declined edge. An importer
+ * that declines a dependency refuses its update even when the importer is replaced in the same
+ * swap (as webpack does): a hot() boundary that declines what it requires is one.
+ */
 function refuseDeclined(plan) {
   for (const id of plan.retire) {
     const mod = tracker.moduleOf(id);
     if (mod !== undefined && existingStateOf(mod)?.selfDeclined) throw declinedError(moduleFile(mod), moduleFile(mod));
   }
-  forEachCut(plan, (parent, child) => {
+  for (let i = 0; i < plan.cuts.length; i += 2) {
+    const parent = tracker.moduleOf(plan.cuts[i]);
+    const child = tracker.moduleOf(plan.cuts[i + 1]);
+    if (parent === undefined || child === undefined || !tracker.isCurrentModule(parent)) continue;
     if (existingStateOf(parent)?.declinedDependencies.has(moduleFile(child))) {
       throw declinedError(moduleFile(child), moduleFile(parent));
     }
-  });
+  }
 }
 
 /**

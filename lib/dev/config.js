@@ -3,7 +3,9 @@
 // modswap.config.js, then the command line (each overriding the one before).
 const fs = require('node:fs');
 const path = require('node:path');
+const { isModuleNamespaceObject } = require('node:util/types');
 const { ModswapError } = require('../errors');
+const { locate } = require('../failure');
 
 const DEFAULTS = Object.freeze({
   /** Directories watched, relative to the working directory. */
@@ -43,22 +45,49 @@ function readPackageConfig(cwd) {
   }
 }
 
+/**
+ * modswap.config.js: `module.exports = { … }`, or `export default { … }` (an ES module, which
+ * Node 20.19+ loads through require(esm)). A file that cannot be read, throws or exports no
+ * options is an ERR_MODSWAP_CONFIG error naming it.
+ */
 function readConfigFile(cwd) {
   const file = path.join(cwd, 'modswap.config.js');
-  if (!fs.existsSync(file)) return {};
   try {
-    return require(file);
+    if (!fs.statSync(file).isFile()) throw configError(file, 'is not a file');
+    fs.accessSync(file, fs.constants.R_OK);
   } catch (error) {
-    throw configError(file, `failed to load: ${error.message}`, error);
+    if (error instanceof ModswapError) throw error;
+    if (error.code === 'ENOENT') return {};
+    throw configError(file, `cannot be read (${error.code})`, error);
   }
+  let loaded;
+  try {
+    loaded = require(file);
+  } catch (error) {
+    const where = locate(error);
+    const at = where && where.line ? ` (at ${where.file}:${where.line})` : '';
+    throw configError(file, `failed to load: ${error instanceof Error ? error.message : String(error)}${at}`, error);
+  }
+  if (!isModuleNamespaceObject(loaded)) return loaded;
+  if (!('default' in loaded)) throw configError(file, 'is an ES module without a default export: `export default { … }` the options');
+  return loaded.default;
 }
 
 const LIST_OPTIONS = ['watch', 'ignore', 'restartOn', 'nodeArgs'];
 
+/** What a value that should have been an options object is, in words. */
+function kindOf(value) {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value?.then === 'function') return 'a Promise (async configs are not supported)';
+  return typeof value === 'object' ? `an instance of ${value.constructor?.name ?? 'a class'}` : `a ${typeof value}`;
+}
+
 /** Checks one source's options; `source` names it in errors. */
 function validate(options, source) {
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw configError(source, 'the modswap options must be an object');
+  const proto = options !== null && typeof options === 'object' ? Object.getPrototypeOf(options) : undefined;
+  if (proto !== Object.prototype && proto !== null) {
+    throw configError(source, `the modswap options must be a plain object, got ${kindOf(options)}`);
   }
   for (const key of Object.keys(options)) {
     if (!(key in DEFAULTS)) throw configError(source, `unknown option '${key}' (known: ${Object.keys(DEFAULTS).join(', ')})`);

@@ -35,6 +35,11 @@ function describeFailure(error) {
   return `${error.message}${frame ? `\n${frame}` : ''}`;
 }
 
+/** `[ERR_MODSWAP_…] message`: the stable code first, as Node prints its own errors. */
+function errorLine(error, text = error.message) {
+  return error.code ? `[${error.code}] ${text}` : text;
+}
+
 const RESTART_CODES = new Set(['ERR_MODSWAP_DECLINED', 'ERR_MODSWAP_UNACCEPTED', 'ERR_MODSWAP_RELOAD_MAIN']);
 
 class HotReloader {
@@ -53,11 +58,17 @@ class HotReloader {
   start() {
     const { watch } = require('./watcher');
     for (const root of this.config.watch) {
-      const watcher = watch(root, { ignore: this.config.ignore, debounceMs: this.config.delay, persistent: false }, (error, changes) => {
-        if (error) this.host.log(`watcher: ${error.message}`);
-        else this.onChanges(changes);
-      });
-      this.watchers.push(watcher);
+      try {
+        const watcher = watch(root, { ignore: this.config.ignore, debounceMs: this.config.delay, persistent: false }, (error, changes) => {
+          if (error) this.host.log(`watcher: ${errorLine(error)}`);
+          else this.onChanges(changes);
+        });
+        this.watchers.push(watcher);
+      } catch (error) {
+        // The app runs anyway (over the OS watch limit, say); saves under this root are not seen.
+        const fallback = this.config.signal ? `; ${this.config.signal} still swaps changed files` : '';
+        this.host.log(`watcher: ${errorLine(error)}; saves under ${this.relative(root)} are not swapped${fallback}`);
+      }
     }
     if (this.config.signal) {
       this.onSignal = () => this.swapChangedSinceLastLook();
@@ -108,7 +119,7 @@ class HotReloader {
       );
     } catch (error) {
       if (RESTART_CODES.has(error.code)) return this.host.restart(error.message);
-      this.host.log(`kept the previous version: ${describeFailure(error)}`);
+      this.host.log(`kept the previous version: ${errorLine(error, describeFailure(error))}`);
     }
   }
 

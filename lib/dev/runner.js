@@ -72,12 +72,28 @@ class Runner {
   /** After the app exited its own watcher is gone: watch here until something changes. */
   waitForChangeThenStart() {
     const { watch } = require('./watcher');
-    const watchers = this.config.watch.map((root) =>
-      watch(root, { ignore: this.config.ignore, debounceMs: this.config.delay }, (error, changes) => {
-        if (!error && changes.length > 0) this.restart(`${path.relative(process.cwd(), changes[0].path)} changed`);
-      }),
-    );
-    this.exitWatcher = { close: () => watchers.forEach((watcher) => watcher.close()) };
+    const watchers = [];
+    // Keeps the runner alive for `rs` when no watcher could start (stdin is unref()ed).
+    let keepAlive = null;
+    this.exitWatcher = {
+      close: () => {
+        watchers.splice(0).forEach((watcher) => watcher.close());
+        clearInterval(keepAlive);
+      },
+    };
+    for (const root of this.config.watch) {
+      try {
+        watchers.push(
+          watch(root, { ignore: this.config.ignore, debounceMs: this.config.delay }, (error, changes) => {
+            if (!error && changes.length > 0) this.restart(`${path.relative(process.cwd(), changes[0].path)} changed`);
+          }),
+        );
+      } catch (error) {
+        // Over the OS watch limit (say): the runner stays, and `rs` still starts the app.
+        this.log(`cannot watch for changes: [${error.code}] ${error.message}; type rs + Enter to start the app again`);
+      }
+    }
+    if (watchers.length === 0) keepAlive = setInterval(() => {}, 2 ** 30);
   }
 
   closeExitWatcher() {
@@ -133,7 +149,7 @@ async function run(argv, io = {}) {
   const { cli, script, args } = parseRunArguments(argv);
   const entry = path.resolve(script);
   if (!fs.existsSync(entry)) {
-    throw new ModswapError('ERR_MODSWAP_NOT_FOUND', `modswap run: the entry file ${entry} does not exist`, { file: entry });
+    throw new ModswapError('ERR_MODSWAP_NOT_FOUND', `the entry file ${entry} does not exist`, { file: entry });
   }
   const config = loadConfig(process.cwd(), cli);
   return new Runner(entry, args, config, io).start();

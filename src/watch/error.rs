@@ -117,9 +117,34 @@ impl WatchError {
     }
 }
 
-/// `" (fs.inotify.NAME = value)"` where /proc says, else nothing.
+/// The limit in force, as [`limit_note`] words it, from /proc: the machine's
+/// (`fs.inotify.NAME`) and, since Linux 5.11, the user namespace's own
+/// (`/proc/sys/user/max_inotify_*`), which its owner may set lower.
 fn current_limit(name: &str) -> String {
-    std::fs::read_to_string(format!("/proc/sys/fs/inotify/{name}"))
-        .map(|value| format!(" (fs.inotify.{name} = {})", value.trim()))
-        .unwrap_or_default()
+    let read = |path: String| {
+        std::fs::read_to_string(path)
+            .ok()
+            .and_then(|value| value.trim().parse::<u64>().ok())
+    };
+    let machine = read(format!("/proc/sys/fs/inotify/{name}"));
+    let namespace = read(format!(
+        "/proc/sys/user/{}",
+        name.replace("max_user_", "max_inotify_")
+    ));
+    limit_note(name, machine, namespace)
+}
+
+/// `" (fs.inotify.NAME = value)"`, plus the user namespace's limit when that one is lower (then
+/// it is the one reached); nothing when neither is known.
+pub(crate) fn limit_note(name: &str, machine: Option<u64>, namespace: Option<u64>) -> String {
+    let namespace_name = name.replace("max_user_", "max_inotify_");
+    match (machine, namespace) {
+        (Some(machine), Some(namespace)) if namespace < machine => format!(
+            " (fs.inotify.{name} = {machine}, and {namespace} in this user namespace: \
+             user.{namespace_name})"
+        ),
+        (Some(machine), _) => format!(" (fs.inotify.{name} = {machine})"),
+        (None, Some(namespace)) => format!(" (user.{namespace_name} = {namespace})"),
+        (None, None) => String::new(),
+    }
 }

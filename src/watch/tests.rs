@@ -645,6 +645,29 @@ fn a_new_directory_over_the_watch_limit_is_an_error_and_others_still_report() {
 }
 
 #[test]
+fn the_limit_note_names_a_lower_user_namespace_limit() {
+    use super::error::limit_note;
+    assert_eq!(
+        limit_note("max_user_watches", Some(8192), None),
+        " (fs.inotify.max_user_watches = 8192)"
+    );
+    assert_eq!(
+        limit_note("max_user_watches", Some(8192), Some(2147483647)),
+        " (fs.inotify.max_user_watches = 8192)"
+    );
+    assert_eq!(
+        limit_note("max_user_watches", Some(8192), Some(3)),
+        " (fs.inotify.max_user_watches = 8192, and 3 in this user namespace: \
+         user.max_inotify_watches)"
+    );
+    assert_eq!(
+        limit_note("max_user_instances", None, Some(0)),
+        " (user.max_inotify_instances = 0)"
+    );
+    assert_eq!(limit_note("max_user_instances", None, None), "");
+}
+
+#[test]
 fn a_missing_root_is_not_found_and_a_file_root_is_refused() {
     let mut fs = FakeFs::with_root();
     fs.write("file.js");
