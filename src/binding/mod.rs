@@ -2,6 +2,7 @@
 //! error's message starts with a stable `ERR_MODSWAP_*` code that `lib/native.js` lifts into
 //! `error.code`.
 
+mod esm;
 mod graph;
 mod heap;
 mod heapdiff;

@@ -13,7 +13,7 @@ pub mod events;
 mod plan;
 
 pub use events::{decode_events, Event, EventError};
-pub use plan::{Boundaries, ClearScope, Plan};
+pub use plan::{is_dependency, Boundaries, ClearScope, Plan};
 
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::VecDeque;

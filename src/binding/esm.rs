@@ -1,0 +1,127 @@
+//! The ES module registry (`crate::esm`), one process-wide instance shared by the main thread
+//! and the loader-hooks thread. Functions rather than a class: the hooks thread has no handle to
+//! an object created on the main thread.
+
+// Only the generated registration calls these functions.
+#![cfg_attr(test, allow(dead_code))]
+
+use super::coded;
+use super::graph::guarded;
+use crate::esm::{registry, EsmError, EsmPlan, UnacceptedReason};
+use napi::Result;
+use napi_derive::napi;
+
+fn esm_error(error: EsmError) -> napi::Error {
+    let code = match error {
+        EsmError::Dependency(_) => "ERR_MODSWAP_ESM_DEPENDENCY",
+        EsmError::UnknownVersion { .. } => "ERR_MODSWAP_INVALID_ARG",
+    };
+    coded(code, error.to_string())
+}
+
+/// The version `path` resolves to: 0 when it was never swapped or is unknown.
+#[napi]
+pub fn esm_version_of(path: String) -> Result<u32> {
+    guarded("esmVersionOf", || Ok(registry().lock().version_of(&path)))
+}
+
+/// Records that version `parent_version` of `parent_path` imports `child_path` (no parent: an
+/// entry point). Called by the loader hooks for every ES module they resolve.
+#[napi]
+pub fn esm_record_import(
+    parent_path: Option<String>,
+    parent_version: u32,
+    child_path: String,
+) -> Result<()> {
+    guarded("esmRecordImport", || {
+        let parent = parent_path.as_deref().map(|p| (p, parent_version));
+        registry().lock().record_import(parent, &child_path);
+        Ok(())
+    })
+}
+
+/// What a change of ES modules needs.
+#[napi(object, js_name = "EsmPlan")]
+pub struct BindingEsmPlan {
+    /// Whether boundaries can take the change by being imported again.
+    pub accepted: bool,
+    /// Accepted: the files to give a new version, changed files first.
+    pub paths: Vec<String>,
+    /// Accepted: the files among `paths` to import again.
+    pub boundaries: Vec<String>,
+    /// Unaccepted: `'entry'` (a module nothing imports) or `'dependency'` (a package importer).
+    pub reason: Option<String>,
+    /// Unaccepted: the file where the walk up to importers ended without a boundary.
+    pub root: Option<String>,
+    /// Unaccepted: the importers from a changed file to `root`.
+    pub chain: Vec<String>,
+}
+
+/// Plans a swap of `changed` stopping at `boundaries` (absolute paths both).
+#[napi]
+pub fn esm_plan(changed: Vec<String>, boundaries: Vec<String>) -> Result<BindingEsmPlan> {
+    guarded("esmPlan", || {
+        Ok(match registry().lock().plan(&changed, &boundaries) {
+            EsmPlan::Swap { paths, boundaries } => BindingEsmPlan {
+                accepted: true,
+                paths,
+                boundaries,
+                reason: None,
+                root: None,
+                chain: Vec::new(),
+            },
+            EsmPlan::Unaccepted {
+                reason,
+                root,
+                chain,
+            } => BindingEsmPlan {
+                accepted: false,
+                paths: Vec::new(),
+                boundaries: Vec::new(),
+                reason: Some(
+                    match reason {
+                        UnacceptedReason::Entry => "entry",
+                        UnacceptedReason::Dependency => "dependency",
+                    }
+                    .to_owned(),
+                ),
+                root: Some(root),
+                chain,
+            },
+        })
+    })
+}
+
+/// Gives each of `paths` a new version and returns them (`ERR_MODSWAP_ESM_DEPENDENCY` for a
+/// file inside node_modules, changing nothing).
+#[napi]
+pub fn esm_bump(paths: Vec<String>) -> Result<Vec<u32>> {
+    guarded("esmBump", || {
+        registry().lock().bump(&paths).map_err(esm_error)
+    })
+}
+
+/// Sets `paths` back to `versions` (a failed swap's rollback).
+#[napi]
+pub fn esm_restore(paths: Vec<String>, versions: Vec<u32>) -> Result<()> {
+    guarded("esmRestore", || {
+        if paths.len() != versions.len() {
+            return Err(coded(
+                "ERR_MODSWAP_INVALID_ARG",
+                format!("{} paths but {} versions", paths.len(), versions.len()),
+            ));
+        }
+        registry()
+            .lock()
+            .restore(&paths, &versions)
+            .map_err(esm_error)
+    })
+}
+
+/// The files whose current version imports `path`, sorted.
+#[napi]
+pub fn esm_importers_of(path: String) -> Result<Vec<String>> {
+    guarded("esmImportersOf", || {
+        Ok(registry().lock().importers_of(&path))
+    })
+}

@@ -1,0 +1,369 @@
+//! The ES module registry behind modswap's ESM swaps.
+//!
+//! Node's ESM loader keeps every module record it has evaluated, keyed by URL, for the life of
+//! the process: a module cannot be evaluated again under the same URL. A swap therefore gives the
+//! changed file, and every importer up to a boundary, a new *version*: the loader hooks resolve
+//! the file to `file:///…?modswap=<version>`, a URL the loader has never seen, and the boundary
+//! imports that URL again. Modules outside that path keep resolving to the URL they had, so they
+//! keep their instance.
+//!
+//! This registry is shared by every thread of the process (a `static`): Node 20's
+//! `module.register` runs the hooks on a thread of their own, while swaps are planned on the main
+//! thread. It holds, per file path:
+//! - the current version (0: never swapped, the plain URL) and the last version handed out
+//!   (versions are never reused: the loader keeps a failed version's record and its error);
+//! - the importee paths each version of the file resolved, as the hooks report them.
+//!
+//! Packages under `node_modules` are never versioned. Nothing here touches JS values.
+
+#[cfg(test)]
+mod tests;
+
+use crate::graph::is_dependency;
+use parking_lot::Mutex;
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::collections::VecDeque;
+use std::fmt;
+use std::sync::LazyLock;
+
+type FileId = u32;
+
+/// Why a swap cannot be applied by re-importing boundaries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnacceptedReason {
+    /// The walk up from the change reached a module that nothing imports (the entry, or a module
+    /// imported only from outside the hooks' view) and that is not a boundary.
+    Entry,
+    /// The walk reached an importer inside `node_modules`, which is never evaluated again.
+    Dependency,
+}
+
+/// What a change needs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EsmPlan {
+    /// Give each of `paths` a new version (the changed files first, then their importers in the
+    /// order the walk found them), then import each of `boundaries` (a subset of `paths`) again.
+    /// Both are empty when no changed file was ever imported.
+    Swap {
+        paths: Vec<String>,
+        boundaries: Vec<String>,
+    },
+    /// Some path from a changed file up through its importers ends at `root` with no boundary on
+    /// the way; `chain` is that path, from the changed file to `root`.
+    Unaccepted {
+        reason: UnacceptedReason,
+        root: String,
+        chain: Vec<String>,
+    },
+}
+
+/// A misuse of the registry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EsmError {
+    /// `node_modules` files are never versioned.
+    Dependency(String),
+    /// A version that was never handed out for this path.
+    UnknownVersion { path: String, version: u32 },
+}
+
+impl fmt::Display for EsmError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EsmError::Dependency(path) => {
+                write!(
+                    f,
+                    "{path} is inside node_modules: packages are never versioned"
+                )
+            }
+            EsmError::UnknownVersion { path, version } => {
+                write!(f, "version {version} of {path} was never handed out")
+            }
+        }
+    }
+}
+
+impl std::error::Error for EsmError {}
+
+#[derive(Debug)]
+struct FileEntry {
+    path: String,
+    dependency: bool,
+    /// The version the hooks resolve the file to (0: the plain URL).
+    current: u32,
+    /// The last version handed out.
+    latest: u32,
+    /// Importees resolved by each version of this file.
+    imports: FxHashMap<u32, FxHashSet<FileId>>,
+    /// `(importer, importer's version)` for every recorded edge into this file.
+    importers: FxHashSet<(FileId, u32)>,
+}
+
+/// Versions and import edges of every ES module the hooks resolved.
+#[derive(Debug, Default)]
+pub struct EsmRegistry {
+    ids: FxHashMap<String, FileId>,
+    files: Vec<FileEntry>,
+}
+
+/// Counters for diagnostics.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EsmStats {
+    /// Files seen.
+    pub files: usize,
+    /// Edges recorded, over every version.
+    pub edges: usize,
+    /// Files whose current version is above 0.
+    pub versioned: usize,
+}
+
+impl EsmRegistry {
+    /// An empty registry.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn id(&self, path: &str) -> Option<FileId> {
+        self.ids.get(path).copied()
+    }
+
+    fn intern(&mut self, path: &str) -> FileId {
+        if let Some(id) = self.id(path) {
+            return id;
+        }
+        let id = self.files.len() as FileId;
+        self.files.push(FileEntry {
+            path: path.to_owned(),
+            dependency: is_dependency(path),
+            current: 0,
+            latest: 0,
+            imports: FxHashMap::default(),
+            importers: FxHashSet::default(),
+        });
+        self.ids.insert(path.to_owned(), id);
+        id
+    }
+
+    /// Whether the hooks ever resolved `path`.
+    pub fn knows(&self, path: &str) -> bool {
+        self.id(path).is_some()
+    }
+
+    /// The version `path` resolves to: 0 when it was never swapped (or is unknown).
+    pub fn version_of(&self, path: &str) -> u32 {
+        self.id(path)
+            .map_or(0, |id| self.files[id as usize].current)
+    }
+
+    /// Records that version `parent_version` of `parent` imports `child` (`parent` None: an
+    /// entry point, resolved with no importer). Imports of `node_modules` files are not kept as
+    /// edges: nothing is versioned through them.
+    pub fn record_import(&mut self, parent: Option<(&str, u32)>, child: &str) {
+        let child_id = self.intern(child);
+        let Some((parent, version)) = parent else {
+            return;
+        };
+        if self.files[child_id as usize].dependency || parent == child {
+            return;
+        }
+        let parent_id = self.intern(parent);
+        let added = self.files[parent_id as usize]
+            .imports
+            .entry(version)
+            .or_default()
+            .insert(child_id);
+        if added {
+            self.files[child_id as usize]
+                .importers
+                .insert((parent_id, version));
+        }
+    }
+
+    /// The importers of `id` whose current version imports it.
+    fn current_importers(&self, id: FileId) -> Vec<FileId> {
+        let mut importers: Vec<FileId> = self.files[id as usize]
+            .importers
+            .iter()
+            .filter(|&&(parent, version)| self.files[parent as usize].current == version)
+            .map(|&(parent, _)| parent)
+            .collect();
+        importers.sort_unstable();
+        importers.dedup();
+        importers
+    }
+
+    /// Current importers of `path`, sorted.
+    pub fn importers_of(&self, path: &str) -> Vec<String> {
+        let Some(id) = self.id(path) else {
+            return Vec::new();
+        };
+        let mut paths: Vec<String> = self
+            .current_importers(id)
+            .into_iter()
+            .map(|p| self.files[p as usize].path.clone())
+            .collect();
+        paths.sort();
+        paths
+    }
+
+    /// Plans a swap of `changed`: every changed file the hooks resolved (outside
+    /// `node_modules`) and each importer of their current versions, transitively, stopping at
+    /// `boundaries` (which are included). Unaccepted when some path of importers ends without a
+    /// boundary. Cycles are walked once.
+    pub fn plan<S: AsRef<str>, B: AsRef<str>>(&self, changed: &[S], boundaries: &[B]) -> EsmPlan {
+        let stop: FxHashSet<FileId> = boundaries
+            .iter()
+            .filter_map(|b| self.id(b.as_ref()))
+            .collect();
+        // Breadth-first, with the file each was reached from, to name the chain of a refusal.
+        let mut reached_from: FxHashMap<FileId, Option<FileId>> = FxHashMap::default();
+        let mut queue = VecDeque::new();
+        let mut order = Vec::new();
+        for path in changed {
+            let Some(id) = self.id(path.as_ref()) else {
+                continue;
+            };
+            if self.files[id as usize].dependency || reached_from.contains_key(&id) {
+                continue;
+            }
+            reached_from.insert(id, None);
+            queue.push_back(id);
+        }
+        let mut stops = Vec::new();
+        while let Some(id) = queue.pop_front() {
+            order.push(id);
+            if stop.contains(&id) {
+                stops.push(id);
+                continue;
+            }
+            let importers = self.current_importers(id);
+            if importers.is_empty() {
+                return self.unaccepted(UnacceptedReason::Entry, id, &reached_from);
+            }
+            for importer in importers {
+                if reached_from.contains_key(&importer) {
+                    continue;
+                }
+                reached_from.insert(importer, Some(id));
+                if self.files[importer as usize].dependency {
+                    return self.unaccepted(UnacceptedReason::Dependency, importer, &reached_from);
+                }
+                queue.push_back(importer);
+            }
+        }
+        // A cycle that nothing outside it imports ends nowhere: each planned file must reach a
+        // boundary, which re-imports it.
+        if let Some(stranded) = self.first_without_boundary(&order, &stops) {
+            return self.unaccepted(UnacceptedReason::Entry, stranded, &reached_from);
+        }
+        let name = |id: FileId| self.files[id as usize].path.clone();
+        EsmPlan::Swap {
+            paths: order.into_iter().map(name).collect(),
+            boundaries: stops.into_iter().map(name).collect(),
+        }
+    }
+
+    /// The first of `planned` that no boundary reaches through current imports within the plan.
+    fn first_without_boundary(&self, planned: &[FileId], stops: &[FileId]) -> Option<FileId> {
+        let in_plan: FxHashSet<FileId> = planned.iter().copied().collect();
+        let mut covered: FxHashSet<FileId> = stops.iter().copied().collect();
+        let mut queue: VecDeque<FileId> = stops.iter().copied().collect();
+        while let Some(id) = queue.pop_front() {
+            let file = &self.files[id as usize];
+            let Some(importees) = file.imports.get(&file.current) else {
+                continue;
+            };
+            for &child in importees {
+                if in_plan.contains(&child) && covered.insert(child) {
+                    queue.push_back(child);
+                }
+            }
+        }
+        planned.iter().copied().find(|id| !covered.contains(id))
+    }
+
+    fn unaccepted(
+        &self,
+        reason: UnacceptedReason,
+        root: FileId,
+        reached_from: &FxHashMap<FileId, Option<FileId>>,
+    ) -> EsmPlan {
+        let mut chain = vec![root];
+        let mut at = root;
+        while let Some(&Some(from)) = reached_from.get(&at) {
+            chain.push(from);
+            at = from;
+        }
+        chain.reverse();
+        EsmPlan::Unaccepted {
+            reason,
+            root: self.files[root as usize].path.clone(),
+            chain: chain
+                .into_iter()
+                .map(|id| self.files[id as usize].path.clone())
+                .collect(),
+        }
+    }
+
+    /// Gives each of `paths` a new version, never handed out before, and returns them in order.
+    /// Refuses (changing nothing) a path inside `node_modules`.
+    pub fn bump<S: AsRef<str>>(&mut self, paths: &[S]) -> Result<Vec<u32>, EsmError> {
+        if let Some(dep) = paths.iter().find(|p| is_dependency(p.as_ref())) {
+            return Err(EsmError::Dependency(dep.as_ref().to_owned()));
+        }
+        Ok(paths
+            .iter()
+            .map(|path| {
+                let id = self.intern(path.as_ref());
+                let file = &mut self.files[id as usize];
+                file.latest += 1;
+                file.current = file.latest;
+                file.current
+            })
+            .collect())
+    }
+
+    /// Sets the current version of each of `paths` back to `versions` (a failed swap's rollback).
+    /// Refuses (changing nothing) a version that was never handed out.
+    pub fn restore<S: AsRef<str>>(
+        &mut self,
+        paths: &[S],
+        versions: &[u32],
+    ) -> Result<(), EsmError> {
+        for (path, &version) in paths.iter().zip(versions) {
+            let latest = self
+                .id(path.as_ref())
+                .map_or(0, |id| self.files[id as usize].latest);
+            if version > latest {
+                return Err(EsmError::UnknownVersion {
+                    path: path.as_ref().to_owned(),
+                    version,
+                });
+            }
+        }
+        for (path, &version) in paths.iter().zip(versions) {
+            let id = self.intern(path.as_ref());
+            self.files[id as usize].current = version;
+        }
+        Ok(())
+    }
+
+    /// Size counters.
+    pub fn stats(&self) -> EsmStats {
+        EsmStats {
+            files: self.files.len(),
+            edges: self
+                .files
+                .iter()
+                .map(|f| f.imports.values().map(FxHashSet::len).sum::<usize>())
+                .sum(),
+            versioned: self.files.iter().filter(|f| f.current > 0).count(),
+        }
+    }
+}
+
+static REGISTRY: LazyLock<Mutex<EsmRegistry>> = LazyLock::new(|| Mutex::new(EsmRegistry::new()));
+
+/// The registry of this process, shared by the main thread and the loader-hooks thread.
+pub fn registry() -> &'static Mutex<EsmRegistry> {
+    &REGISTRY
+}
