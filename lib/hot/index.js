@@ -6,6 +6,9 @@ const { ModswapError } = require('../errors');
 const { swapFiles } = require('../swap');
 const { hotApi, installModuleHot, registry } = require('./api');
 const { hotHandle } = require('./handle');
+const { swapEsm, hotEsm, isKnownEsm } = require('../esm/swap');
+const { installedWith } = require('../esm/register');
+const { isEsmFile } = require('../esm/format');
 
 
 const cachedModule = (file) => {
@@ -20,6 +23,8 @@ const cachedModule = (file) => {
 function hot(id) {
   const fromFile = callerFile(hot);
   const filename = resolveOrThrow(id, fromFile, 'hot()');
+  // With modswap's ES module hooks installed, an ES module gets a Promise of its handle.
+  if (installedWith() !== undefined && (isEsmFile(filename) || isKnownEsm(filename))) return hotEsm(filename);
   return hotHandle(filename, cachedModule(fromFile));
 }
 
@@ -34,11 +39,19 @@ function swap(files) {
   }
   const fromFile = callerFile(swap);
   const filenames = list.map((file) => resolveOrThrow(file, fromFile, 'swap()'));
-  const loaded = [...new Set(filenames)].filter((file) => Module._cache[file] !== undefined);
+  const unique = [...new Set(filenames)];
+  const loaded = unique.filter((file) => Module._cache[file] !== undefined);
+  const esm = unique.filter((file) => Module._cache[file] === undefined && isKnownEsm(file));
   const started = process.hrtime.bigint();
-  if (loaded.length === 0) return { files: [], evaluated: [], ms: 0 };
-  const { evaluated } = swapFiles(loaded, {});
-  return { files: loaded, evaluated, ms: Number(process.hrtime.bigint() - started) / 1e6 };
+  const cjs = loaded.length === 0 ? { files: [], evaluated: [], ms: 0 } : { files: loaded, ...swapFiles(loaded, {}) };
+  const result = { files: cjs.files, evaluated: cjs.evaluated, ms: Number(process.hrtime.bigint() - started) / 1e6 };
+  if (esm.length === 0) return result;
+  // ES modules are evaluated by import(), which is asynchronous: the result comes as a Promise.
+  return swapEsm(esm).then((swapped) => ({
+    files: [...result.files, ...swapped.files],
+    evaluated: [...result.evaluated, ...swapped.evaluated],
+    ms: Number(process.hrtime.bigint() - started) / 1e6,
+  }));
 }
 
 /** `module.hot.invalidate()` swaps the module's file; a failure is reported as a warning. */

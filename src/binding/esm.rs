@@ -25,18 +25,26 @@ pub fn esm_version_of(path: String) -> Result<u32> {
     guarded("esmVersionOf", || Ok(registry().lock().version_of(&path)))
 }
 
+/// Whether the loader hooks ever resolved `path` as an ES module.
+#[napi]
+pub fn esm_knows(path: String) -> Result<bool> {
+    guarded("esmKnows", || Ok(registry().lock().knows(&path)))
+}
+
 /// Records that version `parent_version` of `parent_path` imports `child_path` (no parent: an
-/// entry point). Called by the loader hooks for every ES module they resolve.
+/// entry point) and returns the version `child_path` resolves to. Called by the loader hooks for
+/// every ES module they resolve: one call per resolution.
 #[napi]
 pub fn esm_record_import(
     parent_path: Option<String>,
     parent_version: u32,
     child_path: String,
-) -> Result<()> {
+) -> Result<u32> {
     guarded("esmRecordImport", || {
         let parent = parent_path.as_deref().map(|p| (p, parent_version));
-        registry().lock().record_import(parent, &child_path);
-        Ok(())
+        let mut registry = registry().lock();
+        registry.record_import(parent, &child_path);
+        Ok(registry.version_of(&child_path))
     })
 }
 

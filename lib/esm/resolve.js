@@ -1,0 +1,70 @@
+'use strict';
+// The loader hooks' one job, shared by `module.registerHooks` (synchronous, in the thread that
+// imports) and `module.register` (asynchronous, on the loader thread: see hooks.mjs): after
+// Node resolved a specifier to an ES module file outside node_modules, record the edge
+// importer -> importee in the process-wide registry (Rust, src/esm) and point the URL at the
+// file's current version, `file:///app/x.mjs?modswap=3`. Version 0 is the plain URL, so an app
+// that never swaps loads exactly what it would without modswap.
+const { fileURLToPath } = require('node:url');
+const { binding } = require('../native');
+
+const QUERY_KEY = 'modswap';
+const VERSION_PARAM = /(?:^|&)modswap=(\d+)(?:&|$)/;
+
+/** Formats whose modules are versioned: ES modules, TypeScript ones where Node strips types. */
+const VERSIONED_FORMATS = new Set(['module', 'module-typescript']);
+
+/** Splits a URL into the part before `?`, the query (without `?`) and the hash. */
+function splitUrl(url) {
+  const hashAt = url.indexOf('#');
+  const hash = hashAt === -1 ? '' : url.slice(hashAt);
+  const rest = hashAt === -1 ? url : url.slice(0, hashAt);
+  const queryAt = rest.indexOf('?');
+  return queryAt === -1 ? [rest, '', hash] : [rest.slice(0, queryAt), rest.slice(queryAt + 1), hash];
+}
+
+/** The version a URL names (0 without a `modswap` query parameter). */
+function versionInUrl(url) {
+  const match = VERSION_PARAM.exec(splitUrl(url)[1]);
+  return match ? Number(match[1]) : 0;
+}
+
+/** `url` with modswap's parameter set to `version` (removed for 0); other parameters kept as written. */
+function withVersion(url, version) {
+  const [base, query, hash] = splitUrl(url);
+  const kept = query === '' ? [] : query.split('&').filter((part) => part.split('=')[0] !== QUERY_KEY);
+  if (version > 0) kept.push(`${QUERY_KEY}=${version}`);
+  return `${base}${kept.length > 0 ? `?${kept.join('&')}` : ''}${hash}`;
+}
+
+const isVersionable = (result) =>
+  typeof result.url === 'string' &&
+  result.url.startsWith('file:') &&
+  (VERSIONED_FORMATS.has(result.format) || (result.format == null && /\.m[jt]s(?:[?#]|$)/.test(result.url)));
+
+/**
+ * The resolve result Node should use instead of `result` (what the next hook resolved), given
+ * the hook's `context`. Errors never escape: an import must not fail because of modswap.
+ */
+function versionedResolution(result, context) {
+  if (!isVersionable(result)) return result;
+  try {
+    const path = fileURLToPath(result.url);
+    const parentURL = context && typeof context.parentURL === 'string' ? context.parentURL : undefined;
+    const parentPath = parentURL !== undefined && parentURL.startsWith('file:') ? fileURLToPath(parentURL) : null;
+    const parentVersion = parentPath === null ? 0 : versionInUrl(parentURL);
+    const version = binding.esmRecordImport(parentPath, parentVersion, path);
+    const url = withVersion(result.url, version);
+    return url === result.url ? result : { ...result, url };
+  } catch (error) {
+    process.emitWarning(`modswap could not version ${result.url}: ${error && error.message}`, 'ModswapWarning');
+    return result;
+  }
+}
+
+/** A `module.registerHooks` resolve hook. */
+function resolveSync(specifier, context, nextResolve) {
+  return versionedResolution(nextResolve(specifier, context), context);
+}
+
+module.exports = { resolveSync, versionedResolution, withVersion, versionInUrl, QUERY_KEY };

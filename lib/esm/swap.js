@@ -1,0 +1,197 @@
+'use strict';
+// ES module swaps. Node's ESM loader never evaluates a URL twice, so a swap gives the changed
+// files and their importers up to the boundaries new versions (the hooks then resolve them to
+// `?modswap=<version>` URLs) and imports each boundary again under its new URL:
+//
+//   plan (Rust, src/esm: walk up importers of the current versions, stop at boundaries)
+//   -> refuse an unaccepted change                       nothing changed yet
+//   -> bump the versions of every planned file           what the hooks resolve from now on
+//   -> import each boundary's new URL                    evaluates the new versions; files
+//                                                        outside the path resolve as before,
+//                                                        so they keep their instances
+//   -> commit: hot() handles serve the new namespaces
+//      or roll back: versions restored (the next resolution gives the old URLs), handles keep
+//      the old namespaces, the error names file and line
+//
+// Swaps run one at a time (a queue). Boundaries are the modules reached through hot().
+const { spawnSync } = require('node:child_process');
+const { pathToFileURL } = require('node:url');
+const { binding, callNative } = require('../native');
+const { ModswapError } = require('../errors');
+const { failure, locate } = require('../failure');
+const { withVersion } = require('./resolve');
+const { installedWith } = require('./register');
+
+/** Files reached through hot(): they stop the walk up to importers and are imported again. */
+const boundaries = new Set();
+
+/** The committed namespace of each boundary. */
+const namespaces = new Map();
+
+let queue = Promise.resolve();
+
+/** Runs `task` after every swap or hot() import queued before it. */
+function enqueue(task) {
+  const run = queue.then(task);
+  queue = run.catch(() => {});
+  return run;
+}
+
+const urlOf = (path, version) => withVersion(pathToFileURL(path).href, version);
+
+function requireHooks(what) {
+  if (installedWith() !== undefined) return;
+  throw new ModswapError(
+    'ERR_MODSWAP_ESM',
+    `${what} needs modswap's ES module hooks, installed before the app's first import: ` +
+      'start node with `--import modswap/register-esm.js` (or `-r modswap/register-esm`)',
+  );
+}
+
+/** Whether the hooks resolved `path` as an ES module. */
+const isKnownEsm = (path) => installedWith() !== undefined && callNative(() => binding.esmKnows(path));
+
+/** Imports the current version of `path`. */
+const importCurrent = (path) => import(urlOf(path, callNative(() => binding.esmVersionOf(path))));
+
+/**
+ * `node --check` on each file until one fails: V8 keeps the location of an ES module's syntax
+ * error in a private field, so the error caught from import() names neither file nor line.
+ */
+function locateSyntaxError(paths) {
+  for (const path of paths) {
+    const checked = spawnSync(process.execPath, ['--check', path], { encoding: 'utf8', timeout: 10_000 });
+    if (checked.status === 0 || typeof checked.stderr !== 'string') continue;
+    const header = /^(.+?):(\d+)\n/.exec(checked.stderr);
+    if (header) return { file: header[1].startsWith('file:') ? require('node:url').fileURLToPath(header[1]) : header[1], line: Number(header[2]) };
+  }
+  return undefined;
+}
+
+/** The error of a failed swap: ERR_MODSWAP_RELOAD_FAILED naming the file and line. */
+function esmFailure(changed, planned, error) {
+  if (locate(error) === undefined && error instanceof SyntaxError) {
+    const where = locateSyntaxError([...changed, ...planned.filter((p) => !changed.includes(p))]);
+    if (where !== undefined) {
+      const wrapped = new ModswapError(
+        'ERR_MODSWAP_RELOAD_FAILED',
+        `Reloading ${where.file} failed: ${error.name}: ${error.message} (at ${where.file}:${where.line})`,
+        { cause: error, file: where.file },
+      );
+      wrapped.location = where;
+      return wrapped;
+    }
+  }
+  return failure(changed[0] ?? planned[0], error);
+}
+
+async function runSwap(paths) {
+  const started = process.hrtime.bigint();
+  const plan = callNative(() => binding.esmPlan(paths, [...boundaries]));
+  if (!plan.accepted) {
+    const why =
+      plan.reason === 'dependency'
+        ? `reaches ${plan.root}, a package under node_modules that is never evaluated again`
+        : `reaches ${plan.root}, which nothing imports, with no boundary on the way`;
+    throw new ModswapError(
+      'ERR_MODSWAP_UNACCEPTED',
+      `The change of ${plan.chain[0]} ${why} (${plan.chain.join(' <- ')}); reach it through modswap.hot() to swap it without a restart`,
+      { file: plan.chain[0] },
+    );
+  }
+  if (plan.paths.length === 0) return { files: [], evaluated: [], ms: 0 };
+  const changed = paths.filter((path) => plan.paths.includes(path));
+  const previous = plan.paths.map((path) => callNative(() => binding.esmVersionOf(path)));
+  const versions = callNative(() => binding.esmBump(plan.paths));
+  const fresh = new Map();
+  try {
+    for (const boundary of plan.boundaries) {
+      fresh.set(boundary, await import(urlOf(boundary, versions[plan.paths.indexOf(boundary)])));
+    }
+  } catch (error) {
+    callNative(() => binding.esmRestore(plan.paths, previous));
+    throw esmFailure(changed, plan.paths, error);
+  }
+  for (const [boundary, namespace] of fresh) namespaces.set(boundary, namespace);
+  return { files: changed, evaluated: plan.paths, ms: Number(process.hrtime.bigint() - started) / 1e6 };
+}
+
+/**
+ * Swaps the ES modules `paths` (absolute) with their importers up to the hot() boundaries.
+ * Resolves to `{ files, evaluated, ms }`; rejects with ERR_MODSWAP_UNACCEPTED (nothing changed)
+ * or ERR_MODSWAP_RELOAD_FAILED (rolled back: the old versions keep serving).
+ */
+function swapEsm(paths) {
+  requireHooks('Swapping ES modules');
+  return enqueue(() => runSwap(paths));
+}
+
+/** The namespace hot() handles of `path` serve. */
+function currentNamespace(path) {
+  const namespace = namespaces.get(path);
+  if (namespace === undefined) {
+    throw new ModswapError('ERR_MODSWAP_NOT_LOADED', `hot('${path}'): the module is still loading`, { file: path });
+  }
+  return namespace;
+}
+
+/** What reads through a handle reach: a named export, else a property of the default export. */
+function read(namespace, key) {
+  if (Reflect.has(namespace, key)) return Reflect.get(namespace, key);
+  const fallback = namespace.default;
+  return fallback !== null && (typeof fallback === 'object' || typeof fallback === 'function')
+    ? Reflect.get(fallback, key)
+    : undefined;
+}
+
+function esmHandle(path, callable) {
+  const target = callable ? function hotHandler() {} : {};
+  const traps = {
+    get: (_, key) => read(currentNamespace(path), key),
+    has: (_, key) => Reflect.has(currentNamespace(path), key),
+    ownKeys: () => {
+      const keys = new Set(Reflect.ownKeys(currentNamespace(path)));
+      for (const key of Reflect.ownKeys(target)) {
+        if (!Reflect.getOwnPropertyDescriptor(target, key).configurable) keys.add(key);
+      }
+      return [...keys];
+    },
+    getOwnPropertyDescriptor: (_, key) => {
+      const own = Reflect.getOwnPropertyDescriptor(target, key);
+      if (own !== undefined && !own.configurable) return own;
+      const descriptor = Reflect.getOwnPropertyDescriptor(currentNamespace(path), key);
+      return descriptor === undefined ? undefined : { ...descriptor, configurable: true };
+    },
+    set: () => false,
+    defineProperty: () => false,
+    deleteProperty: () => false,
+  };
+  if (callable) {
+    traps.apply = (_, thisArg, args) => Reflect.apply(currentNamespace(path).default, thisArg, args);
+    traps.construct = (_, args) => Reflect.construct(currentNamespace(path).default, args);
+  }
+  return new Proxy(target, traps);
+}
+
+const handles = new Map();
+
+/**
+ * A stable handle on the ES module `path`: reads reach the current version's exports, and a
+ * call calls its default export (callable when that is a function at the first hot()). `path`
+ * becomes a boundary. Resolves once the module is imported.
+ */
+function hotEsm(path) {
+  requireHooks(`hot('${path}') of an ES module`);
+  boundaries.add(path);
+  return enqueue(async () => {
+    if (!namespaces.has(path)) namespaces.set(path, await importCurrent(path));
+    let handle = handles.get(path);
+    if (handle === undefined) {
+      handle = esmHandle(path, typeof namespaces.get(path).default === 'function');
+      handles.set(path, handle);
+    }
+    return handle;
+  });
+}
+
+module.exports = { swapEsm, hotEsm, isKnownEsm, boundaries };
