@@ -1,0 +1,248 @@
+'use strict';
+// ES module swaps: each test runs a real .mjs app in a child process started with modswap's
+// loader hooks (they must be installed before the app's first import). The app drives its
+// scenario (writes new sources, swaps, calls its hot() handles) and prints one JSON report.
+// Every scenario runs with each hooks API this Node has: module.registerHooks (in-thread,
+// Node 22.15+/24+) and module.register (off-thread, Node 20.6+).
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const path = require('node:path');
+const { spawnSync } = require('node:child_process');
+const Module = require('node:module');
+const { makeFixture } = require('./helpers');
+
+const ROOT = path.join(__dirname, '..');
+const REGISTER = path.join(ROOT, 'register-esm.js');
+const INDEX = path.join(ROOT, 'index.js');
+
+const MODES = typeof Module.registerHooks === 'function' ? ['registerHooks', 'register'] : ['register'];
+
+/** Prelude of every app: modswap, a counter of evaluations per module, file writes, the report. */
+const PRELUDE = `
+import fs from 'node:fs';
+import modswap from ${JSON.stringify(INDEX)};
+import { installedWith } from ${JSON.stringify(path.join(ROOT, 'lib/esm/register.js'))};
+const here = (name) => new URL('./' + name, import.meta.url).pathname;
+const write = (name, source) => fs.writeFileSync(here(name), source);
+const counts = () => ({ ...globalThis.evaluations });
+const report = { hooks: installedWith() };
+const failureOf = async (promise) => {
+  try { await promise; return null; } catch (error) { return { code: error.code, message: error.message, file: error.file }; }
+};
+`;
+
+/** Source line that counts an evaluation of module `name`. */
+const counted = (name) => `(globalThis.evaluations ??= {})[${JSON.stringify(name)}] = ((globalThis.evaluations ??= {})[${JSON.stringify(name)}] ?? 0) + 1;\n`;
+
+/** Runs `main.mjs` of `fixture` with the hooks; returns its JSON report. */
+function runApp(fixture, mode) {
+  const child = spawnSync(process.execPath, ['--import', REGISTER, fixture.path('main.mjs')], {
+    cwd: fixture.root,
+    encoding: 'utf8',
+    timeout: 30_000,
+    env: { ...process.env, MODSWAP_ESM_HOOKS: mode, NODE_OPTIONS: '' },
+  });
+  assert.equal(child.status, 0, `app exited with ${child.status} ${child.signal ?? ''}\n${child.stderr}`);
+  const lines = child.stdout.trim().split('\n');
+  const report = JSON.parse(lines[lines.length - 1]);
+  assert.equal(report.hooks, mode, 'the hooks API asked for');
+  return report;
+}
+
+/** Runs `scenario(mode)` once per hooks API, each in a fresh fixture. */
+function eachMode(name, files, check) {
+  for (const mode of MODES) {
+    test(`${name} (${mode})`, () => {
+      const fixture = makeFixture(files());
+      try {
+        check(runApp(fixture, mode), fixture);
+      } finally {
+        fixture.remove();
+      }
+    });
+  }
+}
+
+eachMode(
+  'a leaf change reaches the app through a hot() handle; the new version has its own URL',
+  () => ({
+    'leaf.mjs': `${counted('leaf')}export const value = 'one';\n`,
+    'api.mjs': `${counted('api')}import { value } from './leaf.mjs';\nexport default function api() { return value; }\nexport const url = import.meta.url;\n`,
+    'main.mjs': `${PRELUDE}
+const api = await modswap.hot('./api.mjs');
+report.before = api();
+write('leaf.mjs', ${JSON.stringify(`${counted('leaf')}export const value = 'two';\n`)});
+report.swap = await modswap.swap(here('leaf.mjs'));
+report.after = api();
+report.url = api.url;
+report.sameHandle = api === await modswap.hot('./api.mjs');
+report.counts = counts();
+console.log(JSON.stringify(report));
+`,
+  }),
+  (report, fixture) => {
+    assert.equal(report.before, 'one');
+    assert.equal(report.after, 'two');
+    assert.deepEqual(report.swap.files, [fixture.path('leaf.mjs')]);
+    assert.deepEqual(report.swap.evaluated, [fixture.path('leaf.mjs'), fixture.path('api.mjs')]);
+    assert.match(report.url, /\/api\.mjs\?modswap=1$/);
+    assert.equal(report.sameHandle, true);
+    assert.deepEqual(report.counts, { leaf: 2, api: 2 });
+  },
+);
+
+eachMode(
+  'a shared dependency: only the changed path gets new versions, other modules keep their instance',
+  () => ({
+    'shared.mjs': `${counted('shared')}export const shared = 's1';\n`,
+    'leaf.mjs': `${counted('leaf')}export const leaf = 'l1';\n`,
+    'a.mjs': `${counted('a')}import { shared } from './shared.mjs';\nimport { leaf } from './leaf.mjs';\nexport const read = () => 'a:' + shared + ':' + leaf;\n`,
+    'b.mjs': `${counted('b')}import { shared } from './shared.mjs';\nexport const read = () => 'b:' + shared;\n`,
+    'main.mjs': `${PRELUDE}
+const a = await modswap.hot('./a.mjs');
+const b = await modswap.hot('./b.mjs');
+report.start = [a.read(), b.read(), counts()];
+write('leaf.mjs', ${JSON.stringify(`${counted('leaf')}export const leaf = 'l2';\n`)});
+report.leafSwap = (await modswap.swap(here('leaf.mjs'))).evaluated;
+report.afterLeaf = [a.read(), b.read(), counts()];
+write('shared.mjs', ${JSON.stringify(`${counted('shared')}export const shared = 's2';\n`)});
+report.sharedSwap = (await modswap.swap(here('shared.mjs'))).evaluated;
+report.afterShared = [a.read(), b.read(), counts()];
+console.log(JSON.stringify(report));
+`,
+  }),
+  (report, fixture) => {
+    const p = (name) => fixture.path(name);
+    assert.deepEqual(report.start, ['a:s1:l1', 'b:s1', { shared: 1, leaf: 1, a: 1, b: 1 }]);
+    assert.deepEqual(report.leafSwap, [p('leaf.mjs'), p('a.mjs')]);
+    // shared and b were not evaluated again: a's new version imports the same shared instance.
+    assert.deepEqual(report.afterLeaf, ['a:s1:l2', 'b:s1', { shared: 1, leaf: 2, a: 2, b: 1 }]);
+    assert.deepEqual(new Set(report.sharedSwap), new Set([p('shared.mjs'), p('a.mjs'), p('b.mjs')]));
+    // leaf was not evaluated again: a's third version imports leaf's second.
+    assert.deepEqual(report.afterShared, ['a:s2:l2', 'b:s2', { shared: 2, leaf: 2, a: 3, b: 2 }]);
+  },
+);
+
+const GOOD_LEAF = (value) => `${counted('leaf')}export const value = ${JSON.stringify(value)};\n`;
+
+eachMode(
+  'a failed evaluation keeps the old version and names file and line; the next good save recovers',
+  () => ({
+    'leaf.mjs': GOOD_LEAF('one'),
+    'api.mjs': `${counted('api')}import { value } from './leaf.mjs';\nexport default () => value;\n`,
+    // Imports the file again at run time (a boundary too, so main does not import leaf.mjs).
+    'probe.mjs': "export const reimport = async () => (await import('./leaf.mjs')).value;\n",
+    'main.mjs': `${PRELUDE}
+const api = await modswap.hot('./api.mjs');
+const probe = await modswap.hot('./probe.mjs');
+const failures = {};
+const sources = {
+  syntax: "export const value = 'x';\\nlet = = 1;\\n",
+  throws: "export const value = 'x';\\n\\nthrow new Error('top-level throw');\\n",
+  rejects: "export const value = 'x';\\nawait Promise.reject(new Error('top-level await rejected'));\\n",
+};
+for (const [kind, source] of Object.entries(sources)) {
+  write('leaf.mjs', source);
+  failures[kind] = await failureOf(modswap.swap(here('leaf.mjs')));
+  failures[kind].served = api();
+  // The rollback restored the version: an import of the file gets the instance still serving.
+  failures[kind].reimported = await probe.reimport();
+}
+report.failures = failures;
+report.counts = counts();
+write('leaf.mjs', ${JSON.stringify(GOOD_LEAF('two'))});
+report.recovered = (await modswap.swap(here('leaf.mjs'))).evaluated;
+report.after = api();
+console.log(JSON.stringify(report));
+`,
+  }),
+  (report, fixture) => {
+    const leaf = fixture.path('leaf.mjs');
+    const { syntax, throws, rejects } = report.failures;
+    for (const failure of [syntax, throws, rejects]) {
+      assert.equal(failure.code, 'ERR_MODSWAP_RELOAD_FAILED');
+      assert.equal(failure.file, leaf);
+      assert.equal(failure.served, 'one', 'the old version keeps serving');
+      assert.equal(failure.reimported, 'one', 'versions rolled back');
+    }
+    assert.match(syntax.message, new RegExp(`SyntaxError: .*\\(at ${leaf}:2\\)`));
+    assert.match(throws.message, new RegExp(`top-level throw \\(at ${leaf}:3:\\d+\\)`));
+    assert.match(rejects.message, new RegExp(`top-level await rejected \\(at ${leaf}:2:\\d+\\)`));
+    assert.deepEqual(report.counts, { leaf: 1, api: 1 });
+    assert.deepEqual(new Set(report.recovered), new Set([leaf, fixture.path('api.mjs'), fixture.path('probe.mjs')]));
+    assert.equal(report.after, 'two');
+  },
+);
+
+eachMode(
+  'a package under node_modules is evaluated once and never versioned',
+  () => ({
+    'node_modules/pkg/package.json': '{ "name": "pkg", "type": "module", "exports": "./index.js" }',
+    'node_modules/pkg/index.js': `${counted('pkg')}export const url = import.meta.url;\nexport const tag = 'pkg';\n`,
+    'leaf.mjs': `${counted('leaf')}import { tag } from 'pkg';\nexport const value = tag + 1;\n`,
+    'api.mjs': `${counted('api')}import { value } from './leaf.mjs';\nimport { url } from 'pkg';\nexport default () => [value, url];\n`,
+    'main.mjs': `${PRELUDE}
+const api = await modswap.hot('./api.mjs');
+for (const n of [2, 3]) {
+  write('leaf.mjs', ${JSON.stringify(`${counted('leaf')}import { tag } from 'pkg';\nexport const value = tag + `)} + n + ';\\n');
+  await modswap.swap(here('leaf.mjs'));
+}
+report.after = api();
+// A change of the package itself is not swapped: nothing to evaluate.
+report.pkgSwap = await modswap.swap(here('node_modules/pkg/index.js'));
+report.counts = counts();
+console.log(JSON.stringify(report));
+`,
+  }),
+  (report) => {
+    assert.equal(report.after[0], 'pkg3');
+    assert.doesNotMatch(report.after[1], /modswap=/);
+    assert.deepEqual(report.pkgSwap.evaluated, []);
+    assert.deepEqual(report.counts, { pkg: 1, leaf: 3, api: 3 });
+  },
+);
+
+eachMode(
+  'a cycle is swapped once per module and the walk terminates',
+  () => ({
+    'a.mjs': `${counted('a')}import { fromB } from './b.mjs';\nexport const name = 'a';\nexport const read = () => 'a>' + fromB();\n`,
+    'b.mjs': `${counted('b')}import { name } from './a.mjs';\nexport const fromB = () => 'b1(' + name + ')';\n`,
+    'main.mjs': `${PRELUDE}
+const a = await modswap.hot('./a.mjs');
+report.before = a.read();
+write('b.mjs', ${JSON.stringify(`${counted('b')}import { name } from './a.mjs';\nexport const fromB = () => 'b2(' + name + ')';\n`)});
+report.swap = (await modswap.swap(here('b.mjs'))).evaluated;
+report.after = a.read();
+report.counts = counts();
+console.log(JSON.stringify(report));
+`,
+  }),
+  (report, fixture) => {
+    assert.equal(report.before, 'a>b1(a)');
+    assert.equal(report.after, 'a>b2(a)');
+    assert.deepEqual(report.swap, [fixture.path('b.mjs'), fixture.path('a.mjs')]);
+    assert.deepEqual(report.counts, { a: 2, b: 2 });
+  },
+);
+
+eachMode(
+  'a change that reaches the entry module with no boundary is refused and changes nothing',
+  () => ({
+    'leaf.mjs': `${counted('leaf')}export const value = 'one';\n`,
+    'main.mjs': `${PRELUDE}
+import { value } from './leaf.mjs';
+write('leaf.mjs', ${JSON.stringify(`${counted('leaf')}export const value = 'two';\n`)});
+report.failure = await failureOf(modswap.swap(here('leaf.mjs')));
+report.value = value;
+report.reimported = (await import('./leaf.mjs')).value;
+report.counts = counts();
+console.log(JSON.stringify(report));
+`,
+  }),
+  (report, fixture) => {
+    assert.equal(report.failure.code, 'ERR_MODSWAP_UNACCEPTED');
+    assert.match(report.failure.message, new RegExp(`${fixture.path('main.mjs')}, which nothing imports`));
+    assert.equal(report.reimported, 'one');
+    assert.deepEqual(report.counts, { leaf: 1 });
+  },
+);
