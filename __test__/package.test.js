@@ -112,6 +112,7 @@ test('the main tarball holds the JS, the types, the loader and the CLI, and noth
     'memwatch.js',
     'memwatch.d.ts',
     'register.js',
+    'register-esm.js',
     'binding.js',
     'bin/modswap.js',
     ...lib,
