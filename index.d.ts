@@ -182,6 +182,11 @@ export declare function generations(id: string): Generation[];
  *   the id and the calling file; `file` is the id as given), `ERR_MODSWAP_INVALID_ARG` when its
  *   exports are neither a function nor an object.
  *   Calling a handle whose module was cleared and not loaded again throws `ERR_MODSWAP_NOT_LOADED`.
+ *
+ * With modswap's ES module hooks installed (`node --import modswap/register-esm.js`), an ES
+ * module (`.mjs`, or `.js` under `"type": "module"`) gives a **Promise** of its handle: reads
+ * reach the current version's named exports (else its default export's properties), and the
+ * handle is callable when the default export is a function.
  */
 export declare function hot<T extends object = any>(id: string): T;
 
@@ -204,6 +209,10 @@ export interface SwapResult {
  * @throws {ModswapError} `ERR_MODSWAP_RELOAD_FAILED`, `ERR_MODSWAP_DECLINED`,
  *   `ERR_MODSWAP_DISPOSE_FAILED`, `ERR_MODSWAP_ACCEPT_FAILED` (nothing changed),
  *   `ERR_MODSWAP_NOT_FOUND`, `ERR_MODSWAP_INVALID_ARG`.
+ *
+ * With modswap's ES module hooks installed, ES modules among `files` are swapped by importing
+ * their boundaries again, and the result comes as a **Promise** (rejected with
+ * `ERR_MODSWAP_RELOAD_FAILED` after a rollback, or `ERR_MODSWAP_UNACCEPTED`).
  */
 export declare function swap(files: string | string[]): SwapResult;
 
