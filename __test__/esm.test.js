@@ -247,3 +247,50 @@ console.log(JSON.stringify(report));
     assert.deepEqual(report.counts, { leaf: 1 });
   },
 );
+
+test('modswap run app.mjs swaps saved ES modules, keeps the old version on a broken save, restarts for the entry', { timeout: 60000 }, async () => {
+  const { get, startRunner, waitFor, waitForLog, ports } = require('./runner-helpers');
+  const server = `import http from 'node:http';
+import modswap from ${JSON.stringify(INDEX)};
+const handler = await modswap.hot('./handler.mjs');
+const server = http.createServer((req, res) => res.end(handler()));
+server.listen(0, '127.0.0.1', () => console.log('port ' + server.address().port + ' pid ' + process.pid));
+`;
+  const fixture = makeFixture({
+    'server.mjs': server,
+    'handler.mjs': "import { tag } from './tag.mjs';\nexport default () => tag;\n",
+    'tag.mjs': "export const tag = 'v1';\n",
+  });
+  const { child, output } = startRunner(fixture.root, ['server.mjs']);
+  try {
+    const first = await waitFor('the server to listen', () => ports(output)[0]).catch((error) => {
+      throw new Error(`${error.message}; stderr: ${output.stderr}`);
+    });
+    assert.equal(await get(first.port), 'v1');
+
+    fixture.write('tag.mjs', "export const tag = 'v2';\n");
+    await waitFor('v2 to be served', async () => (await get(first.port)) === 'v2');
+    await waitForLog(output, /\[modswap\] swapped tag\.mjs \(\+1 importer\) in \d+\.\d ms/);
+
+    fixture.write('tag.mjs', "export const tag = 'v3' +;\n");
+    await waitForLog(output, /kept the previous version: \[ERR_MODSWAP_RELOAD_FAILED\] Reloading \S*tag\.mjs failed: SyntaxError/);
+    await waitForLog(output, />\s+1 \| export const tag = 'v3' \+;/, 'a code frame of the bad line');
+    assert.equal(await get(first.port), 'v2', 'the old version keeps serving');
+
+    fixture.write('tag.mjs', "export const tag = 'v4';\n");
+    await waitFor('the next good save', async () => (await get(first.port)) === 'v4');
+    assert.equal(ports(output).length, 1, 'no restart so far');
+
+    fixture.write('server.mjs', `${server}// edited\n`);
+    const second = await waitFor('a restart for the entry module', () => ports(output)[1]).catch((error) => {
+      throw new Error(`${error.message}; stderr: ${output.stderr}`);
+    });
+    assert.notEqual(second.pid, first.pid);
+    await waitForLog(output, /restarting: The change of \S*server\.mjs reaches \S*server\.mjs, which nothing imports/);
+    assert.equal(await get(second.port), 'v4');
+  } finally {
+    child.kill('SIGTERM');
+    await waitFor('the runner to exit', () => child.exitCode !== null || child.signalCode !== null);
+    fixture.remove();
+  }
+});

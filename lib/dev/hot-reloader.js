@@ -6,6 +6,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const Module = require('node:module');
 const { swapFiles } = require('../swap');
+const { swapEsm, isKnownEsm } = require('../esm/swap');
 const { matchesName } = require('./config');
 
 /** Lines around `line` of `file` with a marker, as compilers print them; '' when unreadable. */
@@ -92,6 +93,32 @@ class HotReloader {
     }
     const changed = loaded.filter((change) => change.kind !== 'remove').map((change) => change.path);
     if (changed.length > 0) this.swap(changed);
+    // ES modules the loader hooks resolved (never in require.cache); a deleted one keeps serving.
+    const esm = changes
+      .filter((change) => change.kind !== 'remove' && Module._cache[change.path] === undefined && isKnownEsm(change.path))
+      .map((change) => change.path);
+    if (esm.length > 0) this.swapEsm(esm);
+  }
+
+  /** Swaps changed ES modules (asynchronous: their boundaries are imported again). */
+  swapEsm(files) {
+    return swapEsm(files).then(
+      ({ evaluated, ms }) => this.logSwapped(files, evaluated, ms),
+      (error) => this.onSwapFailed(error),
+    );
+  }
+
+  logSwapped(files, evaluated, ms) {
+    const others = evaluated.length - files.length;
+    this.host.log(
+      `swapped ${files.map((file) => this.relative(file)).join(', ')}` +
+        `${others > 0 ? ` (+${others} importer${others === 1 ? '' : 's'})` : ''} in ${ms.toFixed(1)} ms`,
+    );
+  }
+
+  onSwapFailed(error) {
+    if (RESTART_CODES.has(error.code)) return this.host.restart(error.message);
+    this.host.log(`kept the previous version: ${errorLine(error, describeFailure(error))}`);
   }
 
   /**
@@ -111,15 +138,9 @@ class HotReloader {
     const started = process.hrtime.bigint();
     try {
       const { evaluated } = swapFiles(files, { unaccepted: 'refuse' });
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      const others = evaluated.length - files.length;
-      this.host.log(
-        `swapped ${files.map((file) => this.relative(file)).join(', ')}` +
-          `${others > 0 ? ` (+${others} importer${others === 1 ? '' : 's'})` : ''} in ${ms.toFixed(1)} ms`,
-      );
+      this.logSwapped(files, evaluated, Number(process.hrtime.bigint() - started) / 1e6);
     } catch (error) {
-      if (RESTART_CODES.has(error.code)) return this.host.restart(error.message);
-      this.host.log(`kept the previous version: ${errorLine(error, describeFailure(error))}`);
+      this.onSwapFailed(error);
     }
   }
 

@@ -2,7 +2,9 @@
 // Preloaded into the app (`node -r modswap/register app.js`, which `modswap run` does): starts
 // the hot reloader in the app's process. Under `modswap run` the options come from the runner
 // and restarts go to it over IPC; alone, a change that needs a restart is only reported.
+const path = require('node:path');
 const { loadConfig } = require('./config');
+const { isEsmFile } = require('../esm/format');
 const { HotReloader } = require('./hot-reloader');
 require('../hot'); // module.hot for every module, hot() handles
 
@@ -20,7 +22,15 @@ function requestRestart(reason) {
   log(`restart needed: ${reason} (run under \`modswap run\` to restart by itself)`);
 }
 
+/** Whether the entry script (`node -r modswap/register app.mjs`) is an ES module. */
+function entryIsEsm() {
+  const entry = process.argv[1];
+  return typeof entry === 'string' && entry !== '' && isEsmFile(path.resolve(entry));
+}
+
 function start() {
+  // An ES module app gets the loader hooks before its first import; a CommonJS app pays nothing.
+  if (entryIsEsm()) require('../esm/register').install();
   const config = process.env[CONFIG_ENV] ? JSON.parse(process.env[CONFIG_ENV]) : loadConfig(process.cwd());
   const reloader = new HotReloader(config, { log, restart: requestRestart });
   reloader.start();
