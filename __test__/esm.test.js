@@ -227,6 +227,33 @@ console.log(JSON.stringify(report));
 );
 
 eachMode(
+  'a boundary that takes a hot() handle at its top level is swapped (no wait on itself)',
+  () => ({
+    'db.mjs': `${counted('db')}export const query = () => 'db1';\n`,
+    'routes.mjs': `${counted('routes')}import modswap from ${JSON.stringify(INDEX)};\nconst db = await modswap.hot('./db.mjs');\nexport default () => 'routes1:' + db.query();\n`,
+    'main.mjs': `${PRELUDE}
+const routes = await modswap.hot('./routes.mjs');
+report.before = routes();
+write('routes.mjs', ${JSON.stringify(`${counted('routes')}import modswap from ${JSON.stringify(INDEX)};\nconst db = await modswap.hot('./db.mjs');\nexport default () => 'routes2:' + db.query();\n`)});
+report.routesSwap = (await modswap.swap(here('routes.mjs'))).evaluated;
+write('db.mjs', ${JSON.stringify(`${counted('db')}export const query = () => 'db2';\n`)});
+report.dbSwap = (await modswap.swap(here('db.mjs'))).evaluated;
+report.after = routes();
+report.counts = counts();
+console.log(JSON.stringify(report));
+`,
+  }),
+  (report, fixture) => {
+    assert.equal(report.before, 'routes1:db1');
+    assert.deepEqual(report.routesSwap, [fixture.path('routes.mjs')]);
+    // db.mjs is a boundary of its own (reached through hot()): routes is not evaluated again.
+    assert.deepEqual(report.dbSwap, [fixture.path('db.mjs')]);
+    assert.equal(report.after, 'routes2:db2');
+    assert.deepEqual(report.counts, { db: 2, routes: 2 });
+  },
+);
+
+eachMode(
   'a change that reaches the entry module with no boundary is refused and changes nothing',
   () => ({
     'leaf.mjs': `${counted('leaf')}export const value = 'one';\n`,

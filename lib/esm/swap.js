@@ -15,7 +15,7 @@
 //
 // Swaps run one at a time (a queue). Boundaries are the modules reached through hot().
 const { spawnSync } = require('node:child_process');
-const { pathToFileURL } = require('node:url');
+const { fileURLToPath, pathToFileURL } = require('node:url');
 const { binding, callNative } = require('../native');
 const { ModswapError } = require('../errors');
 const { failure, locate } = require('../failure');
@@ -30,7 +30,7 @@ const namespaces = new Map();
 
 let queue = Promise.resolve();
 
-/** Runs `task` after every swap or hot() import queued before it. */
+/** Runs `task` after every swap queued before it. */
 function enqueue(task) {
   const run = queue.then(task);
   queue = run.catch(() => {});
@@ -54,23 +54,31 @@ const isKnownEsm = (path) => installedWith() !== undefined && callNative(() => b
 /** Imports the current version of `path`. */
 const importCurrent = (path) => import(urlOf(path, callNative(() => binding.esmVersionOf(path))));
 
+/** Files `node --check`ed at most per failed swap (each check is a process: ~0.2 s). */
+const MAX_SYNTAX_CHECKS = 8;
+
 /**
  * `node --check` on each file until one fails: V8 keeps the location of an ES module's syntax
  * error in a private field, so the error caught from import() names neither file nor line.
  */
 function locateSyntaxError(paths) {
-  for (const path of paths) {
+  for (const path of paths.slice(0, MAX_SYNTAX_CHECKS)) {
     const checked = spawnSync(process.execPath, ['--check', path], { encoding: 'utf8', timeout: 10_000 });
     if (checked.status === 0 || typeof checked.stderr !== 'string') continue;
     const header = /^(.+?):(\d+)\n/.exec(checked.stderr);
-    if (header) return { file: header[1].startsWith('file:') ? require('node:url').fileURLToPath(header[1]) : header[1], line: Number(header[2]) };
+    if (header) {
+      return { file: header[1].startsWith('file:') ? fileURLToPath(header[1]) : header[1], line: Number(header[2]) };
+    }
   }
   return undefined;
 }
 
+/** A SyntaxError raised while linking (a missing export): no file has bad syntax. */
+const isLinkError = (error) => /does not provide an export named|ambiguous indirect export/.test(error.message);
+
 /** The error of a failed swap: ERR_MODSWAP_RELOAD_FAILED naming the file and line. */
 function esmFailure(changed, planned, error) {
-  if (locate(error) === undefined && error instanceof SyntaxError) {
+  if (locate(error) === undefined && error instanceof SyntaxError && !isLinkError(error)) {
     const where = locateSyntaxError([...changed, ...planned.filter((p) => !changed.includes(p))]);
     if (where !== undefined) {
       const wrapped = new ModswapError(
@@ -183,15 +191,18 @@ const handles = new Map();
 function hotEsm(path) {
   requireHooks(`hot('${path}') of an ES module`);
   boundaries.add(path);
-  return enqueue(async () => {
-    if (!namespaces.has(path)) namespaces.set(path, await importCurrent(path));
+  // Not queued behind swaps: a module evaluated by a swap may take hot() handles at its top
+  // level, and the swap waits for that evaluation.
+  return (async () => {
+    const namespace = await importCurrent(path);
+    if (!namespaces.has(path)) namespaces.set(path, namespace);
     let handle = handles.get(path);
     if (handle === undefined) {
       handle = esmHandle(path, typeof namespaces.get(path).default === 'function');
       handles.set(path, handle);
     }
     return handle;
-  });
+  })();
 }
 
 module.exports = { swapEsm, hotEsm, isKnownEsm, boundaries };
