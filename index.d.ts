@@ -212,7 +212,9 @@ export interface SwapResult {
  *
  * With modswap's ES module hooks installed, ES modules among `files` are swapped by importing
  * their boundaries again, and the result comes as a **Promise** (rejected with
- * `ERR_MODSWAP_RELOAD_FAILED` after a rollback, or `ERR_MODSWAP_UNACCEPTED`).
+ * `ERR_MODSWAP_RELOAD_FAILED` after a rollback, or `ERR_MODSWAP_UNACCEPTED`); a CommonJS file
+ * that an ES module imports is refused with `ERR_MODSWAP_ESM_PINNED` (Node's ESM loader keeps
+ * the exports it first imported).
  */
 export declare function swap(files: string | string[]): SwapResult;
 

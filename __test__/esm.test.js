@@ -254,6 +254,28 @@ console.log(JSON.stringify(report));
 );
 
 eachMode(
+  'a CommonJS module an ES module imports is pinned by the ESM loader: swapping it is refused',
+  () => ({
+    'config.cjs': `${counted('config')}module.exports = { port: 1 };\n`,
+    'api.mjs': `${counted('api')}import config from './config.cjs';\nexport default () => config.port;\n`,
+    'main.mjs': `${PRELUDE}
+const api = await modswap.hot('./api.mjs');
+write('config.cjs', ${JSON.stringify(`${counted('config')}module.exports = { port: 2 };\n`)});
+try { modswap.swap(here('config.cjs')); report.failure = null; } catch (error) { report.failure = { code: error.code, message: error.message }; }
+report.served = api();
+report.counts = counts();
+console.log(JSON.stringify(report));
+`,
+  }),
+  (report, fixture) => {
+    assert.equal(report.failure?.code, 'ERR_MODSWAP_ESM_PINNED');
+    assert.match(report.failure.message, new RegExp(`the ES module ${fixture.path('api.mjs')} imports it`));
+    assert.equal(report.served, 1);
+    assert.deepEqual(report.counts, { config: 1, api: 1 }, 'refused before anything ran');
+  },
+);
+
+eachMode(
   'a change that reaches the entry module with no boundary is refused and changes nothing',
   () => ({
     'leaf.mjs': `${counted('leaf')}export const value = 'one';\n`,

@@ -22,6 +22,8 @@ const { moduleFile, entryModule } = require('./tracker');
 const { existingStateOf, declaringModules, registry, setStatus } = require('./hot/api');
 const { boundaryFiles } = require('./hot/handle');
 const resources = require('./dev/resources');
+const { installedWith: esmHooksInstalled } = require('./esm/register');
+const { binding, callNative } = require('./native');
 
 // What a replaced generation started (timers, servers, listeners…) is disposed when a swap
 // commits: on by default, so tracking starts with require('modswap'); see lib/dev/resources.js.
@@ -77,6 +79,28 @@ function refuseDeclined(plan) {
     if (existingStateOf(parent)?.declinedDependencies.has(moduleFile(child))) {
       throw declinedError(moduleFile(child), moduleFile(parent));
     }
+  }
+}
+
+/**
+ * With the ES module hooks, a CommonJS module that an ES module imports is pinned by the ESM
+ * loader (it keeps the exports it first imported under the file's URL): swapping it would leave
+ * that importer on the old exports, silently. Refused until modswap swaps such edges.
+ */
+function refuseEsmPinned(plan) {
+  if (esmHooksInstalled() === undefined) return;
+  for (const id of plan.retire) {
+    const mod = tracker.moduleOf(id);
+    if (mod === undefined) continue;
+    const file = moduleFile(mod);
+    const importers = callNative(() => binding.esmImportersOf(file));
+    if (importers.length === 0) continue;
+    throw new ModswapError(
+      'ERR_MODSWAP_ESM_PINNED',
+      `Cannot swap ${file}: the ES module ${importers[0]} imports it, and Node's ESM loader keeps the ` +
+        'exports it first imported; restart to take the change',
+      { file },
+    );
   }
 }
 
@@ -225,6 +249,7 @@ function swapFiles(filenames, { scope = 'importers', requirer, unaccepted = 'swa
   const plan = decodePlan(encoded);
   plan.retired = new Set(plan.retire);
   refuseDeclined(plan);
+  refuseEsmPinned(plan);
   if (unaccepted === 'refuse') refuseUnaccepted(plan, boundaries);
   const mark = tracker.mark();
   setStatus('dispose');

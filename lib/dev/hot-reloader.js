@@ -41,7 +41,12 @@ function errorLine(error, text = error.message) {
   return error.code ? `[${error.code}] ${text}` : text;
 }
 
-const RESTART_CODES = new Set(['ERR_MODSWAP_DECLINED', 'ERR_MODSWAP_UNACCEPTED', 'ERR_MODSWAP_RELOAD_MAIN']);
+const RESTART_CODES = new Set([
+  'ERR_MODSWAP_DECLINED',
+  'ERR_MODSWAP_UNACCEPTED',
+  'ERR_MODSWAP_RELOAD_MAIN',
+  'ERR_MODSWAP_ESM_PINNED',
+]);
 
 class HotReloader {
   /**

@@ -37,23 +37,36 @@ function withVersion(url, version) {
   return `${base}${kept.length > 0 ? `?${kept.join('&')}` : ''}${hash}`;
 }
 
+/**
+ * Formats the CommonJS engine loads, which the ESM loader pins when they are imported: it keeps
+ * the exports it first imported under their URL, whatever require.cache holds later.
+ */
+const PINNED_FORMATS = new Set(['commonjs', 'commonjs-typescript', 'json']);
+
 const isVersionable = (result) =>
-  typeof result.url === 'string' &&
-  result.url.startsWith('file:') &&
-  (VERSIONED_FORMATS.has(result.format) || (result.format == null && /\.m[jt]s(?:[?#]|$)/.test(result.url)));
+  VERSIONED_FORMATS.has(result.format) || (result.format == null && /\.m[jt]s(?:[?#]|$)/.test(result.url));
+
+/** An import (not a require() that registerHooks also sees) of a file CommonJS loads. */
+const isPinningImport = (result, context) =>
+  PINNED_FORMATS.has(result.format) && Array.isArray(context?.conditions) && context.conditions.includes('import');
 
 /**
  * The resolve result Node should use instead of `result` (what the next hook resolved), given
- * the hook's `context`. Errors never escape: an import must not fail because of modswap.
+ * the hook's `context`. An import of a CommonJS file is recorded too (never versioned), so that
+ * swapping that file can be refused. Errors never escape: an import must not fail because of
+ * modswap.
  */
 function versionedResolution(result, context) {
-  if (!isVersionable(result)) return result;
+  if (typeof result.url !== 'string' || !result.url.startsWith('file:')) return result;
+  const versionable = isVersionable(result);
+  if (!versionable && !isPinningImport(result, context)) return result;
   try {
     const path = fileURLToPath(result.url);
     const parentURL = context && typeof context.parentURL === 'string' ? context.parentURL : undefined;
     const parentPath = parentURL !== undefined && parentURL.startsWith('file:') ? fileURLToPath(parentURL) : null;
     const parentVersion = parentPath === null ? 0 : versionInUrl(parentURL);
     const version = binding.esmRecordImport(parentPath, parentVersion, path);
+    if (!versionable) return result;
     const url = withVersion(result.url, version);
     return url === result.url ? result : { ...result, url };
   } catch (error) {
