@@ -48,7 +48,10 @@ function requireHooks(what) {
   );
 }
 
-/** Whether the hooks resolved `path` as an ES module. */
+/**
+ * Whether the hooks resolved `path`: as an ES module, or as a CommonJS file that an ES module
+ * imports (that one is in require.cache too).
+ */
 const isKnownEsm = (path) => installedWith() !== undefined && callNative(() => binding.esmKnows(path));
 
 /** Imports the current version of `path`. */

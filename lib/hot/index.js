@@ -24,7 +24,9 @@ function hot(id) {
   const fromFile = callerFile(hot);
   const filename = resolveOrThrow(id, fromFile, 'hot()');
   // With modswap's ES module hooks installed, an ES module gets a Promise of its handle.
-  if (installedWith() !== undefined && (isEsmFile(filename) || isKnownEsm(filename))) return hotEsm(filename);
+  // (A CommonJS file an ES module imported is known to the hooks too, and is in require.cache.)
+  const esm = installedWith() !== undefined && (isEsmFile(filename) || (!Module._cache[filename] && isKnownEsm(filename)));
+  if (esm) return hotEsm(filename);
   return hotHandle(filename, cachedModule(fromFile));
 }
 
