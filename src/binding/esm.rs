@@ -25,7 +25,8 @@ pub fn esm_version_of(path: String) -> Result<u32> {
     guarded("esmVersionOf", || Ok(registry().lock().version_of(&path)))
 }
 
-/// Whether the loader hooks ever resolved `path` as an ES module.
+/// Whether the loader hooks ever recorded `path`: an ES module, or a CommonJS file an import
+/// reached (the ESM loader pins those).
 #[napi]
 pub fn esm_knows(path: String) -> Result<bool> {
     guarded("esmKnows", || Ok(registry().lock().knows(&path)))

@@ -12,7 +12,9 @@
 //! thread. It holds, per file path:
 //! - the current version (0: never swapped, the plain URL) and the last version handed out
 //!   (versions are never reused: the loader keeps a failed version's record and its error);
-//! - the importee paths each version of the file resolved, as the hooks report them.
+//! - the importee paths each version of the file resolved, as the hooks report them. Imports of
+//!   CommonJS files are recorded too (never versioned): the ESM loader pins their exports, so
+//!   the JS side refuses to swap a CommonJS file that has ES importers.
 //!
 //! Packages under `node_modules` are never versioned. Nothing here touches JS values.
 
