@@ -34,9 +34,12 @@ const { AsyncLocalStorage } = require('node:async_hooks');
 const Module = require('node:module');
 const fs = require('node:fs');
 const path = require('node:path');
-const kinds = require('./resource-kinds');
 const { createPatches, stdioFd } = require('./resource-patches');
 const { getTracker, moduleFile } = require('../tracker');
+
+/** resource-kinds().js, loaded when a first resource is looked at: most processes never get there. */
+let kindsModule;
+const kinds = () => (kindsModule ??= require('./resource-kinds'));
 const { ModswapError } = require('../errors');
 
 const POLICIES = ['dispose', 'warn', 'off'];
@@ -112,7 +115,7 @@ function sweepTimers(record) {
   let kept = 0;
   for (const item of timers) {
     const timer = timerOf(record, item);
-    if (timer !== undefined && kinds.isTimerLive(timer)) timers[kept++] = item;
+    if (timer !== undefined && kinds().isTimerLive(timer)) timers[kept++] = item;
   }
   timers.length = kept;
   record.timerSweepAt = Math.max(SWEEP_MIN, kept * 2);
@@ -150,19 +153,19 @@ function addEntry(record, entry) {
 const ENTRY_TYPES = {
   server: {
     kind: 'server',
-    isLive: (entry, server) => kinds.isServerLive(server, entry.listenId),
-    describe: (entry, server) => kinds.describeServer(server, entry.listenId),
-    dispose: (entry, server) => kinds.drainServer(server, entry.sockets, entry.listenId, state.gracePeriodMs),
+    isLive: (entry, server) => kinds().isServerLive(server, entry.listenId),
+    describe: (entry, server) => kinds().describeServer(server, entry.listenId),
+    dispose: (entry, server) => kinds().drainServer(server, entry.sockets, entry.listenId, state.gracePeriodMs),
   },
   socket: {
     kind: 'socket',
     isLive: (entry, socket) => !socket.destroyed,
     describe: (entry) => `socket ${entry.detail}`,
-    dispose: (entry, socket) => kinds.endSocket(socket, state.gracePeriodMs),
+    dispose: (entry, socket) => kinds().endSocket(socket, state.gracePeriodMs),
   },
   watch: {
     kind: 'watcher',
-    isLive: (entry, watcher) => kinds.isWatcherLive(watcher),
+    isLive: (entry, watcher) => kinds().isWatcherLive(watcher),
     describe: (entry) => `fs.watch ${entry.detail}`,
     dispose: (entry, watcher) => {
       watcher.close();
@@ -180,20 +183,20 @@ const ENTRY_TYPES = {
   },
   child: {
     kind: 'child-process',
-    isLive: (entry, child) => kinds.isChildLive(child),
+    isLive: (entry, child) => kinds().isChildLive(child),
     describe: (entry, child) => `child process ${child.spawnfile} (pid ${child.pid})`,
-    dispose: (entry, child) => kinds.killChild(child, state.gracePeriodMs),
+    dispose: (entry, child) => kinds().killChild(child, state.gracePeriodMs),
   },
   worker: {
     kind: 'worker',
-    isLive: (entry, worker) => kinds.isWorkerLive(worker),
+    isLive: (entry, worker) => kinds().isWorkerLive(worker),
     describe: (entry) => `worker ${entry.detail}`,
-    dispose: (entry, worker) => kinds.terminateWorker(worker),
+    dispose: (entry, worker) => kinds().terminateWorker(worker),
   },
   listener: {
     kind: 'listener',
     isLive: (entry, emitter) => liveListener(entry, emitter) !== undefined,
-    describe: (entry, emitter) => kinds.describeListener(emitter, entry.event),
+    describe: (entry, emitter) => kinds().describeListener(emitter, entry.event),
     dispose: (entry, emitter) => {
       emitter.removeListener(entry.event, liveListener(entry, emitter));
       return { action: 'removed' };
@@ -204,7 +207,7 @@ const ENTRY_TYPES = {
 function liveListener(entry, emitter) {
   const listener = entry.listenerRef.deref();
   if (listener === undefined) return undefined;
-  return kinds.isListenerAttached(emitter, entry.event, listener) ? listener : undefined;
+  return kinds().isListenerAttached(emitter, entry.event, listener) ? listener : undefined;
 }
 
 function liveTarget(entry) {
@@ -239,12 +242,12 @@ function heldResources(record) {
     const timer = timerOf(record, item);
     if (timer === undefined) continue;
     held.push({
-      kind: kinds.timerKind(timer),
-      description: kinds.describeTimer(timer),
+      kind: kinds().timerKind(timer),
+      description: kinds().describeTimer(timer),
       stack: stackOf(timer),
       isServer: false,
       target: timer,
-      stop: () => ({ action: kinds.stopTimer(timer) }),
+      stop: () => ({ action: kinds().stopTimer(timer) }),
     });
   }
   return held;
@@ -298,7 +301,7 @@ function recordServer(record, server, args, api) {
   if (state.recorded.get(server) !== record) {
     state.suppressed++;
     try {
-      recordOwned(record, 'server', server, api, { sockets: kinds.trackConnections(server), listenId: undefined });
+      recordOwned(record, 'server', server, api, { sockets: kinds().trackConnections(server), listenId: undefined });
     } finally {
       state.suppressed--;
     }
@@ -320,7 +323,7 @@ function noteListened(record, server) {
 
 function recordSocket(record, socket, args, api) {
   if (record.wantsStacks()) rememberStack(socket, api);
-  addEntry(record, { type: 'socket', ref: new WeakRef(socket), detail: kinds.connectTarget(args) });
+  addEntry(record, { type: 'socket', ref: new WeakRef(socket), detail: kinds().connectTarget(args) });
 }
 
 /** Emitter hook: a non-stream EventEmitter created inside `record`'s context is its own. */
@@ -537,7 +540,7 @@ function disposeNow(record) {
   const lines = [];
   const serverWaits = [];
   for (const resource of held) if (resource.isServer) stopResource(resource, lines, serverWaits);
-  const draining = held.some((resource) => resource.isServer && kinds.openConnections(resource.target) > 0);
+  const draining = held.some((resource) => resource.isServer && kinds().openConnections(resource.target) > 0);
   let rest;
   if (draining) {
     for (const resource of held) if (!resource.isServer) lines.push({ ...publicView(resource), action: 'deferred' });
