@@ -37,7 +37,7 @@ const path = require('node:path');
 const { createPatches, stdioFd } = require('./resource-patches');
 const { getTracker, moduleFile } = require('../tracker');
 
-/** resource-kinds().js, loaded when a first resource is looked at: most processes never get there. */
+/** resource-kinds.js, loaded when a first resource is looked at: most processes never get there. */
 let kindsModule;
 const kinds = () => (kindsModule ??= require('./resource-kinds'));
 const { ModswapError } = require('../errors');
@@ -562,6 +562,20 @@ function disposeNow(record) {
   return { policy: 'dispose', resources: lines, settled };
 }
 
+/**
+ * Whether `record` may still hold something: false when it never recorded anything, or what it
+ * recorded was swept out. Most generations (a route module, a helper) start nothing, and a swap
+ * need not look at them further.
+ */
+function mayHoldAnything(record) {
+  return record.timers.length > 0 || record.entries.length > 0;
+}
+
+/** What disposeRecord does to a generation that holds nothing, without a promise or a context. */
+function closeEmptyRecord(record, policy) {
+  record.phase = policy === 'dispose' ? DISPOSED : LEFT;
+}
+
 function disposeRecord(record, policy) {
   if (policy === 'off') {
     record.phase = LEFT;
@@ -688,7 +702,7 @@ function uninstall() {
  */
 function resourcesOf(moduleOrId) {
   const record = recordOf(moduleOrId);
-  if (record === undefined) return [];
+  if (record === undefined || !mayHoldAnything(record)) return [];
   return state.als.run(undefined, () => heldResources(record).map(publicView));
 }
 
@@ -796,11 +810,16 @@ function settled() {
 function afterCommit(retired) {
   if (state === null) return;
   state.attempt = [];
+  const holding = [];
+  for (const [, mod] of retired) {
+    const record = state.records.get(mod);
+    if (record === undefined || record.phase !== LIVE) continue;
+    if (mayHoldAnything(record)) holding.push(record);
+    else closeEmptyRecord(record, policyOf(record.file));
+  }
+  if (holding.length === 0 && state.deferredListens.length === 0) return;
   state.als.run(undefined, () => {
-    for (const [, mod] of retired) {
-      const record = state.records.get(mod);
-      if (record !== undefined && record.phase === LIVE) disposeRecord(record, policyOf(record.file));
-    }
+    for (const record of holding) disposeRecord(record, policyOf(record.file));
     startDeferredListens();
   });
 }
