@@ -27,7 +27,11 @@ class Surgery {
 
   /** Applies `encoded` (see ModuleGraph.planClear) and logs the matching events. */
   apply(encoded) {
-    const plan = decodePlan(encoded);
+    return this.applyPlan(decodePlan(encoded));
+  }
+
+  /** `apply` for a plan already decoded (see decodePlan). */
+  applyPlan(plan) {
     const retiredModules = this.removeFromCache(plan.retire);
     this.cutChildren(plan.cuts);
     this.repointParents(plan.reparent, retiredModules);
