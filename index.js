@@ -6,8 +6,6 @@ const { hot, hotApi, swap, resources, resourcePolicy, resourceOptions, untracked
 const { purgeNoteOf } = require('./lib/hot/service');
 const { callerFile, resolveQuietly } = require('./lib/caller');
 const { ModswapError } = require('./lib/errors');
-const memwatch = require('./lib/memwatch');
-const heap = require('./lib/heap');
 
 /** The generation table of a module: one row per load of its file. */
 function generations(id) {
@@ -24,6 +22,18 @@ function stale() {
   });
 }
 
+/**
+ * An enumerable export loaded on first read. memwatch and heap are: a process that preloads
+ * modswap for hot swaps (`node -r modswap`) would otherwise load both at start-up.
+ */
+function lazyExport(name, load) {
+  let value;
+  Object.defineProperty(module.exports, name, {
+    enumerable: true,
+    get: () => (value ??= load()),
+  });
+}
+
 module.exports.clear = clear;
 module.exports.reload = reload;
 module.exports.hot = hot;
@@ -36,6 +46,6 @@ module.exports.untracked = untracked;
 module.exports.resourcesSettled = resourcesSettled;
 module.exports.generations = generations;
 module.exports.stale = stale;
-module.exports.memwatch = memwatch;
-module.exports.heap = heap;
+lazyExport('memwatch', () => require('./lib/memwatch'));
+lazyExport('heap', () => require('./lib/heap'));
 module.exports.ModswapError = ModswapError;

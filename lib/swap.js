@@ -62,12 +62,16 @@ function declinedError(file, by) {
   return new ModswapError('ERR_MODSWAP_DECLINED', `Cannot swap ${file}: ${reason}; restart to take it`, { file });
 }
 
+/** Whether any live module declared something through `module.hot` (most apps: none). */
+const anyDeclarations = () => registry.declaring.size > 0;
+
 /**
  * Refuses the plan when it replaces a declined module or crosses a declined edge. An importer
  * that declines a dependency refuses its update even when the importer is replaced in the same
  * swap (as webpack does): a hot() boundary that declines what it requires is one.
  */
 function refuseDeclined(plan) {
+  if (!anyDeclarations()) return;
   for (const id of plan.retire) {
     const mod = tracker.moduleOf(id);
     if (mod !== undefined && existingStateOf(mod)?.selfDeclined) throw declinedError(moduleFile(mod), moduleFile(mod));
@@ -145,6 +149,7 @@ function forEachCut(plan, fn) {
 
 /** Runs the dispose handlers of the replaced modules, bottom-up; `data` goes to the next ones. */
 function runDisposers(plan) {
+  if (!anyDeclarations()) return;
   for (const id of plan.retire) {
     const mod = tracker.moduleOf(id);
     const state = mod === undefined ? undefined : existingStateOf(mod);
@@ -259,7 +264,7 @@ function swapFiles(filenames, { scope = 'importers', requirer, unaccepted = 'swa
     setStatus('abort');
     throw error;
   }
-  const surgery = new Surgery(tracker).apply(encoded);
+  const surgery = new Surgery(tracker).applyPlan(plan);
   tracker.openTransaction = filenames[0];
   setStatus('apply');
   try {

@@ -6,7 +6,6 @@
 // module instance gets an integer id stored on it under a private symbol; the tracker keeps a
 // WeakRef per id so it can reach old generations for surgery without keeping them alive.
 const Module = require('node:module');
-const { PerformanceObserver } = require('node:perf_hooks');
 const { binding, callNative } = require('./native');
 const { readParent, writeParent } = require('./module-parent');
 
@@ -203,8 +202,6 @@ class Tracker {
   noteNewChildren(parent, children, from, mark) {
     const known = parent[kNodeId];
     const parentId = known === undefined ? this.adopt(parent, from) : known;
-    // An alias (see `track`) is as old as the module it stands for.
-    const parentRetired = parent[kRetired] === true || this.moduleOf(parentId)?.[kRetired] === true;
     for (let i = from; i < children.length; i++) {
       const child = children[i];
       if (child === null || typeof child !== 'object') continue;
@@ -212,11 +209,17 @@ class Tracker {
       const fresh = known === undefined || known >= mark;
       const childId = known === undefined ? this.idOf(child) : known;
       this.ops.push(OP_EDGE, parentId, childId);
-      if (parentRetired && fresh && readParent(child) === parent) {
+      // Asked only for a child this call created: most requires find their child cached.
+      if (fresh && readParent(child) === parent && this.isRetiredParent(parent, parentId)) {
         writeParent(child, null);
         this.logParent(childId, NO_NODE);
       }
     }
+  }
+
+  /** Whether `parent` is an old generation; an alias (see `track`) is as old as its module. */
+  isRetiredParent(parent, parentId) {
+    return parent[kRetired] === true || this.moduleOf(parentId)?.[kRetired] === true;
   }
 
   /**
@@ -357,6 +360,8 @@ class Tracker {
    */
   gcsSoFar() {
     if (this.gcObserver === null) {
+      // node:perf_hooks is loaded here, not at start-up: most processes never retire a module.
+      const { PerformanceObserver } = require('node:perf_hooks');
       this.gcObserver = new PerformanceObserver((list) => {
         this.gcCount += list.getEntries().length;
       });

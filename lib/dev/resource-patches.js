@@ -108,11 +108,21 @@ function createPatches(als, hooks) {
   return patches;
 }
 
+/** The generation `mod` evaluates under, kept small (no rest arguments): it runs per module load. */
+function generationOf(hooks, mod) {
+  try {
+    return hooks.generationFor(mod);
+  } catch (error) {
+    hooks.failed(error);
+    return undefined;
+  }
+}
+
 /** Module evaluation runs inside the async context of its generation (see resources.js). */
 function compilePatch(als, hooks, replace) {
   replace(Module.prototype, '_compile', (original) =>
     function _compile(content, filename) {
-      const record = safely(hooks, hooks.generationFor, this);
+      const record = generationOf(hooks, this);
       if (record === undefined && als.getStore() === undefined) return Reflect.apply(original, this, arguments);
       return als.run(record, Reflect.apply, original, this, arguments);
     },

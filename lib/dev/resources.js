@@ -35,9 +35,12 @@ const EventEmitter = require('node:events');
 const Module = require('node:module');
 const fs = require('node:fs');
 const path = require('node:path');
-const kinds = require('./resource-kinds');
 const { createPatches, stdioFd } = require('./resource-patches');
-const { getTracker, moduleFile } = require('../tracker');
+const { getTracker, moduleFile, entryModule } = require('../tracker');
+
+/** resource-kinds.js, loaded when a first resource is looked at: most processes never get there. */
+let kindsModule;
+const kinds = () => (kindsModule ??= require('./resource-kinds'));
 const { ModswapError } = require('../errors');
 
 const POLICIES = ['dispose', 'warn', 'off'];
@@ -113,7 +116,7 @@ function sweepTimers(record) {
   let kept = 0;
   for (const item of timers) {
     const timer = timerOf(record, item);
-    if (timer !== undefined && kinds.isTimerLive(timer) && !state.serverTimers.has(timer)) timers[kept++] = item;
+    if (timer !== undefined && kinds().isTimerLive(timer) && !state.serverTimers.has(timer)) timers[kept++] = item;
   }
   timers.length = kept;
   record.timerSweepAt = Math.max(SWEEP_MIN, kept * 2);
@@ -154,21 +157,21 @@ function addEntry(record, entry) {
 const ENTRY_TYPES = {
   server: {
     kind: 'server',
-    isLive: (entry, server) => kinds.isServerLive(server, entry.listenId),
-    describe: (entry, server) => kinds.describeServer(server, entry.listenId),
-    dispose: (entry, server) => kinds.drainServer(server, entry.sockets, entry.listenId, state.gracePeriodMs),
-    closeNow: (entry, server) => kinds.closeServerNow(server, entry.sockets, entry.listenId),
+    isLive: (entry, server) => kinds().isServerLive(server, entry.listenId),
+    describe: (entry, server) => kinds().describeServer(server, entry.listenId),
+    dispose: (entry, server) => kinds().drainServer(server, entry.sockets, entry.listenId, state.gracePeriodMs),
+    closeNow: (entry, server) => kinds().closeServerNow(server, entry.sockets, entry.listenId),
   },
   socket: {
     kind: 'socket',
     isLive: (entry, socket) => !socket.destroyed,
     describe: (entry) => `socket ${entry.detail}`,
-    dispose: (entry, socket) => kinds.endSocket(socket, state.gracePeriodMs),
-    closeNow: (entry, socket) => kinds.destroySocket(socket),
+    dispose: (entry, socket) => kinds().endSocket(socket, state.gracePeriodMs),
+    closeNow: (entry, socket) => kinds().destroySocket(socket),
   },
   watch: {
     kind: 'watcher',
-    isLive: (entry, watcher) => kinds.isWatcherLive(watcher),
+    isLive: (entry, watcher) => kinds().isWatcherLive(watcher),
     describe: (entry) => `fs.watch ${entry.detail}`,
     dispose: (entry, watcher) => {
       watcher.close();
@@ -186,21 +189,21 @@ const ENTRY_TYPES = {
   },
   child: {
     kind: 'child-process',
-    isLive: (entry, child) => kinds.isChildLive(child),
+    isLive: (entry, child) => kinds().isChildLive(child),
     describe: (entry, child) => `child process ${child.spawnfile} (pid ${child.pid})`,
-    dispose: (entry, child) => kinds.killChild(child, state.gracePeriodMs),
-    closeNow: (entry, child) => kinds.killChildNow(child),
+    dispose: (entry, child) => kinds().killChild(child, state.gracePeriodMs),
+    closeNow: (entry, child) => kinds().killChildNow(child),
   },
   worker: {
     kind: 'worker',
-    isLive: (entry, worker) => kinds.isWorkerLive(worker),
+    isLive: (entry, worker) => kinds().isWorkerLive(worker),
     describe: (entry) => `worker ${entry.detail}`,
-    dispose: (entry, worker) => kinds.terminateWorker(worker),
+    dispose: (entry, worker) => kinds().terminateWorker(worker),
   },
   listener: {
     kind: 'listener',
     isLive: (entry, emitter) => liveListener(entry, emitter) !== undefined,
-    describe: (entry, emitter) => kinds.describeListener(emitter, entry.event),
+    describe: (entry, emitter) => kinds().describeListener(emitter, entry.event),
     dispose: (entry, emitter) => {
       emitter.removeListener(entry.event, liveListener(entry, emitter));
       return { action: 'removed' };
@@ -211,7 +214,7 @@ const ENTRY_TYPES = {
 function liveListener(entry, emitter) {
   const listener = entry.listenerRef.deref();
   if (listener === undefined) return undefined;
-  return kinds.isListenerAttached(emitter, entry.event, listener) ? listener : undefined;
+  return kinds().isListenerAttached(emitter, entry.event, listener) ? listener : undefined;
 }
 
 function liveTarget(entry) {
@@ -247,13 +250,13 @@ function heldResources(record) {
     const timer = timerOf(record, item);
     if (timer === undefined) continue;
     held.push({
-      kind: kinds.timerKind(timer),
-      description: kinds.describeTimer(timer),
+      kind: kinds().timerKind(timer),
+      description: kinds().describeTimer(timer),
       stack: stackOf(timer),
       isServer: false,
       target: timer,
-      stop: () => ({ action: kinds.stopTimer(timer) }),
-      stopNow: () => ({ action: kinds.stopTimer(timer) }),
+      stop: () => ({ action: kinds().stopTimer(timer) }),
+      stopNow: () => ({ action: kinds().stopTimer(timer) }),
     });
   }
   return held;
@@ -277,7 +280,8 @@ function unrecorded(fn, thisArg, args) {
 
 /** The record a module evaluates under, created on first sight; undefined when not attributed. */
 function generationFor(mod) {
-  if (!state.tracking || mod === require.main) return undefined;
+  // The entry module is never swapped: what it starts is the process's, not a generation's.
+  if (!state.tracking || mod === entryModule()) return undefined;
   let record = state.records.get(mod);
   if (record === undefined) {
     record = new GenerationRecord(mod);
@@ -310,7 +314,7 @@ function recordOwned(record, type, target, api, extra) {
 function rememberServerTimers(server) {
   for (const key of Object.getOwnPropertySymbols(server)) {
     const value = server[key];
-    if (value !== null && typeof value === 'object' && kinds.isTimerLive(value)) state.serverTimers.add(value);
+    if (value !== null && typeof value === 'object' && kinds().isTimerLive(value)) state.serverTimers.add(value);
   }
 }
 
@@ -318,7 +322,7 @@ function recordServer(record, server, args, api) {
   if (state.recorded.get(server) !== record) {
     state.suppressed++;
     try {
-      recordOwned(record, 'server', server, api, { sockets: kinds.trackConnections(server), listenId: undefined });
+      recordOwned(record, 'server', server, api, { sockets: kinds().trackConnections(server), listenId: undefined });
       EventEmitter.prototype.once.call(server, 'listening', () => rememberServerTimers(server));
     } finally {
       state.suppressed--;
@@ -341,7 +345,7 @@ function noteListened(record, server) {
 
 function recordSocket(record, socket, args, api) {
   if (record.wantsStacks()) rememberStack(socket, api);
-  addEntry(record, { type: 'socket', ref: new WeakRef(socket), detail: kinds.connectTarget(args) });
+  addEntry(record, { type: 'socket', ref: new WeakRef(socket), detail: kinds().connectTarget(args) });
 }
 
 /** Emitter hook: a non-stream EventEmitter created inside `record`'s context is its own. */
@@ -559,7 +563,7 @@ function disposeNow(record) {
   const lines = [];
   const serverWaits = [];
   for (const resource of held) if (resource.isServer) stopResource(resource, lines, serverWaits);
-  const draining = held.some((resource) => resource.isServer && kinds.openConnections(resource.target) > 0);
+  const draining = held.some((resource) => resource.isServer && kinds().openConnections(resource.target) > 0);
   let rest;
   if (draining) {
     for (const resource of held) if (!resource.isServer) lines.push({ ...publicView(resource), action: 'deferred' });
@@ -591,6 +595,20 @@ function purgeRecord(record) {
   for (const resource of heldResources(record)) stopResource(resource, lines, [], 'stopNow');
   record.phase = DISPOSED;
   return lines;
+}
+
+/**
+ * Whether `record` may still hold something: false when it never recorded anything, or what it
+ * recorded was swept out. Most generations (a route module, a helper) start nothing, and a swap
+ * need not look at them further.
+ */
+function mayHoldAnything(record) {
+  return record.timers.length > 0 || record.entries.length > 0;
+}
+
+/** What disposeRecord does to a generation that holds nothing, without a promise or a context. */
+function closeEmptyRecord(record, policy) {
+  record.phase = policy === 'dispose' ? DISPOSED : LEFT;
 }
 
 function disposeRecord(record, policy) {
@@ -721,7 +739,7 @@ function uninstall() {
  */
 function resourcesOf(moduleOrId) {
   const record = recordOf(moduleOrId);
-  if (record === undefined) return [];
+  if (record === undefined || !mayHoldAnything(record)) return [];
   return state.als.run(undefined, () => heldResources(record).map(publicView));
 }
 
@@ -754,6 +772,10 @@ function disposeGeneration(moduleOrId, policy) {
 function purgeGeneration(moduleOrId) {
   const record = recordOf(moduleOrId);
   if (record === undefined || record.phase === LEFT) return [];
+  if (!mayHoldAnything(record)) {
+    record.phase = DISPOSED;
+    return [];
+  }
   return state.als.run(undefined, () => purgeRecord(record));
 }
 
@@ -844,11 +866,16 @@ function settled() {
 function afterCommit(retired) {
   if (state === null) return;
   state.attempt = [];
+  const holding = [];
+  for (const [, mod] of retired) {
+    const record = state.records.get(mod);
+    if (record === undefined || record.phase !== LIVE) continue;
+    if (mayHoldAnything(record)) holding.push(record);
+    else closeEmptyRecord(record, policyOf(record.file));
+  }
+  if (holding.length === 0 && state.deferredListens.length === 0) return;
   state.als.run(undefined, () => {
-    for (const [, mod] of retired) {
-      const record = state.records.get(mod);
-      if (record !== undefined && record.phase === LIVE) disposeRecord(record, policyOf(record.file));
-    }
+    for (const record of holding) disposeRecord(record, policyOf(record.file));
     startDeferredListens();
   });
 }
