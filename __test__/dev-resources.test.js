@@ -720,3 +720,23 @@ test('bad policies and options are refused with ERR_MODSWAP_INVALID_OPTIONS', ()
   assert.throws(() => resources.untracked('not a function'), invalid);
   assert.equal(resources.policyFor(__filename), 'dispose', 'nothing changed');
 });
+
+test('under node -r modswap the entry module is not a generation: what it starts is never recorded', () => {
+  const { execFileSync } = require('node:child_process');
+  const fixture = makeFixture({
+    'entry.js': [
+      'const modswap = require(process.env.MODSWAP_UNDER_TEST);',
+      'const timer = setInterval(() => {}, 1000);',
+      'console.log(JSON.stringify(modswap.resources(__filename).map((held) => held.kind)));',
+      'clearInterval(timer);',
+      '',
+    ].join('\n'),
+  });
+  const root = require.resolve('..');
+  const output = execFileSync(process.execPath, ['-r', root, fixture.path('entry.js')], {
+    env: { ...process.env, MODSWAP_UNDER_TEST: root },
+    encoding: 'utf8',
+  });
+  assert.deepEqual(JSON.parse(output), []);
+  fixture.remove();
+});
