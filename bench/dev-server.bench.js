@@ -513,7 +513,7 @@ function printSettings(settings, port) {
       `new response; polled with GET / (one keep-alive socket of its own), ${SAVE_TIMEOUT_MS} ms limit`,
   );
   console.log(
-    `runners: modswap run (bin/modswap.js, delay ${settings.delayMs ?? '5 (default)'} ms), ` +
+    `runners: modswap run (bin/modswap.js, delay ${settings.delayMs ?? `${require('../lib/dev/config').DEFAULTS.delay} (default)`} ms), ` +
       `nodemon ${packageVersion('nodemon')} (defaults: no --delay), node --watch`,
   );
 }
