@@ -5,8 +5,9 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
+const { spawnSync } = require('node:child_process');
 const { makeFixture } = require('./helpers');
-const { MODSWAP, get, startRunner, stopRunner, waitFor, waitForLog, ports, runToEnd, literal } = require('./runner-helpers');
+const { BIN, MODSWAP, get, startRunner, stopRunner, waitFor, waitForLog, ports, runToEnd, literal } = require('./runner-helpers');
 
 const SERVER = `'use strict';
 const http = require('node:http');
@@ -120,15 +121,31 @@ test('invalid options in modswap.config.js name the file and the option', () => 
   );
 });
 
+/**
+ * How to run the runner so that a chmod 000 file is unreadable to it: as is for a normal user;
+ * as root (CI), without the capabilities that let root read any file (setpriv drops them from the
+ * bounding set, so the checkout stays readable wherever it is cloned), else as nobody when nobody
+ * can reach the checkout. `{ spawnOptions }` or `{ skip }`.
+ */
+function withoutReadOverride() {
+  if (process.getuid() !== 0) return { spawnOptions: {} };
+  const setpriv = spawnSync('setpriv', ['--bounding-set', '-dac_override,-dac_read_search', 'true']);
+  if (setpriv.status === 0) return { spawnOptions: { wrap: ['setpriv', '--bounding-set', '-dac_override,-dac_read_search'] } };
+  const asNobody = { uid: 65534, gid: 65534 };
+  const reach = spawnSync(process.execPath, ['-e', `require('fs').accessSync(${JSON.stringify(BIN)})`], asNobody);
+  if (reach.status === 0) return { spawnOptions: asNobody };
+  return { skip: 'running as root without setpriv, in a checkout nobody cannot read: no way to make a file unreadable' };
+}
+
 test('an unreadable modswap.config.js stops the runner before the app', (t) => {
   if (process.platform === 'win32') return t.skip('no POSIX file modes on Windows');
-  // root reads any file: run the runner as nobody then (CI runs as root).
-  const asRoot = process.getuid() === 0;
+  const { spawnOptions, skip } = withoutReadOverride();
+  if (skip !== undefined) return t.skip(skip);
   assertConfigError({ 'modswap.config.js': 'module.exports = {};\n' }, /: cannot be read \(EACCES\)/, {
-    spawnOptions: asRoot ? { uid: 65534, gid: 65534 } : {},
+    spawnOptions,
     prepare(fixture) {
       fs.chmodSync(fixture.path('modswap.config.js'), 0o000);
-      if (asRoot) fs.chmodSync(fixture.root, 0o755); // nobody must reach the app and the config
+      if (spawnOptions.uid !== undefined) fs.chmodSync(fixture.root, 0o755); // nobody must reach the app and the config
     },
   });
 });

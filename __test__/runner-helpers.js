@@ -65,9 +65,13 @@ async function stopRunner(child) {
   await waitFor('the runner to exit', () => child.exitCode !== null || child.signalCode !== null);
 }
 
-/** `modswap run ...args` in `dir` to its end: `{ status, stdout, stderr }` (killed after 20 s). */
-function runToEnd(dir, args, options = {}) {
-  const result = spawnSync(process.execPath, [BIN, 'run', ...args], { cwd: dir, encoding: 'utf8', timeout: 20000, ...options });
+/**
+ * `modswap run ...args` in `dir` to its end: `{ status, stdout, stderr }` (killed after 20 s).
+ * `wrap`: a command prefix that execs what follows it (e.g. setpriv).
+ */
+function runToEnd(dir, args, { wrap = [], ...options } = {}) {
+  const argv = [...wrap, process.execPath, BIN, 'run', ...args];
+  const result = spawnSync(argv[0], argv.slice(1), { cwd: dir, encoding: 'utf8', timeout: 20000, ...options });
   return { status: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
 }
 
