@@ -14,7 +14,8 @@ function install() {
   const forced = process.env.MODSWAP_ESM_HOOKS;
   if (typeof Module.registerHooks === 'function' && forced !== 'register') {
     const { resolveSync } = require('./resolve');
-    Module.registerHooks({ resolve: resolveSync });
+    const { loadSync } = require('./inject');
+    Module.registerHooks({ resolve: resolveSync, load: loadSync });
     installed = 'registerHooks';
   } else if (typeof Module.register === 'function') {
     Module.register(pathToFileURL(require.resolve('./hooks.mjs')).href);
@@ -25,6 +26,8 @@ function install() {
       `Node ${process.version} has neither module.registerHooks nor module.register: ES module swapping needs Node 20.6+`,
     );
   }
+  // import.meta.hot: the function the injected prefix calls, on this (the main) thread.
+  require('./hot').install();
   return installed;
 }
 

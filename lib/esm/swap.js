@@ -21,6 +21,7 @@ const { ModswapError } = require('../errors');
 const { failure, locate } = require('../failure');
 const { withVersion } = require('./resolve');
 const { installedWith } = require('./register');
+const hot = require('./hot');
 
 /** Files reached through hot(): they stop the walk up to importers and are imported again. */
 const boundaries = new Set();
@@ -96,9 +97,14 @@ function esmFailure(changed, planned, error) {
   return failure(changed[0] ?? planned[0], error);
 }
 
-async function runSwap(paths) {
+/** A failure import.meta.hot handlers raised: reported as it is, not as a failed evaluation. */
+const isHandlerError = (error) =>
+  error instanceof ModswapError && ['ERR_MODSWAP_DISPOSE_FAILED', 'ERR_MODSWAP_ACCEPT_FAILED'].includes(error.code);
+
+async function runSwap(paths, { notSelfAccepting = new Set() } = {}) {
   const started = process.hrtime.bigint();
-  const plan = callNative(() => binding.esmPlan(paths, [...boundaries]));
+  const stopAt = new Set([...boundaries, ...hot.declaredBoundaries(notSelfAccepting)]);
+  const plan = callNative(() => binding.esmPlan(paths, [...stopAt]));
   if (!plan.accepted) {
     const why =
       plan.reason === 'dependency'
@@ -106,24 +112,39 @@ async function runSwap(paths) {
         : `reaches ${plan.root}, which nothing imports, with no boundary on the way`;
     throw new ModswapError(
       'ERR_MODSWAP_UNACCEPTED',
-      `The change of ${plan.chain[0]} ${why} (${plan.chain.join(' <- ')}); reach it through modswap.hot() to swap it without a restart`,
+      `The change of ${plan.chain[0]} ${why} (${plan.chain.join(' <- ')}); reach it through modswap.hot() ` +
+        'or accept it with import.meta.hot.accept() to swap it without a restart',
       { file: plan.chain[0] },
     );
   }
   if (plan.paths.length === 0) return { files: [], evaluated: [], ms: 0 };
+  hot.refuseDeclined(plan.paths);
   const changed = paths.filter((path) => plan.paths.includes(path));
   const previous = plan.paths.map((path) => callNative(() => binding.esmVersionOf(path)));
-  const versions = callNative(() => binding.esmBump(plan.paths));
+  const oldStates = hot.statesOf(plan.paths);
+  let versions = [];
   const fresh = new Map();
   try {
+    // Disposers bottom-up (the plan lists changed files first, then their importers), before
+    // the new versions evaluate; accept handlers top-down after.
+    hot.runDisposers(plan.paths);
+    versions = callNative(() => binding.esmBump(plan.paths));
     for (const boundary of plan.boundaries) {
       fresh.set(boundary, await import(urlOf(boundary, versions[plan.paths.indexOf(boundary)])));
     }
+    hot.runAcceptHandlers(plan.boundaries, fresh, oldStates);
   } catch (error) {
     callNative(() => binding.esmRestore(plan.paths, previous));
-    throw esmFailure(changed, plan.paths, error);
+    hot.rollback(
+      plan.paths,
+      versions.map((version, i) => urlOf(plan.paths[i], version)),
+    );
+    throw isHandlerError(error) ? error : esmFailure(changed, plan.paths, error);
   }
-  for (const [boundary, namespace] of fresh) namespaces.set(boundary, namespace);
+  hot.commit(plan.paths, oldStates);
+  for (const [boundary, namespace] of fresh) {
+    if (boundaries.has(boundary)) namespaces.set(boundary, namespace);
+  }
   return { files: changed, evaluated: plan.paths, ms: Number(process.hrtime.bigint() - started) / 1e6 };
 }
 
@@ -136,6 +157,18 @@ function swapEsm(paths) {
   requireHooks('Swapping ES modules');
   return enqueue(() => runSwap(paths));
 }
+
+/**
+ * `import.meta.hot.invalidate()` of `path`: swaps it as if it had changed, bubbling to its
+ * importers even when it accepts itself. A failure is reported as a warning.
+ */
+hot.hooks.requestSwap = (path) =>
+  enqueue(() => runSwap([path], { notSelfAccepting: new Set([path]) })).catch((error) =>
+    process.emitWarning(`modswap: import.meta.hot.invalidate() of ${path} failed: ${error.message}`, {
+      type: 'ModswapWarning',
+      code: error.code,
+    }),
+  );
 
 /** The namespace hot() handles of `path` serve. */
 function currentNamespace(path) {

@@ -1,0 +1,243 @@
+'use strict';
+// import.meta.hot for ES modules (lib/esm/hot.js, the load hook in lib/esm/inject.js): each test
+// runs a real .mjs app in a child process with modswap's loader hooks, once per hooks API this
+// Node has (module.registerHooks in-thread, module.register off-thread); the app prints one
+// JSON report.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const path = require('node:path');
+const { spawnSync } = require('node:child_process');
+const Module = require('node:module');
+const { makeFixture } = require('./helpers');
+
+const ROOT = path.join(__dirname, '..');
+const REGISTER = path.join(ROOT, 'register-esm.js');
+const INDEX = path.join(ROOT, 'index.js');
+
+const MODES = typeof Module.registerHooks === 'function' ? ['registerHooks', 'register'] : ['register'];
+
+const PRELUDE = `
+import fs from 'node:fs';
+import modswap from ${JSON.stringify(INDEX)};
+import { installedWith } from ${JSON.stringify(path.join(ROOT, 'lib/esm/register.js'))};
+const here = (name) => new URL('./' + name, import.meta.url).pathname;
+const write = (name, source) => fs.writeFileSync(here(name), source);
+const counts = () => ({ ...globalThis.evaluations });
+const report = { hooks: installedWith() };
+const failureOf = async (promise) => {
+  try { await promise; return null; } catch (error) { return { code: error.code, message: error.message, file: error.file }; }
+};
+`;
+
+/** Source line that counts an evaluation of module `name`. */
+const counted = (name) =>
+  `(globalThis.evaluations ??= {})[${JSON.stringify(name)}] = (globalThis.evaluations[${JSON.stringify(name)}] ?? 0) + 1;\n`;
+
+function runApp(fixture, mode) {
+  const child = spawnSync(process.execPath, ['--import', REGISTER, fixture.path('main.mjs')], {
+    cwd: fixture.root,
+    encoding: 'utf8',
+    timeout: 30_000,
+    env: { ...process.env, MODSWAP_ESM_HOOKS: mode, NODE_OPTIONS: '' },
+  });
+  assert.equal(child.status, 0, `app exited with ${child.status} ${child.signal ?? ''}\n${child.stderr}`);
+  const lines = child.stdout.trim().split('\n');
+  const report = JSON.parse(lines[lines.length - 1]);
+  assert.equal(report.hooks, mode, 'the hooks API asked for');
+  return report;
+}
+
+function eachMode(name, files, check) {
+  for (const mode of MODES) {
+    test(`${name} (${mode})`, () => {
+      const fixture = makeFixture(files());
+      try {
+        check(runApp(fixture, mode), fixture);
+      } finally {
+        fixture.remove();
+      }
+    });
+  }
+}
+
+const SELF = `${counted('self')}import { value } from './leaf.mjs';
+import.meta.hot.accept();
+import.meta.hot.dispose((data) => { data.disposed = (data.disposed ?? 0) + 1; data.last = value; });
+(globalThis.seen ??= []).push({ value, data: { ...import.meta.hot.data } });
+export const read = () => value;
+`;
+
+eachMode(
+  'a self-accepting module is a boundary: its importer is not evaluated again; data goes from version to version',
+  () => ({
+    'leaf.mjs': `${counted('leaf')}export const value = 1;\n`,
+    'self.mjs': SELF,
+    'main.mjs': `${PRELUDE}${counted('main')}
+import { read } from './self.mjs';
+report.swaps = [];
+for (const n of [2, 3, 4]) {
+  write('leaf.mjs', ${JSON.stringify(counted('leaf'))} + 'export const value = ' + n + ';\\n');
+  report.swaps.push((await modswap.swap(here('leaf.mjs'))).evaluated);
+}
+report.seen = globalThis.seen;
+report.stale = read();
+report.counts = counts();
+console.log(JSON.stringify(report));
+`,
+  }),
+  (report, fixture) => {
+    for (const evaluated of report.swaps) assert.deepEqual(evaluated, [fixture.path('leaf.mjs'), fixture.path('self.mjs')]);
+    assert.deepEqual(report.seen, [
+      { value: 1, data: {} },
+      { value: 2, data: { disposed: 1, last: 1 } },
+      { value: 3, data: { disposed: 2, last: 2 } },
+      { value: 4, data: { disposed: 3, last: 3 } },
+    ]);
+    // The importer keeps its bindings to the first instance (webpack's and Vite's semantics).
+    assert.equal(report.stale, 1);
+    assert.deepEqual(report.counts, { main: 1, leaf: 4, self: 4 });
+  },
+);
+
+eachMode(
+  'accept(deps, cb) stops the change at the accepting importer and hands it the new namespaces',
+  () => ({
+    'dep.mjs': `${counted('dep')}export const value = 'one';\n`,
+    'other.mjs': `${counted('other')}export const value = 'o1';\n`,
+    'main.mjs': `${PRELUDE}${counted('main')}
+import { value } from './dep.mjs';
+import './other.mjs';
+report.calls = [];
+import.meta.hot.accept('./dep.mjs', (ns) => report.calls.push(['single', ns.value]));
+import.meta.hot.accept(['./other.mjs', './dep.mjs'], (list) => report.calls.push(['list', list.map((ns) => ns?.value ?? null)]));
+write('dep.mjs', ${JSON.stringify(`${counted('dep')}export const value = 'two';\n`)});
+report.swap = (await modswap.swap(here('dep.mjs'))).evaluated;
+report.binding = value;
+report.counts = counts();
+console.log(JSON.stringify(report));
+`,
+  }),
+  (report, fixture) => {
+    assert.deepEqual(report.swap, [fixture.path('dep.mjs')]);
+    assert.deepEqual(report.calls, [
+      ['single', 'two'],
+      ['list', [null, 'two']],
+    ]);
+    assert.equal(report.binding, 'one');
+    assert.deepEqual(report.counts, { main: 1, dep: 2, other: 1 });
+  },
+);
+
+eachMode(
+  'decline(): a swap that would replace the module is refused before anything runs',
+  () => ({
+    'leaf.mjs': `${counted('leaf')}export const value = 1;\n`,
+    'mid.mjs': `${counted('mid')}import { value } from './leaf.mjs';\nimport.meta.hot.decline();\nexport default () => value;\n`,
+    'main.mjs': `${PRELUDE}
+const api = await modswap.hot('./mid.mjs');
+write('leaf.mjs', ${JSON.stringify(`${counted('leaf')}export const value = 2;\n`)});
+report.failure = await failureOf(modswap.swap(here('leaf.mjs')));
+report.served = api();
+report.reimported = (await import('./leaf.mjs')).value;
+report.counts = counts();
+console.log(JSON.stringify(report));
+`,
+  }),
+  (report, fixture) => {
+    assert.equal(report.failure?.code, 'ERR_MODSWAP_DECLINED');
+    assert.equal(report.failure.file, fixture.path('mid.mjs'));
+    assert.match(report.failure.message, /declines updates/);
+    assert.equal(report.served, 1);
+    assert.equal(report.reimported, 1);
+    assert.deepEqual(report.counts, { leaf: 1, mid: 1 });
+  },
+);
+
+eachMode(
+  'a throwing disposer or accept handler rolls the swap back: the old version keeps serving',
+  () => ({
+    'leaf.mjs': `${counted('leaf')}export const value = 1;\nimport.meta.hot.dispose(() => { if (globalThis.failDispose) throw new Error('dispose broke'); });\n`,
+    'api.mjs': `${counted('api')}import { value } from './leaf.mjs';\nexport default () => value;\n`,
+    // Imports the file again at run time (a boundary too, so main does not import leaf.mjs).
+    'probe.mjs': "export const reimport = async () => (await import('./leaf.mjs')).value;\n",
+    'main.mjs': `${PRELUDE}
+const api = await modswap.hot('./api.mjs');
+const probe = await modswap.hot('./probe.mjs');
+const next = (n) => write('leaf.mjs', ${JSON.stringify(counted('leaf'))} + 'export const value = ' + n + ';\\nimport.meta.hot.dispose(() => { if (globalThis.failDispose) throw new Error("dispose broke"); });\\n');
+globalThis.failDispose = true;
+next(2);
+report.dispose = await failureOf(modswap.swap(here('leaf.mjs')));
+report.dispose.served = api();
+report.dispose.reimported = await probe.reimport();
+globalThis.failDispose = false;
+report.acceptCalls = 0;
+import.meta.hot.accept('./api.mjs', () => { report.acceptCalls += 1; if (report.acceptCalls === 1) throw new Error('accept broke'); });
+report.accept = await failureOf(modswap.swap(here('leaf.mjs')));
+report.accept.served = api();
+report.accept.reimported = await probe.reimport();
+next(3);
+report.recovered = (await modswap.swap(here('leaf.mjs'))).evaluated;
+report.after = api();
+report.counts = counts();
+console.log(JSON.stringify(report));
+`,
+  }),
+  (report, fixture) => {
+    const leaf = fixture.path('leaf.mjs');
+    assert.equal(report.dispose.code, 'ERR_MODSWAP_DISPOSE_FAILED');
+    assert.equal(report.dispose.file, leaf);
+    assert.match(report.dispose.message, new RegExp(`dispose handler of ${leaf} threw: dispose broke`));
+    assert.equal(report.dispose.served, 1);
+    assert.equal(report.dispose.reimported, 1);
+    assert.equal(report.accept.code, 'ERR_MODSWAP_ACCEPT_FAILED');
+    assert.equal(report.accept.file, fixture.path('main.mjs'));
+    assert.match(report.accept.message, /accept handler of .*main\.mjs for .*api\.mjs threw: accept broke/);
+    assert.equal(report.accept.served, 1, 'the old namespace keeps serving');
+    assert.equal(report.accept.reimported, 1, 'versions rolled back');
+    assert.deepEqual(new Set(report.recovered), new Set([leaf, fixture.path('api.mjs'), fixture.path('probe.mjs')]));
+    assert.equal(report.after, 3);
+    assert.equal(report.acceptCalls, 2);
+    // leaf: first, the version the accept failure discarded, the recovered one.
+    assert.deepEqual(report.counts, { leaf: 3, api: 3 });
+  },
+);
+
+eachMode(
+  'the injected prefix leaves line and column numbers alone (with and without a hashbang)',
+  () => ({
+    'thrower.mjs': "export function fail() {\n  const x = 1;\n  throw new Error('boom ' + x);\n}\nexport const hot = typeof import.meta.hot;\n",
+    'bang.mjs': "#!/usr/bin/env node\nexport function fail() {\n    throw new Error('bang');\n}\nexport const hot = typeof import.meta.hot;\n",
+    'main.mjs': `${PRELUDE}
+const thrower = await modswap.hot('./thrower.mjs');
+const bang = await modswap.hot('./bang.mjs');
+const frame = (fn, name) => { try { fn(); } catch (error) { return error.stack.split('\\n').find((line) => line.includes(name)).replace(/^.*\\//, ''); } };
+report.first = [frame(thrower.fail, 'thrower.mjs'), frame(bang.fail, 'bang.mjs'), thrower.hot, bang.hot];
+write('thrower.mjs', "export function fail() {\\n  const x = 2;\\n\\n  throw new Error('boom ' + x);\\n}\\nexport const hot = typeof import.meta.hot;\\n");
+await modswap.swap(here('thrower.mjs'));
+report.swapped = frame(thrower.fail, 'thrower.mjs');
+console.log(JSON.stringify(report));
+`,
+  }),
+  (report) => {
+    assert.deepEqual(report.first, ['thrower.mjs:3:9)', 'bang.mjs:3:11)', 'object', 'object']);
+    assert.equal(report.swapped, 'thrower.mjs?modswap=1:4:9)');
+  },
+);
+
+eachMode(
+  'invalidate() swaps the module again, bubbling past its own self-acceptance to a boundary',
+  () => ({
+    'self.mjs': `${counted('self')}import.meta.hot.accept();\nexport const invalidate = () => import.meta.hot.invalidate();\n`,
+    'api.mjs': `${counted('api')}import { invalidate } from './self.mjs';\nexport default invalidate;\n`,
+    'main.mjs': `${PRELUDE}
+const api = await modswap.hot('./api.mjs');
+api();
+await new Promise((resolve) => setTimeout(resolve, 500));
+report.counts = counts();
+console.log(JSON.stringify(report));
+`,
+  }),
+  (report) => {
+    assert.deepEqual(report.counts, { self: 2, api: 2 });
+  },
+);
