@@ -241,3 +241,65 @@ console.log(JSON.stringify(report));
     assert.deepEqual(report.counts, { self: 2, api: 2 });
   },
 );
+
+const logged = (name, what) => `(globalThis.log ??= []).push(${JSON.stringify(`${name}:${what}`)});\n`;
+
+eachMode(
+  'order: disposers bottom-up before the new versions evaluate, accept(cb) after with the new namespace',
+  () => ({
+    'leaf.mjs': `${logged('leaf', 'eval')}import.meta.hot.dispose(() => globalThis.log.push('leaf:dispose'));\nexport const value = 1;\n`,
+    'mid.mjs': `${logged('mid', 'eval')}import { value } from './leaf.mjs';\nimport.meta.hot.dispose(() => globalThis.log.push('mid:dispose'));\nexport const read = () => value;\n`,
+    'top.mjs': `${logged('top', 'eval')}import { read } from './mid.mjs';\nimport.meta.hot.dispose(() => globalThis.log.push('top:dispose'));\nimport.meta.hot.accept((ns) => globalThis.log.push('top:accept:' + ns.read()));\nexport { read };\n`,
+    'main.mjs': `${PRELUDE}
+import './top.mjs';
+globalThis.log.length = 0;
+write('leaf.mjs', ${JSON.stringify(`${logged('leaf', 'eval')}import.meta.hot.dispose(() => globalThis.log.push('leaf:dispose'));\nexport const value = 2;\n`)});
+await modswap.swap(here('leaf.mjs'));
+report.log = globalThis.log;
+console.log(JSON.stringify(report));
+`,
+  }),
+  (report) => {
+    assert.deepEqual(report.log, [
+      'leaf:dispose',
+      'mid:dispose',
+      'top:dispose',
+      'leaf:eval',
+      'mid:eval',
+      'top:eval',
+      'top:accept:2',
+    ]);
+  },
+);
+
+test('modswap run app.mjs: a swap reaching a module that declines restarts the app', { timeout: 60000 }, async () => {
+  const { get, startRunner, waitFor, waitForLog, ports } = require('./runner-helpers');
+  const fixture = makeFixture({
+    'server.mjs': `import http from 'node:http';
+import modswap from ${JSON.stringify(INDEX)};
+const handler = await modswap.hot('./handler.mjs');
+const server = http.createServer((req, res) => res.end(handler()));
+server.listen(0, '127.0.0.1', () => console.log('port ' + server.address().port + ' pid ' + process.pid));
+`,
+    'handler.mjs': "import { tag } from './tag.mjs';\nimport.meta.hot.decline();\nexport default () => tag;\n",
+    'tag.mjs': "export const tag = 'v1';\n",
+  });
+  const { child, output } = startRunner(fixture.root, ['server.mjs']);
+  try {
+    const first = await waitFor('the server to listen', () => ports(output)[0]).catch((error) => {
+      throw new Error(`${error.message}; stderr: ${output.stderr}`);
+    });
+    assert.equal(await get(first.port), 'v1');
+    fixture.write('tag.mjs', "export const tag = 'v2';\n");
+    const second = await waitFor('a restart', () => ports(output)[1]).catch((error) => {
+      throw new Error(`${error.message}; stderr: ${output.stderr}`);
+    });
+    assert.notEqual(second.pid, first.pid);
+    await waitForLog(output, /restarting: Cannot swap \S*handler\.mjs: it declines updates/);
+    assert.equal(await get(second.port), 'v2');
+  } finally {
+    child.kill('SIGTERM');
+    await waitFor('the runner to exit', () => child.exitCode !== null || child.signalCode !== null);
+    fixture.remove();
+  }
+});
