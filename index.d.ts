@@ -322,7 +322,42 @@ export interface HotApi {
 /** `module.hot` of a module, for code that does not want to touch `module`. */
 export declare function hotApi(module: NodeModule | NodeJS.Module): HotApi;
 
+/**
+ * `import.meta.hot` of an ES module modswap versions (a project file, under modswap's ES module
+ * hooks): Vite's/webpack's API, with the semantics and order of `module.hot`.
+ */
+export interface ImportMetaHot {
+  /**
+   * Persists across versions: what this version and its dispose handlers store, the next version
+   * reads (`{}` for the first).
+   */
+  readonly data: Record<string, any>;
+  /**
+   * Self-accept: this module is a boundary (its importers are not evaluated again). `callback`
+   * gets the new version's namespace after it evaluated; a throw rolls the swap back
+   * (`ERR_MODSWAP_ACCEPT_FAILED`).
+   */
+  accept(callback?: (newModule: Record<string, any>) => void): void;
+  /** Handles updates of `dependency` (a specifier resolved from this module): it stays. */
+  accept(dependency: string, callback: (newModule: Record<string, any> | undefined) => void): void;
+  /** Handles updates of `dependencies`; `callback` gets their namespaces (undefined: not updated). */
+  accept(dependencies: readonly string[], callback: (newModules: Array<Record<string, any> | undefined>) => void): void;
+  /** A swap that would replace this module is refused (`ERR_MODSWAP_DECLINED`; the runner restarts). */
+  decline(): void;
+  /**
+   * Runs `handler(data)` before this version is replaced, bottom-up; a throw rolls the swap back
+   * (`ERR_MODSWAP_DISPOSE_FAILED`).
+   */
+  dispose(handler: (data: Record<string, any>) => void): void;
+  /** Swaps this module again on the next turn, bubbling to its importers even when it self-accepts. */
+  invalidate(): void;
+}
+
 declare global {
+  interface ImportMeta {
+    /** modswap's `import.meta.hot`; undefined without modswap's ES module hooks, and in node_modules. */
+    hot?: ImportMetaHot;
+  }
   interface NodeModule {
     /** modswap's `module.hot` (webpack's API); present once modswap is loaded. */
     hot?: HotApi;

@@ -95,3 +95,20 @@ const settledPromise: Promise<void> = modswap.resourcesSettled();
 void resourceOptionsInForce;
 void untrackedResult;
 void settledPromise;
+
+// import.meta.hot's type (the augmentation of ImportMeta; this file is CommonJS, so no
+// `import.meta` here: the interface is exercised directly).
+declare const metaHot: modswap.ImportMetaHot;
+metaHot.accept();
+metaHot.accept((ns) => void ns.default);
+metaHot.accept('./dep.mjs', (ns) => void ns?.value);
+metaHot.accept(['./a.mjs', './b.mjs'], ([a, b]) => void [a, b]);
+metaHot.dispose((data) => {
+  data.count = 1;
+});
+const carried: number | undefined = metaHot.data.count;
+metaHot.decline();
+metaHot.invalidate();
+declare const meta: ImportMeta;
+meta.hot?.accept();
+void carried;
