@@ -303,3 +303,28 @@ server.listen(0, '127.0.0.1', () => console.log('port ' + server.address().port 
     fixture.remove();
   }
 });
+
+eachMode(
+  'prune(cb) runs when a swap leaves the module imported by nothing, not while it is imported',
+  () => ({
+    'extra.mjs': `${counted('extra')}import.meta.hot.prune((data) => { globalThis.pruned = (globalThis.pruned ?? 0) + 1; });\nexport const extra = 'x';\n`,
+    'kept.mjs': `${counted('kept')}import.meta.hot.prune(() => { globalThis.keptPruned = true; });\nexport const kept = 'k';\n`,
+    'api.mjs': `${counted('api')}import { extra } from './extra.mjs';\nimport { kept } from './kept.mjs';\nexport default () => extra + kept;\n`,
+    'main.mjs': `${PRELUDE}
+const api = await modswap.hot('./api.mjs');
+write('api.mjs', ${JSON.stringify(`${counted('api')}import { extra } from './extra.mjs';\nimport { kept } from './kept.mjs';\nexport default () => 'still:' + extra + kept;\n`)});
+await modswap.swap(here('api.mjs'));
+report.stillImported = [api(), globalThis.pruned ?? 0];
+write('api.mjs', ${JSON.stringify(`${counted('api')}import { kept } from './kept.mjs';\nexport default () => 'dropped:' + kept;\n`)});
+await modswap.swap(here('api.mjs'));
+report.dropped = [api(), globalThis.pruned ?? 0, globalThis.keptPruned ?? false];
+report.counts = counts();
+console.log(JSON.stringify(report));
+`,
+  }),
+  (report) => {
+    assert.deepEqual(report.stillImported, ['still:xk', 0]);
+    assert.deepEqual(report.dropped, ['dropped:k', 1, false]);
+    assert.deepEqual(report.counts, { extra: 1, kept: 1, api: 3 });
+  },
+);

@@ -26,6 +26,7 @@ class EsmHotState {
     /** [{ files, single, callback }] of `accept(deps, callback)`. */
     this.acceptedDependencies = [];
     this.disposeHandlers = [];
+    this.pruneHandlers = [];
   }
 }
 
@@ -105,6 +106,11 @@ function makeApi(meta) {
     dispose(handler) {
       expectFunction(handler, 'import.meta.hot.dispose() handler');
       state.disposeHandlers.push(handler);
+    },
+    /** Runs `handler(data)` when a swap leaves this module imported by nothing. */
+    prune(handler) {
+      expectFunction(handler, 'import.meta.hot.prune() handler');
+      state.pruneHandlers.push(handler);
     },
     /** Swaps this module again as if its file had changed, bubbling to its importers (next turn). */
     invalidate() {
@@ -220,6 +226,35 @@ function statesOf(paths) {
   return found;
 }
 
+/**
+ * Files with prune handlers that an importer among `paths` imports: after the swap commits, those
+ * nothing imports any more are pruned.
+ */
+function pruneCandidates(paths) {
+  const planned = new Set(paths);
+  const found = [];
+  for (const state of states.values()) {
+    if (state.pruneHandlers.length === 0 || planned.has(state.path) || currentState(state.path) !== state) continue;
+    const importers = callNative(() => binding.esmImportersOf(state.path));
+    if (importers.some((importer) => planned.has(importer))) found.push(state);
+  }
+  return found;
+}
+
+/** Runs the prune handlers of `candidates` nothing imports now; a throw is a warning (the swap is done). */
+function runPruneHandlers(candidates) {
+  for (const state of candidates) {
+    if (callNative(() => binding.esmImportersOf(state.path)).length > 0) continue;
+    for (const handler of state.pruneHandlers) {
+      try {
+        handler(state.data);
+      } catch (error) {
+        process.emitWarning(`modswap: a prune handler of ${state.path} threw: ${messageOf(error)}`, 'ModswapWarning');
+      }
+    }
+  }
+}
+
 /** A committed swap: the replaced versions' states go. */
 function commit(paths, old) {
   for (const path of paths) pendingData.delete(path);
@@ -240,6 +275,8 @@ module.exports = {
   runDisposers,
   runAcceptHandlers,
   statesOf,
+  pruneCandidates,
+  runPruneHandlers,
   commit,
   rollback,
   GLOBAL_KEY,

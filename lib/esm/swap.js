@@ -122,6 +122,7 @@ async function runSwap(paths, { notSelfAccepting = new Set() } = {}) {
   const changed = paths.filter((path) => plan.paths.includes(path));
   const previous = plan.paths.map((path) => callNative(() => binding.esmVersionOf(path)));
   const oldStates = hot.statesOf(plan.paths);
+  const pruneCandidates = hot.pruneCandidates(plan.paths);
   let versions = [];
   const fresh = new Map();
   try {
@@ -142,6 +143,7 @@ async function runSwap(paths, { notSelfAccepting = new Set() } = {}) {
     throw isHandlerError(error) ? error : esmFailure(changed, plan.paths, error);
   }
   hot.commit(plan.paths, oldStates);
+  hot.runPruneHandlers(pruneCandidates);
   for (const [boundary, namespace] of fresh) {
     if (boundaries.has(boundary)) namespaces.set(boundary, namespace);
   }
