@@ -349,6 +349,8 @@ export interface ImportMetaHot {
    * (`ERR_MODSWAP_DISPOSE_FAILED`).
    */
   dispose(handler: (data: Record<string, any>) => void): void;
+  /** Runs `handler(data)` after a swap whose new versions no longer import this module. */
+  prune(handler: (data: Record<string, any>) => void): void;
   /** Swaps this module again on the next turn, bubbling to its importers even when it self-accepts. */
   invalidate(): void;
 }

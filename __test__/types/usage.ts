@@ -108,6 +108,7 @@ metaHot.dispose((data) => {
 });
 const carried: number | undefined = metaHot.data.count;
 metaHot.decline();
+metaHot.prune((data) => void data);
 metaHot.invalidate();
 declare const meta: ImportMeta;
 meta.hot?.accept();
