@@ -232,7 +232,9 @@ eachMode(
     'main.mjs': `${PRELUDE}
 const api = await modswap.hot('./api.mjs');
 api();
-await new Promise((resolve) => setTimeout(resolve, 500));
+// The swap runs on a later turn: wait for it (up to 10 s), then a little more for any extra one.
+for (let waited = 0; (globalThis.evaluations.api ?? 0) < 2 && waited < 10000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+await new Promise((resolve) => setTimeout(resolve, 100));
 report.counts = counts();
 console.log(JSON.stringify(report));
 `,
