@@ -326,16 +326,18 @@ async function underInotifyLimits(t, limits, source, root) {
 
 const REPORT_ERROR = `const report = (error) => ({ code: error.code, message: error.message, isModswapError: error.name === 'ModswapError' });`;
 
-test('over the inotify watch limit at start: ERR_MODSWAP_WATCH_LIMIT naming the directory, with the fix', async (t) => {
-  const fixture = makeFixture({ 'a/b/c/d/x.js': '1', 'e/f/y.js': '1' }); // 7 directories
-  const source = `${REPORT_ERROR}
+/** Child source: watch the directory given as argv[1], print { watched } or the error's report. */
+const WATCH_ROOT_AND_REPORT = `${REPORT_ERROR}
     try {
       require(${WATCHER_PATH}).watch(process.argv[1], () => {});
       console.log(JSON.stringify({ watched: true }));
     } catch (error) {
       console.log(JSON.stringify(report(error)));
     }`;
-  const result = await underInotifyLimits(t, { watches: 3 }, source, fixture.root);
+
+test('over the inotify watch limit at start: ERR_MODSWAP_WATCH_LIMIT naming the directory, with the fix', async (t) => {
+  const fixture = makeFixture({ 'a/b/c/d/x.js': '1', 'e/f/y.js': '1' }); // 7 directories
+  const result = await underInotifyLimits(t, { watches: 3 }, WATCH_ROOT_AND_REPORT, fixture.root);
   if (result === undefined) return fixture.remove();
   assert.equal(result.code, 'ERR_MODSWAP_WATCH_LIMIT', JSON.stringify(result));
   assert.ok(result.isModswapError);
@@ -349,14 +351,7 @@ test('over the inotify watch limit at start: ERR_MODSWAP_WATCH_LIMIT naming the 
 
 test('over the inotify instance limit: ERR_MODSWAP_WATCH_LIMIT naming the root, with the fix', async (t) => {
   const fixture = makeFixture({ 'x.js': '1' });
-  const source = `${REPORT_ERROR}
-    try {
-      require(${WATCHER_PATH}).watch(process.argv[1], () => {});
-      console.log(JSON.stringify({ watched: true }));
-    } catch (error) {
-      console.log(JSON.stringify(report(error)));
-    }`;
-  const result = await underInotifyLimits(t, { instances: 0 }, source, fixture.root);
+  const result = await underInotifyLimits(t, { instances: 0 }, WATCH_ROOT_AND_REPORT, fixture.root);
   if (result === undefined) return fixture.remove();
   assert.equal(result.code, 'ERR_MODSWAP_WATCH_LIMIT', JSON.stringify(result));
   assert.match(result.message, new RegExp(`^cannot watch ${fixture.root}: the system limit on file watchers per user is reached`));

@@ -6,59 +6,9 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
-const { spawnSync } = require('node:child_process');
-const Module = require('node:module');
 const { makeFixture } = require('./helpers');
 
-const ROOT = path.join(__dirname, '..');
-const REGISTER = path.join(ROOT, 'register-esm.js');
-const INDEX = path.join(ROOT, 'index.js');
-
-const MODES = typeof Module.registerHooks === 'function' ? ['registerHooks', 'register'] : ['register'];
-
-const PRELUDE = `
-import fs from 'node:fs';
-import modswap from ${JSON.stringify(INDEX)};
-import { installedWith } from ${JSON.stringify(path.join(ROOT, 'lib/esm/register.js'))};
-const here = (name) => new URL('./' + name, import.meta.url).pathname;
-const write = (name, source) => fs.writeFileSync(here(name), source);
-const counts = () => ({ ...globalThis.evaluations });
-const report = { hooks: installedWith() };
-const failureOf = async (promise) => {
-  try { await promise; return null; } catch (error) { return { code: error.code, message: error.message, file: error.file }; }
-};
-`;
-
-/** Source line that counts an evaluation of module `name`. */
-const counted = (name) =>
-  `(globalThis.evaluations ??= {})[${JSON.stringify(name)}] = (globalThis.evaluations[${JSON.stringify(name)}] ?? 0) + 1;\n`;
-
-function runApp(fixture, mode) {
-  const child = spawnSync(process.execPath, ['--import', REGISTER, fixture.path('main.mjs')], {
-    cwd: fixture.root,
-    encoding: 'utf8',
-    timeout: 30_000,
-    env: { ...process.env, MODSWAP_ESM_HOOKS: mode, NODE_OPTIONS: '' },
-  });
-  assert.equal(child.status, 0, `app exited with ${child.status} ${child.signal ?? ''}\n${child.stderr}`);
-  const lines = child.stdout.trim().split('\n');
-  const report = JSON.parse(lines[lines.length - 1]);
-  assert.equal(report.hooks, mode, 'the hooks API asked for');
-  return report;
-}
-
-function eachMode(name, files, check) {
-  for (const mode of MODES) {
-    test(`${name} (${mode})`, () => {
-      const fixture = makeFixture(files());
-      try {
-        check(runApp(fixture, mode), fixture);
-      } finally {
-        fixture.remove();
-      }
-    });
-  }
-}
+const { INDEX, PRELUDE, HOT_HANDLER_SERVER, counted, eachMode } = require('./esm-helpers');
 
 const SELF = `${counted('self')}import { value } from './leaf.mjs';
 import.meta.hot.accept();
@@ -275,27 +225,18 @@ console.log(JSON.stringify(report));
 );
 
 test('modswap run app.mjs: a swap reaching a module that declines restarts the app', { timeout: 60000 }, async () => {
-  const { get, startRunner, waitFor, waitForLog, ports } = require('./runner-helpers');
+  const { get, startRunner, waitFor, waitForLog, nthServer } = require('./runner-helpers');
   const fixture = makeFixture({
-    'server.mjs': `import http from 'node:http';
-import modswap from ${JSON.stringify(INDEX)};
-const handler = await modswap.hot('./handler.mjs');
-const server = http.createServer((req, res) => res.end(handler()));
-server.listen(0, '127.0.0.1', () => console.log('port ' + server.address().port + ' pid ' + process.pid));
-`,
+    'server.mjs': HOT_HANDLER_SERVER,
     'handler.mjs': "import { tag } from './tag.mjs';\nimport.meta.hot.decline();\nexport default () => tag;\n",
     'tag.mjs': "export const tag = 'v1';\n",
   });
   const { child, output } = startRunner(fixture.root, ['server.mjs']);
   try {
-    const first = await waitFor('the server to listen', () => ports(output)[0]).catch((error) => {
-      throw new Error(`${error.message}; stderr: ${output.stderr}`);
-    });
+    const first = await nthServer(output, 0, 'the server to listen');
     assert.equal(await get(first.port), 'v1');
     fixture.write('tag.mjs', "export const tag = 'v2';\n");
-    const second = await waitFor('a restart', () => ports(output)[1]).catch((error) => {
-      throw new Error(`${error.message}; stderr: ${output.stderr}`);
-    });
+    const second = await nthServer(output, 1, 'a restart');
     assert.notEqual(second.pid, first.pid);
     await waitForLog(output, /restarting: Cannot swap \S*handler\.mjs: it declines updates/);
     assert.equal(await get(second.port), 'v2');

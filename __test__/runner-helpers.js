@@ -59,6 +59,13 @@ function waitForLog(output, pattern, what = `a log line matching ${pattern}`, fr
 /** Every `port N pid P` line the app printed, in order: one per start. */
 const ports = (output) => [...output.stdout.matchAll(/port (\d+) pid (\d+)/g)].map((m) => ({ port: Number(m[1]), pid: Number(m[2]) }));
 
+/** The `index`th server the runner's app announced ("port N pid P"); a timeout carries its stderr. */
+function nthServer(output, index, what) {
+  return waitFor(what, () => ports(output)[index]).catch((error) => {
+    throw new Error(`${error.message}; stderr: ${output.stderr}`);
+  });
+}
+
 /** Stops the runner and waits for it to exit. */
 async function stopRunner(child) {
   if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
@@ -99,4 +106,4 @@ function inotifyLimitWrap({ watches, instances }) {
 /** A regex matching `text` literally. */
 const literal = (text) => new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
 
-module.exports = { BIN, MODSWAP, get, startRunner, waitFor, waitForLog, ports, stopRunner, runToEnd, inotifyLimitWrap, literal };
+module.exports = { BIN, MODSWAP, get, startRunner, waitFor, waitForLog, ports, nthServer, stopRunner, runToEnd, inotifyLimitWrap, literal };

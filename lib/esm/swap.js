@@ -22,6 +22,7 @@ const { failure, locate } = require('../failure');
 const { withVersion } = require('./resolve');
 const { installedWith } = require('./register');
 const hot = require('./hot');
+const { forwardedKeyTraps } = require('../proxy-keys');
 
 /** Files reached through hot(): they stop the walk up to importers and are imported again. */
 const boundaries = new Set();
@@ -195,19 +196,7 @@ function esmHandle(path, callable) {
   const traps = {
     get: (_, key) => read(currentNamespace(path), key),
     has: (_, key) => Reflect.has(currentNamespace(path), key),
-    ownKeys: () => {
-      const keys = new Set(Reflect.ownKeys(currentNamespace(path)));
-      for (const key of Reflect.ownKeys(target)) {
-        if (!Reflect.getOwnPropertyDescriptor(target, key).configurable) keys.add(key);
-      }
-      return [...keys];
-    },
-    getOwnPropertyDescriptor: (_, key) => {
-      const own = Reflect.getOwnPropertyDescriptor(target, key);
-      if (own !== undefined && !own.configurable) return own;
-      const descriptor = Reflect.getOwnPropertyDescriptor(currentNamespace(path), key);
-      return descriptor === undefined ? undefined : { ...descriptor, configurable: true };
-    },
+    ...forwardedKeyTraps(target, () => currentNamespace(path)),
     set: () => false,
     defineProperty: () => false,
     deleteProperty: () => false,

@@ -5,6 +5,7 @@
 const Module = require('node:module');
 const { ModswapError } = require('../errors');
 const { trackCall } = require('./in-flight');
+const { forwardedKeyTraps } = require('../proxy-keys');
 
 /** Files reached through hot(): reload boundaries. */
 const boundaryFiles = new Set();
@@ -79,19 +80,7 @@ function forwardedTraps(filename, target) {
     set: (_, key, value) => Reflect.set(current(), key, value),
     has: (_, key) => Reflect.has(current(), key),
     deleteProperty: (_, key) => Reflect.deleteProperty(current(), key),
-    ownKeys: () => {
-      const keys = new Set(Reflect.ownKeys(current()));
-      for (const key of Reflect.ownKeys(target)) {
-        if (!Reflect.getOwnPropertyDescriptor(target, key).configurable) keys.add(key);
-      }
-      return [...keys];
-    },
-    getOwnPropertyDescriptor: (_, key) => {
-      const own = Reflect.getOwnPropertyDescriptor(target, key);
-      if (own !== undefined && !own.configurable) return own;
-      const descriptor = Reflect.getOwnPropertyDescriptor(current(), key);
-      return descriptor === undefined ? undefined : { ...descriptor, configurable: true };
-    },
+    ...forwardedKeyTraps(target, current),
     defineProperty: (_, key, descriptor) => Reflect.defineProperty(current(), key, descriptor),
     getPrototypeOf: () => Reflect.getPrototypeOf(current()),
   };
