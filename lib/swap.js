@@ -21,6 +21,7 @@ const { failure } = require('./failure');
 const { moduleFile, entryModule } = require('./tracker');
 const { existingStateOf, declaringModules, registry, setStatus } = require('./hot/api');
 const { boundaryFiles } = require('./hot/handle');
+const { runDisposeHandlers, acceptFailed } = require('./hot/handlers');
 const resources = require('./dev/resources');
 const { installedWith: esmHooksInstalled } = require('./esm/register');
 const { binding, callNative } = require('./native');
@@ -155,17 +156,7 @@ function runDisposers(plan) {
     const state = mod === undefined ? undefined : existingStateOf(mod);
     if (state === undefined) continue;
     const data = {};
-    for (const handler of state.disposeHandlers) {
-      try {
-        handler(data);
-      } catch (error) {
-        throw new ModswapError(
-          'ERR_MODSWAP_DISPOSE_FAILED',
-          `A dispose handler of ${moduleFile(mod)} threw: ${error instanceof Error ? error.message : String(error)}`,
-          { cause: error, file: moduleFile(mod) },
-        );
-      }
-    }
+    runDisposeHandlers(state.disposeHandlers, data, moduleFile(mod));
     registry.pendingData.set(moduleFile(mod), data);
   }
 }
@@ -201,13 +192,7 @@ function runAcceptHandlers(acceptCalls) {
     try {
       callback([file]);
     } catch (error) {
-      if (errorHandler === undefined) {
-        throw new ModswapError(
-          'ERR_MODSWAP_ACCEPT_FAILED',
-          `The accept handler of ${moduleFile(parent)} for ${file} threw: ${error instanceof Error ? error.message : String(error)}`,
-          { cause: error, file: moduleFile(parent) },
-        );
-      }
+      if (errorHandler === undefined) throw acceptFailed(moduleFile(parent), file, error);
       errorHandler(error, { moduleId: moduleFile(parent), dependencyId: file });
     }
   }

@@ -150,9 +150,9 @@ function trackConnections(server) {
   return sockets;
 }
 
-function destroyConnections(server, sockets) {
-  if (typeof server.closeAllConnections === 'function') server.closeAllConnections();
-  for (const socket of sockets ?? []) socket.destroy();
+/** Destroys every connection the server still has (all of them are tracked since listen()). */
+function destroyConnections(sockets) {
+  for (const socket of sockets) socket.destroy();
 }
 
 /**
@@ -171,7 +171,7 @@ function drainServer(server, sockets, listenId, graceMs) {
     EventEmitter.prototype.prependListener.call(server, 'request', closeAfterResponse);
     idleSweep = startInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS).unref();
   }
-  const grace = startTimer(() => destroyConnections(server, sockets), graceMs).unref();
+  const grace = startTimer(() => destroyConnections(sockets), graceMs).unref();
   const done = closed.then(() => {
     clearTimeout(grace);
     clearTimeout(idleSweep);
@@ -190,7 +190,7 @@ function closeAfterResponse(request, response) {
  */
 function requestsInProgress(sockets) {
   const routes = [];
-  for (const socket of sockets ?? []) {
+  for (const socket of sockets) {
     const request = socket._httpMessage?.req;
     if (request !== undefined && !socket.destroyed) routes.push(`${request.method} ${request.url}`);
   }
@@ -206,7 +206,7 @@ function closeServerNow(server, sockets, listenId) {
   const requests = requestsInProgress(sockets);
   const open = openConnections(server);
   if (server.listening || isListenPending(server, listenId)) closeServer(server);
-  destroyConnections(server, sockets);
+  destroyConnections(sockets);
   return { action: open > 0 ? 'destroyed' : 'closed', requests };
 }
 

@@ -11,6 +11,7 @@ const { fileURLToPath, pathToFileURL } = require('node:url');
 const { binding, callNative } = require('../native');
 const { ModswapError } = require('../errors');
 const { withVersion } = require('./resolve');
+const { runDisposeHandlers, acceptFailed, messageOf } = require('../hot/handlers');
 
 const GLOBAL_KEY = Symbol.for('modswap.esm.hot');
 
@@ -160,23 +161,12 @@ function refuseDeclined(paths) {
   }
 }
 
-const messageOf = (error) => (error instanceof Error ? error.message : String(error));
-
 /** Dispose handlers of the current versions of `paths`, in plan order (bottom-up). */
 function runDisposers(paths) {
   for (const path of paths) {
     const state = currentState(path);
     if (state === undefined) continue;
-    for (const handler of state.disposeHandlers) {
-      try {
-        handler(state.data);
-      } catch (error) {
-        throw new ModswapError('ERR_MODSWAP_DISPOSE_FAILED', `A dispose handler of ${path} threw: ${messageOf(error)}`, {
-          cause: error,
-          file: path,
-        });
-      }
-    }
+    runDisposeHandlers(state.disposeHandlers, state.data, path);
     pendingData.set(path, state.data);
   }
 }
@@ -206,11 +196,7 @@ function runAcceptHandlers(boundaryOrder, fresh, old) {
       try {
         run();
       } catch (error) {
-        throw new ModswapError(
-          'ERR_MODSWAP_ACCEPT_FAILED',
-          `The accept handler of ${by} for ${boundary} threw: ${messageOf(error)}`,
-          { cause: error, file: by },
-        );
+        throw acceptFailed(by, boundary, error);
       }
     }
   }

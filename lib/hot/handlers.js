@@ -1,0 +1,30 @@
+'use strict';
+// What CommonJS `module.hot` and ES module `import.meta.hot` share when a swap runs their
+// handlers: the errors a throwing handler becomes.
+const { ModswapError } = require('../errors');
+
+const messageOf = (error) => (error instanceof Error ? error.message : String(error));
+
+/** Runs a module's dispose handlers with `data`, in order; a throw stops the swap (ERR_MODSWAP_DISPOSE_FAILED). */
+function runDisposeHandlers(handlers, data, file) {
+  for (const handler of handlers) {
+    try {
+      handler(data);
+    } catch (error) {
+      throw new ModswapError('ERR_MODSWAP_DISPOSE_FAILED', `A dispose handler of ${file} threw: ${messageOf(error)}`, {
+        cause: error,
+        file,
+      });
+    }
+  }
+}
+
+/** ERR_MODSWAP_ACCEPT_FAILED: the accept handler of `by` for `dependency` threw `error`. */
+function acceptFailed(by, dependency, error) {
+  return new ModswapError('ERR_MODSWAP_ACCEPT_FAILED', `The accept handler of ${by} for ${dependency} threw: ${messageOf(error)}`, {
+    cause: error,
+    file: by,
+  });
+}
+
+module.exports = { runDisposeHandlers, acceptFailed, messageOf };
