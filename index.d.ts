@@ -14,8 +14,9 @@ export declare class ModswapError extends Error {
    * - `ERR_MODSWAP_BUILTIN`: Node's builtin modules (`fs`, `node:fs`, …) cannot be reloaded.
    * - `ERR_MODSWAP_NOT_LOADED`: `reload` of a file this process has not loaded (nothing is run;
    *   see `allowFirstLoad`).
-   * - `ERR_MODSWAP_ESM`: the file now loads as an ES module (ESM syntax in a `.js` file, loaded
-   *   through `require(esm)`); only CommonJS is reloaded for now. The old version keeps serving.
+   * - `ERR_MODSWAP_ESM`: the file is (or now loads as) an ES module loaded through
+   *   `require(esm)`, which Node never evaluates again under `require()`; load it with
+   *   `import()` behind `hot()` to swap it. Nothing changed: the old version keeps serving.
    * - `ERR_MODSWAP_INVALID_ID`, `ERR_MODSWAP_INVALID_OPTIONS`: bad arguments; nothing changed.
    * - `ERR_MODSWAP_REENTRANT`: `reload`/`clear` called while a reload evaluates new code, or
    *   `reload` of a module that is still being evaluated (its first `require` has not returned).
@@ -212,9 +213,11 @@ export interface SwapResult {
  *
  * With modswap's ES module hooks installed, ES modules among `files` are swapped by importing
  * their boundaries again, and the result comes as a **Promise** (rejected with
- * `ERR_MODSWAP_RELOAD_FAILED` after a rollback, or `ERR_MODSWAP_UNACCEPTED`); a CommonJS file
- * that an ES module imports is refused with `ERR_MODSWAP_ESM_PINNED` (Node's ESM loader keeps
- * the exports it first imported).
+ * `ERR_MODSWAP_RELOAD_FAILED` after a rollback, or `ERR_MODSWAP_UNACCEPTED`). So does a swap of a
+ * CommonJS file that ES modules import: once the CommonJS side is swapped, the file and its ES
+ * importers up to their boundaries get new versions (Node's ESM loader keeps the exports it
+ * first imported under the plain URL). An ES module loaded with `require()` cannot be evaluated
+ * again: its swap is refused with `ERR_MODSWAP_ESM`, naming the requirer.
  */
 export declare function swap(files: string | string[]): SwapResult;
 

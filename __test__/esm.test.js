@@ -202,24 +202,149 @@ console.log(JSON.stringify(report));
 );
 
 eachMode(
-  'a CommonJS module an ES module imports is pinned by the ESM loader: swapping it is refused',
+  'a CommonJS module an ES module imports: its ES importers get new versions that see the new exports',
   () => ({
     'config.cjs': `${counted('config')}module.exports = { port: 1 };\n`,
     'api.mjs': `${counted('api')}import config from './config.cjs';\nexport default () => config.port;\n`,
     'main.mjs': `${PRELUDE}
+import { createRequire } from 'node:module';
+const require = createRequire(import.meta.url);
 const api = await modswap.hot('./api.mjs');
+report.before = api();
 write('config.cjs', ${JSON.stringify(`${counted('config')}module.exports = { port: 2 };\n`)});
-try { modswap.swap(here('config.cjs')); report.failure = null; } catch (error) { report.failure = { code: error.code, message: error.message }; }
+const swapped = await modswap.swap(here('config.cjs'));
+report.files = swapped.files;
+report.evaluated = swapped.evaluated;
 report.served = api();
+report.required = require('./config.cjs').port;
+report.imported = (await import('./config.cjs')).default.port;
 report.counts = counts();
 console.log(JSON.stringify(report));
 `,
   }),
   (report, fixture) => {
-    assert.equal(report.failure?.code, 'ERR_MODSWAP_ESM_PINNED');
-    assert.match(report.failure.message, new RegExp(`the ES module ${fixture.path('api.mjs')} imports it`));
+    assert.equal(report.before, 1);
+    assert.equal(report.served, 2, 'the ES importer serves the new exports, not the ones the loader pinned');
+    assert.equal(report.required, 2);
+    assert.equal(report.imported, 2, 'a later import() resolves to the current version too');
+    assert.deepEqual(report.files, [fixture.path('config.cjs')]);
+    assert.deepEqual(report.evaluated.sort(), [fixture.path('api.mjs'), fixture.path('config.cjs')]);
+    assert.deepEqual(report.counts, { config: 2, api: 2 }, 'the CommonJS file ran once per version, not again for the loader');
+  },
+);
+
+eachMode(
+  'a change below a CommonJS module an ES module imports reaches the ES importer; a failing ES importer is reported',
+  () => ({
+    'helper.cjs': `${counted('helper')}module.exports = { port: 1 };\n`,
+    'config.cjs': `${counted('config')}module.exports = { port: require('./helper.cjs').port };\n`,
+    'api.mjs': `${counted('api')}import config from './config.cjs';\nif (config.port > 2) throw new Error('port ' + config.port + ' is too high');\nexport default () => config.port;\n`,
+    'main.mjs': `${PRELUDE}
+import { createRequire } from 'node:module';
+const require = createRequire(import.meta.url);
+const api = await modswap.hot('./api.mjs');
+write('helper.cjs', ${JSON.stringify(`${counted('helper')}module.exports = { port: 2 };\n`)});
+report.evaluated = (await modswap.swap(here('helper.cjs'))).evaluated.sort();
+report.served = api();
+write('helper.cjs', ${JSON.stringify(`${counted('helper')}module.exports = { port: 3 };\n`)});
+report.failure = await failureOf(modswap.swap(here('helper.cjs')));
+report.servedAfterFailure = api();
+report.required = require('./config.cjs').port;
+report.counts = counts();
+console.log(JSON.stringify(report));
+`,
+  }),
+  (report, fixture) => {
+    assert.deepEqual(report.evaluated, ['api.mjs', 'config.cjs', 'helper.cjs'].map((name) => fixture.path(name)));
+    assert.equal(report.served, 2);
+    assert.equal(report.failure?.code, 'ERR_MODSWAP_RELOAD_FAILED');
+    assert.match(report.failure.message, /swapped, but its ES importers kept the previous exports: .*port 3 is too high/);
+    assert.equal(report.failure.file, fixture.path('config.cjs'), 'the CommonJS file whose ES importers failed');
+    assert.ok(report.failure.message.includes(`(at ${fixture.path('api.mjs')}:3:`), report.failure.message);
+    assert.equal(report.servedAfterFailure, 2, 'the ES side rolled back to the version that served');
+    assert.equal(report.required, 3, 'the CommonJS side of that swap is committed');
+    assert.deepEqual(report.counts, { helper: 3, config: 3, api: 3 });
+  },
+);
+
+eachMode(
+  'an ES module loaded with require() cannot be evaluated again: its swap is refused, naming the requirer',
+  () => ({
+    'leaf.mjs': `${counted('leaf')}export const value = 1;\n`,
+    'route.cjs': `${counted('route')}const { value } = require('./leaf.mjs');\nmodule.exports = () => value;\n`,
+    'main.mjs': `${PRELUDE}
+const route = modswap.hot('./route.cjs');
+write('leaf.mjs', ${JSON.stringify(`${counted('leaf')}export const value = 2;\n`)});
+report.failure = await failureOf((async () => modswap.swap(here('leaf.mjs')))());
+report.served = route();
+write('route.cjs', ${JSON.stringify(`${counted('route')}const { value } = require('./leaf.mjs');\nmodule.exports = () => 'route2:' + value;\n`)});
+await modswap.swap(here('route.cjs'));
+report.servedAfterRouteSwap = route();
+report.counts = counts();
+console.log(JSON.stringify(report));
+`,
+  }),
+  (report, fixture) => {
+    assert.equal(report.failure?.code, 'ERR_MODSWAP_ESM');
+    assert.ok(report.failure.message.startsWith(`Cannot swap ${fixture.path('leaf.mjs')}: ${fixture.path('route.cjs')} loads it with require()`), report.failure.message);
     assert.equal(report.served, 1);
-    assert.deepEqual(report.counts, { config: 1, api: 1 }, 'refused before anything ran');
+    assert.equal(report.servedAfterRouteSwap, 'route2:1', 'the requirer swaps; require() keeps the first version of the ES module');
+    assert.deepEqual(report.counts, { route: 2, leaf: 1 });
+  },
+);
+
+eachMode(
+  'CommonJS importing an ES module: swapped behind modswap.hot(), refused (naming the importer) through a bare import()',
+  () => ({
+    'leaf.mjs': `${counted('leaf')}export const value = 1;\n`,
+    'other.mjs': `${counted('other')}export const value = 1;\n`,
+    'hot-route.cjs': `const modswap = require(${JSON.stringify(INDEX)});\nconst leaf = modswap.hot('./leaf.mjs');\nmodule.exports = async () => (await leaf).value;\n`,
+    'bare-route.cjs': `const other = import('./other.mjs');\nmodule.exports = async () => (await other).value;\n`,
+    'main.mjs': `${PRELUDE}
+const hotRoute = modswap.hot('./hot-route.cjs');
+const bareRoute = modswap.hot('./bare-route.cjs');
+report.before = [await hotRoute(), await bareRoute()];
+write('leaf.mjs', ${JSON.stringify(`${counted('leaf')}export const value = 2;\n`)});
+write('other.mjs', ${JSON.stringify(`${counted('other')}export const value = 2;\n`)});
+report.swapped = (await modswap.swap(here('leaf.mjs'))).evaluated;
+report.failure = await failureOf(modswap.swap(here('other.mjs')));
+report.after = [await hotRoute(), await bareRoute()];
+report.counts = counts();
+console.log(JSON.stringify(report));
+`,
+  }),
+  (report, fixture) => {
+    assert.deepEqual(report.before, [1, 1]);
+    assert.deepEqual(report.swapped, [fixture.path('leaf.mjs')]);
+    assert.equal(report.failure?.code, 'ERR_MODSWAP_UNACCEPTED');
+    assert.match(report.failure.message, new RegExp(`reaches ${fixture.path('bare-route.cjs')}, a CommonJS module that imports it and is no boundary`));
+    assert.deepEqual(report.after, [2, 1]);
+    assert.deepEqual(report.counts, { leaf: 2, other: 1 });
+  },
+);
+
+eachMode(
+  'a CommonJS module whose ES importer reaches no boundary: the swap is refused before anything runs',
+  () => ({
+    'config.cjs': `${counted('config')}module.exports = { port: 1 };\n`,
+    'main.mjs': `${PRELUDE}
+import { createRequire } from 'node:module';
+import config from './config.cjs';
+const require = createRequire(import.meta.url);
+write('config.cjs', ${JSON.stringify(`${counted('config')}module.exports = { port: 2 };\n`)});
+try { modswap.swap(here('config.cjs')); report.failure = null; } catch (error) { report.failure = { code: error.code, message: error.message }; }
+report.imported = config.port;
+report.required = require('./config.cjs').port;
+report.counts = counts();
+console.log(JSON.stringify(report));
+`,
+  }),
+  (report, fixture) => {
+    assert.equal(report.failure?.code, 'ERR_MODSWAP_UNACCEPTED');
+    assert.match(report.failure.message, new RegExp(`${fixture.path('main.mjs')}, which nothing imports`));
+    assert.equal(report.imported, 1);
+    assert.equal(report.required, 1, 'require.cache still holds the old version');
+    assert.deepEqual(report.counts, { config: 1 }, 'refused before anything ran');
   },
 );
 

@@ -100,7 +100,14 @@ function reload(id, options) {
   refuseWhileEvaluating(target, filename);
   if (!target && !allowFirstLoad) throw notLoadedError(filename);
   const scope = includeDependencies ? 'importers+dependencies' : 'importers';
-  return swapFiles([filename], { scope, requirer: callerModule }).exports;
+  const swapped = swapFiles([filename], { scope, requirer: callerModule });
+  // reload() returns the exports at once; ES importers of a CommonJS file follow asynchronously.
+  swapped.esm?.catch(warnEsmFollowUp);
+  return swapped.exports;
+}
+
+function warnEsmFollowUp(error) {
+  process.emitWarning(error.message, { type: 'ModswapWarning', code: error.code });
 }
 
 module.exports = { reload };

@@ -24,7 +24,9 @@ const { boundaryFiles } = require('./hot/handle');
 const { runDisposeHandlers, acceptFailed } = require('./hot/handlers');
 const resources = require('./dev/resources');
 const { installedWith: esmHooksInstalled } = require('./esm/register');
-const { binding, callNative } = require('./native');
+
+/** lib/esm/swap.js, loaded when the ES module hooks are installed (it requires lib/esm/hot.js). */
+const esmSwap = () => require('./esm/swap');
 
 // What a replaced generation started (timers, servers, listeners…) is disposed when a swap
 // commits: on by default, so tracking starts with require('modswap'); see lib/dev/resources.js.
@@ -88,25 +90,20 @@ function refuseDeclined(plan) {
 }
 
 /**
- * With the ES module hooks, a CommonJS module that an ES module imports is pinned by the ESM
- * loader (it keeps the exports it first imported under the file's URL): swapping it would leave
- * that importer on the old exports, silently. Refused until modswap swaps such edges.
+ * Retired CommonJS modules that ES modules import. The ESM loader pinned the exports those
+ * importers got: they are swapped to new versions after the commit (lib/esm/swap.js), and a
+ * change they cannot take (no boundary, a declining module) is refused before anything runs.
  */
-function refuseEsmPinned(plan) {
-  if (esmHooksInstalled() === undefined) return;
+function esmImportedFiles(plan) {
+  if (esmHooksInstalled() === undefined) return [];
+  const files = [];
   for (const id of plan.retire) {
     const mod = tracker.moduleOf(id);
-    if (mod === undefined) continue;
-    const file = moduleFile(mod);
-    const importers = callNative(() => binding.esmImportersOf(file));
-    if (importers.length === 0) continue;
-    throw new ModswapError(
-      'ERR_MODSWAP_ESM_PINNED',
-      `Cannot swap ${file}: the ES module ${importers[0]} imports it, and Node's ESM loader keeps the ` +
-        'exports it first imported; restart to take the change',
-      { file },
-    );
+    if (mod !== undefined) files.push(moduleFile(mod));
   }
+  const imported = esmSwap().importedCommonJs(files);
+  if (imported.length > 0) esmSwap().refuseUnswappableImporters(imported);
+  return imported;
 }
 
 /**
@@ -207,11 +204,37 @@ function refuseEsm(filename, exports) {
   if (!isModuleNamespaceObject(exports)) return;
   throw new ModswapError(
     'ERR_MODSWAP_ESM',
-    `Cannot reload ${filename}: it is now an ES module (loaded through require(esm)), and modswap ` +
-      "reloads CommonJS only for now; Node's ESM loader would keep serving its first version. " +
+    `Cannot reload ${filename}: it is now an ES module (loaded through require(esm)), and ${REQUIRED_ESM_IS_PINNED}. ` +
       'The previous version keeps serving.',
     { file: filename },
   );
+}
+
+const REQUIRED_ESM_IS_PINNED =
+  "Node's loader keeps the first version of an ES module loaded with require() for the life of the process " +
+  "(require() cannot load a new version); load it with import() behind modswap.hot() (`await modswap.hot('./x.mjs')`) " +
+  'to swap it, or restart to take the change';
+
+/** The first cached module whose `children` hold `mod` (who required it), if any. */
+const requirerOf = (mod) =>
+  Object.values(Module._cache).find((parent) => parent && Array.isArray(parent.children) && parent.children.includes(mod));
+
+/**
+ * A retired module that is an ES module loaded through require(esm) (Node 20.19+, 22.12+): its
+ * file can never evaluate again under require(), so the swap is refused before anything runs.
+ */
+function refuseRequiredEsm(plan) {
+  for (const id of plan.retire) {
+    const mod = tracker.moduleOf(id);
+    if (mod === undefined || !isModuleNamespaceObject(mod.exports)) continue;
+    const file = moduleFile(mod);
+    const requirer = requirerOf(mod);
+    throw new ModswapError(
+      'ERR_MODSWAP_ESM',
+      `Cannot swap ${file}: ${requirer ? `${moduleFile(requirer)} loads it with require()` : 'it was loaded with require()'}, and ${REQUIRED_ESM_IS_PINNED}`,
+      { file },
+    );
+  }
 }
 
 const isOwnError = (error) =>
@@ -239,7 +262,8 @@ function swapFiles(filenames, { scope = 'importers', requirer, unaccepted = 'swa
   const plan = decodePlan(encoded);
   plan.retired = new Set(plan.retire);
   refuseDeclined(plan);
-  refuseEsmPinned(plan);
+  refuseRequiredEsm(plan);
+  const esmImported = esmImportedFiles(plan);
   if (unaccepted === 'refuse') refuseUnaccepted(plan, boundaries);
   const mark = tracker.mark();
   setStatus('dispose');
@@ -263,7 +287,9 @@ function swapFiles(filenames, { scope = 'importers', requirer, unaccepted = 'swa
     setStatus('idle');
     resources.afterCommit(surgery.retired);
     notifyCommitted(retired);
-    return { exports, retired, evaluated: retired.map(moduleFile) };
+    const evaluated = retired.map(moduleFile);
+    if (esmImported.length === 0) return { exports, retired, evaluated };
+    return { exports, retired, evaluated, esm: esmSwap().swapImportedCommonJs(esmImported) };
   } catch (error) {
     tracker.openTransaction = null;
     tracker.discardSince(mark);

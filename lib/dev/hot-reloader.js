@@ -45,7 +45,8 @@ const RESTART_CODES = new Set([
   'ERR_MODSWAP_DECLINED',
   'ERR_MODSWAP_UNACCEPTED',
   'ERR_MODSWAP_RELOAD_MAIN',
-  'ERR_MODSWAP_ESM_PINNED',
+  // A required ES module, or one that became ESM: it cannot be swapped, only restarted.
+  'ERR_MODSWAP_ESM',
 ]);
 
 class HotReloader {
@@ -142,8 +143,16 @@ class HotReloader {
   swap(files) {
     const started = process.hrtime.bigint();
     try {
-      const { evaluated } = swapFiles(files, { unaccepted: 'refuse' });
-      this.logSwapped(files, evaluated, Number(process.hrtime.bigint() - started) / 1e6);
+      const { evaluated, esm } = swapFiles(files, { unaccepted: 'refuse' });
+      if (esm === undefined) return this.logSwapped(files, evaluated, Number(process.hrtime.bigint() - started) / 1e6);
+      // ES modules import some of the files: their importers take new versions, asynchronously.
+      return esm.then(
+        (swapped) => {
+          const all = [...new Set([...evaluated, ...swapped.evaluated])];
+          this.logSwapped(files, all, Number(process.hrtime.bigint() - started) / 1e6);
+        },
+        (error) => this.onSwapFailed(error),
+      );
     } catch (error) {
       this.onSwapFailed(error);
     }

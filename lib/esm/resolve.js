@@ -39,7 +39,9 @@ function withVersion(url, version) {
 
 /**
  * Formats the CommonJS engine loads, which the ESM loader pins when they are imported: it keeps
- * the exports it first imported under their URL, whatever require.cache holds later.
+ * the exports it first imported under their URL, whatever require.cache holds later. Once the
+ * CommonJS engine swapped such a file, its version goes up like an ES module's, and the new URL
+ * makes the loader wrap the exports require.cache holds now (the file is not evaluated again).
  */
 const PINNED_FORMATS = new Set(['commonjs', 'commonjs-typescript', 'json']);
 
@@ -52,21 +54,19 @@ const isPinningImport = (result, context) =>
 
 /**
  * The resolve result Node should use instead of `result` (what the next hook resolved), given
- * the hook's `context`. An import of a CommonJS file is recorded too (never versioned), so that
- * swapping that file can be refused. Errors never escape: an import must not fail because of
- * modswap.
+ * the hook's `context`. An import of a CommonJS file is recorded too, and versioned once the
+ * CommonJS engine swapped the file (a require() of it never is: require.cache serves those).
+ * Errors never escape: an import must not fail because of modswap.
  */
 function versionedResolution(result, context) {
   if (typeof result.url !== 'string' || !result.url.startsWith('file:')) return result;
-  const versionable = isVersionable(result);
-  if (!versionable && !isPinningImport(result, context)) return result;
+  if (!isVersionable(result) && !isPinningImport(result, context)) return result;
   try {
     const path = fileURLToPath(result.url);
     const parentURL = context && typeof context.parentURL === 'string' ? context.parentURL : undefined;
     const parentPath = parentURL !== undefined && parentURL.startsWith('file:') ? fileURLToPath(parentURL) : null;
     const parentVersion = parentPath === null ? 0 : versionInUrl(parentURL);
     const version = binding.esmRecordImport(parentPath, parentVersion, path);
-    if (!versionable) return result;
     const url = withVersion(result.url, version);
     return url === result.url ? result : { ...result, url };
   } catch (error) {

@@ -102,24 +102,37 @@ function esmFailure(changed, planned, error) {
 const isHandlerError = (error) =>
   error instanceof ModswapError && ['ERR_MODSWAP_DISPOSE_FAILED', 'ERR_MODSWAP_ACCEPT_FAILED'].includes(error.code);
 
+/** The files a swap stops at: hot() boundaries and modules whose import.meta.hot accepts. */
+const stopsOf = (notSelfAccepting) => [...new Set([...boundaries, ...hot.declaredBoundaries(notSelfAccepting)])];
+
+/** The ERR_MODSWAP_UNACCEPTED of a plan whose walk ended without a boundary. */
+function unacceptedError(plan) {
+  const why =
+    plan.reason === 'dependency'
+      ? `reaches ${plan.root}, a package under node_modules that is never evaluated again`
+      : require.cache[plan.root] !== undefined
+        ? `reaches ${plan.root}, a CommonJS module that imports it and is no boundary`
+        : `reaches ${plan.root}, which nothing imports, with no boundary on the way`;
+  return new ModswapError(
+    'ERR_MODSWAP_UNACCEPTED',
+    `The change of ${plan.chain[0]} ${why} (${plan.chain.join(' <- ')}); reach it through modswap.hot() ` +
+      'or accept it with import.meta.hot.accept() to swap it without a restart',
+    { file: plan.chain[0] },
+  );
+}
+
+/** The plan of a swap of `paths`; throws, changing nothing, when it cannot be applied. */
+function acceptedPlan(paths, notSelfAccepting = new Set()) {
+  const plan = callNative(() => binding.esmPlan(paths, stopsOf(notSelfAccepting)));
+  if (!plan.accepted) throw unacceptedError(plan);
+  hot.refuseDeclined(plan.paths);
+  return plan;
+}
+
 async function runSwap(paths, { notSelfAccepting = new Set() } = {}) {
   const started = process.hrtime.bigint();
-  const stopAt = new Set([...boundaries, ...hot.declaredBoundaries(notSelfAccepting)]);
-  const plan = callNative(() => binding.esmPlan(paths, [...stopAt]));
-  if (!plan.accepted) {
-    const why =
-      plan.reason === 'dependency'
-        ? `reaches ${plan.root}, a package under node_modules that is never evaluated again`
-        : `reaches ${plan.root}, which nothing imports, with no boundary on the way`;
-    throw new ModswapError(
-      'ERR_MODSWAP_UNACCEPTED',
-      `The change of ${plan.chain[0]} ${why} (${plan.chain.join(' <- ')}); reach it through modswap.hot() ` +
-        'or accept it with import.meta.hot.accept() to swap it without a restart',
-      { file: plan.chain[0] },
-    );
-  }
+  const plan = acceptedPlan(paths, notSelfAccepting);
   if (plan.paths.length === 0) return { files: [], evaluated: [], ms: 0 };
-  hot.refuseDeclined(plan.paths);
   const changed = paths.filter((path) => plan.paths.includes(path));
   const previous = plan.paths.map((path) => callNative(() => binding.esmVersionOf(path)));
   const oldStates = hot.statesOf(plan.paths);
@@ -172,6 +185,37 @@ hot.hooks.requestSwap = (path) =>
       code: error.code,
     }),
   );
+
+/**
+ * CommonJS files among `files` that ES modules import. The ESM loader keeps the exports it first
+ * imported under each one's URL, whatever require.cache holds later: once the CommonJS engine
+ * swapped such a file, its ES importers need new versions too (swapImportedCommonJs).
+ */
+function importedCommonJs(files) {
+  if (installedWith() === undefined) return [];
+  return files.filter((file) => callNative(() => binding.esmImportersOf(file)).length > 0);
+}
+
+/**
+ * Before the CommonJS engine swaps `files` (from importedCommonJs): throws, changing nothing,
+ * when their ES importers would reach no boundary or a module that declines the change.
+ */
+function refuseUnswappableImporters(files) {
+  acceptedPlan(files);
+}
+
+/**
+ * After the CommonJS engine swapped `files` (from importedCommonJs): gives them and their ES
+ * importers up to the boundaries new versions, so that every import sees the new exports.
+ * Resolves like swapEsm. A failure rolls back the ES side only: the CommonJS swap is committed,
+ * so the error says that the ES importers kept the exports of the previous version.
+ */
+function swapImportedCommonJs(files) {
+  return enqueue(() => runSwap(files)).catch((error) => {
+    error.message = `${files.join(', ')} swapped, but its ES importers kept the previous exports: ${error.message}`;
+    throw error;
+  });
+}
 
 /** The namespace hot() handles of `path` serve. */
 function currentNamespace(path) {
@@ -232,4 +276,12 @@ function hotEsm(path) {
   })();
 }
 
-module.exports = { swapEsm, hotEsm, isKnownEsm, boundaries };
+module.exports = {
+  swapEsm,
+  hotEsm,
+  isKnownEsm,
+  boundaries,
+  importedCommonJs,
+  refuseUnswappableImporters,
+  swapImportedCommonJs,
+};

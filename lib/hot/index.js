@@ -47,11 +47,13 @@ function swap(files) {
   const started = process.hrtime.bigint();
   const cjs = loaded.length === 0 ? { files: [], evaluated: [], ms: 0 } : { files: loaded, ...swapFiles(loaded, {}) };
   const result = { files: cjs.files, evaluated: cjs.evaluated, ms: Number(process.hrtime.bigint() - started) / 1e6 };
-  if (esm.length === 0) return result;
   // ES modules are evaluated by import(), which is asynchronous: the result comes as a Promise.
-  return swapEsm(esm).then((swapped) => ({
-    files: [...result.files, ...swapped.files],
-    evaluated: [...result.evaluated, ...swapped.evaluated],
+  // So do the ES importers of swapped CommonJS files (cjs.esm).
+  const pending = [cjs.esm, esm.length > 0 ? swapEsm(esm) : undefined].filter(Boolean);
+  if (pending.length === 0) return result;
+  return Promise.all(pending).then((swaps) => ({
+    files: [...new Set([...result.files, ...swaps.flatMap((swapped) => swapped.files)])],
+    evaluated: [...new Set([...result.evaluated, ...swaps.flatMap((swapped) => swapped.evaluated)])],
     ms: Number(process.hrtime.bigint() - started) / 1e6,
   }));
 }
@@ -59,7 +61,7 @@ function swap(files) {
 /** `module.hot.invalidate()` swaps the module's file; a failure is reported as a warning. */
 function swapInvalidated(file) {
   try {
-    swapFiles([file], {});
+    swapFiles([file], {}).esm?.catch((error) => process.emitWarning(error));
   } catch (error) {
     process.emitWarning(error);
   }
