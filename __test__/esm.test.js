@@ -407,3 +407,35 @@ test('modswap run app.mjs swaps saved ES modules, keeps the old version on a bro
     fixture.remove();
   }
 });
+
+test('modswap run app.mjs: a saved CommonJS file that an ES module imports is swapped without a restart', { timeout: 60000 }, async () => {
+  const { get, startRunner, waitFor, waitForLog, nthServer, ports } = require('./runner-helpers');
+  const fixture = makeFixture({
+    'server.mjs': HOT_HANDLER_SERVER,
+    'handler.mjs': "import config from './config.cjs';\nexport default () => config.tag;\n",
+    'config.cjs': "module.exports = { tag: require('./names.cjs').first };\n",
+    'names.cjs': "exports.first = 'c1';\n",
+  });
+  const { child, output } = startRunner(fixture.root, ['server.mjs']);
+  try {
+    const first = await nthServer(output, 0, 'the server to listen');
+    assert.equal(await get(first.port), 'c1');
+
+    fixture.write('config.cjs', "module.exports = { tag: require('./names.cjs').first + '+c2' };\n");
+    await waitFor('c1+c2 to be served', async () => (await get(first.port)) === 'c1+c2');
+    await waitForLog(output, /\[modswap\] swapped config\.cjs \(\+1 importer\) in \d+\.\d ms/);
+
+    fixture.write('names.cjs', "exports.first = 'n3';\n");
+    await waitFor('n3+c2 to be served', async () => (await get(first.port)) === 'n3+c2');
+    await waitForLog(output, /\[modswap\] swapped names\.cjs \(\+2 importers\) in \d+\.\d ms/);
+
+    fixture.write('config.cjs', "module.exports = { tag: require('./names.cjs').first +;\n");
+    await waitForLog(output, /kept the previous version: \[ERR_MODSWAP_RELOAD_FAILED\] Reloading \S*config\.cjs failed: SyntaxError/);
+    assert.equal(await get(first.port), 'n3+c2', 'the old version keeps serving');
+    assert.equal(ports(output).length, 1, 'no restart');
+  } finally {
+    child.kill('SIGTERM');
+    await waitFor('the runner to exit', () => child.exitCode !== null || child.signalCode !== null);
+    fixture.remove();
+  }
+});
