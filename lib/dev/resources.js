@@ -61,8 +61,12 @@ const tracker = getTracker();
 let state = null;
 
 class GenerationRecord {
-  constructor(mod) {
-    this.file = moduleFile(mod);
+  /**
+   * @param {object} mod the Module object, or for an ES module version its `import.meta`
+   * @param {string} [file] the file (default: the Module's)
+   */
+  constructor(mod, file = moduleFile(mod)) {
+    this.file = file;
     this.moduleRef = new WeakRef(mod);
     /** The Timeout and Immediate objects it created: the objects while current, then WeakRefs. */
     this.timers = [];
@@ -656,8 +660,10 @@ function recordOf(moduleOrId) {
   expectInstalled();
   let mod = moduleOrId;
   if (typeof moduleOrId === 'number') mod = tracker.moduleOf(moduleOrId);
-  else if (typeof moduleOrId === 'string') mod = Module._cache[moduleOrId];
-  else if (!(moduleOrId instanceof Module)) {
+  else if (typeof moduleOrId === 'string') {
+    mod = Module._cache[moduleOrId];
+    if (mod === undefined) return state.esmCurrent.get(moduleOrId);
+  } else if (!(moduleOrId instanceof Module)) {
     throw invalidOptions(`expected a Module, a module id number or an absolute file name, got ${shown(moduleOrId)}`);
   }
   return mod === undefined ? undefined : state.records.get(mod);
@@ -676,6 +682,12 @@ function createState() {
     stacks: 'auto',
     gracePeriodMs: DEFAULT_GRACE_MS,
     records: new WeakMap(),
+    /** ES modules (see enterEsmVersion): version URL -> record, for the versions not replaced yet. */
+    esmRecords: new Map(),
+    /** ES modules: file -> record of the version that serves. */
+    esmCurrent: new Map(),
+    /** ES modules: file -> record of the version replaced last (purged when the next swap commits). */
+    esmReplaced: new Map(),
     /** Server, child process, worker, watcher or non-stream emitter -> the generation it is of. */
     owners: new WeakMap(),
     /** Server, child process, worker or watcher -> the record that has an entry for it. */
@@ -894,6 +906,108 @@ function afterRollback() {
   });
 }
 
+// ---------------------------------------------------------------------------------------------
+// ES modules. A module body cannot be wrapped in als.run() as CommonJS's _compile is: the load
+// hook puts a call on the first line of each project module (lib/esm/inject.js) that enters its
+// version's record with AsyncLocalStorage.enterWith, and one after the last line that goes back
+// to the store that was active before. The body's own code and every async chain it starts are
+// thus charged to the version, as a CommonJS module's are to its generation. A version whose
+// body throws stays entered until the loader's synchronous work returns; nothing of the app
+// runs there.
+
+/**
+ * Enters the record of the ES module version `url` (of file `path`, `meta` its import.meta) and
+ * returns the store that was active, for leaveEsmVersion; undefined when tracking is off or for
+ * the entry module (never swapped, as in CommonJS).
+ */
+function enterEsmVersion(meta, path, url) {
+  if (state === null || !state.tracking || path === esmEntry()) return undefined;
+  let record = state.esmRecords.get(url);
+  if (record === undefined) {
+    record = new GenerationRecord(meta, path);
+    state.esmRecords.set(url, record);
+    if (!state.esmCurrent.has(path)) state.esmCurrent.set(path, record);
+  }
+  const previous = { store: state.als.getStore() };
+  state.als.enterWith(record);
+  return previous;
+}
+
+/** Back to the store enterEsmVersion found (its return value), as the version's body ends. */
+function leaveEsmVersion(previous) {
+  if (state !== null && previous !== undefined) state.als.enterWith(previous.store);
+}
+
+let esmEntryPath;
+/** The entry module's path when it is an ES module file (process.argv[1] as Node resolves it). */
+function esmEntry() {
+  if (esmEntryPath === undefined) {
+    try {
+      esmEntryPath = process.argv[1] ? fs.realpathSync(path.resolve(process.argv[1])) : '';
+    } catch {
+      esmEntryPath = '';
+    }
+  }
+  return esmEntryPath;
+}
+
+/**
+ * ES module swap hook (lib/esm/swap.js), after the swap committed: for each file, `oldUrl` was
+ * replaced by `newUrl`. The replaced versions are disposed by their policy, and the versions they
+ * replaced in turn are purged (Erlang's rule, as for CommonJS: two versions at most).
+ * @param {{ path: string, oldUrl: string, newUrl: string }[]} replaced
+ */
+function afterEsmCommit(replaced) {
+  if (state === null) return;
+  const holding = [];
+  for (const { path: file, oldUrl, newUrl } of replaced) {
+    const current = state.esmRecords.get(newUrl);
+    if (current !== undefined) state.esmCurrent.set(file, current);
+    else state.esmCurrent.delete(file);
+    const record = state.esmRecords.get(oldUrl);
+    state.esmRecords.delete(oldUrl);
+    const older = state.esmReplaced.get(file);
+    if (older !== undefined && older !== record) purgeEsmRecord(older);
+    if (record === undefined) {
+      state.esmReplaced.delete(file);
+      continue;
+    }
+    state.esmReplaced.set(file, record);
+    weakenTimers(record);
+    if (record.phase !== LIVE) continue;
+    if (mayHoldAnything(record)) holding.push(record);
+    else closeEmptyRecord(record, policyOf(record.file));
+  }
+  if (holding.length === 0) return;
+  state.als.run(undefined, () => {
+    for (const record of holding) disposeRecord(record, policyOf(record.file));
+  });
+}
+
+function purgeEsmRecord(record) {
+  if (record.phase === LEFT) return;
+  if (mayHoldAnything(record)) state.als.run(undefined, () => purgeRecord(record));
+  else record.phase = DISPOSED;
+}
+
+/**
+ * ES module swap hook, after a rollback: what the failed versions (`urls`) started is disposed
+ * by its policy; the versions that serve are untouched.
+ */
+function afterEsmRollback(urls) {
+  if (state === null) return;
+  const failed = [];
+  for (const url of urls) {
+    const record = state.esmRecords.get(url);
+    state.esmRecords.delete(url);
+    if (record !== undefined && record.phase === LIVE) failed.push(record);
+  }
+  if (failed.length === 0) return;
+  state.als.run(undefined, () => {
+    for (const record of failed) disposeRecord(record, policyOf(record.file));
+  });
+}
+
 const api = {
   install,
   uninstall,
@@ -907,6 +1021,10 @@ const api = {
   untracked,
   afterCommit,
   afterRollback,
+  enterEsmVersion,
+  leaveEsmVersion,
+  afterEsmCommit,
+  afterEsmRollback,
   isInstalled: () => state !== null,
 };
 

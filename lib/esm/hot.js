@@ -12,6 +12,7 @@ const { binding, callNative } = require('../native');
 const { ModswapError } = require('../errors');
 const { withVersion } = require('./resolve');
 const { runDisposeHandlers, acceptFailed, messageOf } = require('../hot/handlers');
+const versionContext = require('./version-context');
 
 const GLOBAL_KEY = Symbol.for('modswap.esm.hot');
 
@@ -77,6 +78,7 @@ function makeApi(meta) {
   pendingData.delete(path);
   const state = new EsmHotState(url, path, data);
   states.set(url, state);
+  versionContext.enterVersion(meta, path);
   const expectFunction = (value, what) => {
     if (value !== undefined && typeof value !== 'function') throw invalidArg(state, `${what} must be a function`);
   };
@@ -122,6 +124,7 @@ function makeApi(meta) {
 }
 
 function install() {
+  versionContext.install();
   if (typeof globalThis[GLOBAL_KEY] === 'function') return;
   Object.defineProperty(globalThis, GLOBAL_KEY, { value: makeApi, configurable: true, writable: false, enumerable: false });
 }

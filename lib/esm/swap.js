@@ -23,6 +23,7 @@ const { withVersion } = require('./resolve');
 const { installedWith } = require('./register');
 const hot = require('./hot');
 const { forwardedKeyTraps } = require('../proxy-keys');
+const resources = require('../dev/resources');
 
 /** Files reached through hot(): they stop the walk up to importers and are imported again. */
 const boundaries = new Set();
@@ -150,13 +151,15 @@ async function runSwap(paths, { notSelfAccepting = new Set() } = {}) {
     hot.runAcceptHandlers(plan.boundaries, fresh, oldStates);
   } catch (error) {
     callNative(() => binding.esmRestore(plan.paths, previous));
-    hot.rollback(
-      plan.paths,
-      versions.map((version, i) => urlOf(plan.paths[i], version)),
-    );
+    const failedUrls = versions.map((version, i) => urlOf(plan.paths[i], version));
+    hot.rollback(plan.paths, failedUrls);
+    resources.afterEsmRollback(failedUrls);
     throw isHandlerError(error) ? error : esmFailure(changed, plan.paths, error);
   }
   hot.commit(plan.paths, oldStates);
+  resources.afterEsmCommit(
+    plan.paths.map((path, i) => ({ path, oldUrl: urlOf(path, previous[i]), newUrl: urlOf(path, versions[i]) })),
+  );
   hot.runPruneHandlers(pruneCandidates);
   for (const [boundary, namespace] of fresh) {
     if (boundaries.has(boundary)) namespaces.set(boundary, namespace);
