@@ -120,3 +120,52 @@ process.exit(0);
     assert.equal(report.pollerActive, true, "the package's interval still runs after swaps of the modules evaluated before it");
   },
 );
+
+/**
+ * A self-accepting module serving `tag` on the port in globalThis.port. Its top-level await lets
+ * the listen() complete before the swap commits (as a second boundary's import would).
+ */
+const fixedPortServer = (tag) => `import http from 'node:http';
+import.meta.hot.accept();
+export const server = http.createServer((req, res) => res.end(${JSON.stringify(tag)})).listen(globalThis.port, '127.0.0.1');
+await new Promise((resolve) => setTimeout(resolve, 50));
+`;
+
+eachMode(
+  "a new version's listen() on the port the replaced version's server holds waits for that server to close",
+  () => ({
+    'server.mjs': fixedPortServer('v1'),
+    'main.mjs': `${PRELUDE}
+import http from 'node:http';
+import { once } from 'node:events';
+const probe = http.createServer().listen(0, '127.0.0.1');
+await once(probe, 'listening');
+globalThis.port = probe.address().port;
+await new Promise((resolve) => probe.close(resolve));
+const get = () => new Promise((resolve, reject) => http.get({ host: '127.0.0.1', port: globalThis.port, agent: false }, (res) => {
+  let body = '';
+  res.on('data', (chunk) => { body += chunk; }).on('end', () => resolve(body));
+}).on('error', reject));
+const first = (await import('./server.mjs')).server;
+if (!first.listening) await once(first, 'listening');
+report.before = await get();
+const errors = [];
+process.on('uncaughtException', (error) => errors.push(error.code));
+write('server.mjs', ${JSON.stringify(fixedPortServer('v2'))});
+await modswap.swap(here('server.mjs'));
+await modswap.resourcesSettled();
+for (let i = 0; i < 500 && (await get().catch(() => '')) !== 'v2'; i++) await new Promise((r) => setTimeout(r, 10));
+report.after = await get();
+report.oldListening = first.listening;
+report.errors = errors;
+console.log(JSON.stringify(report));
+process.exit(0);
+`,
+  }),
+  (report) => {
+    assert.equal(report.before, 'v1');
+    assert.equal(report.after, 'v2');
+    assert.equal(report.oldListening, false);
+    assert.deepEqual(report.errors, [], 'no EADDRINUSE');
+  },
+);

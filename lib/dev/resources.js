@@ -471,7 +471,7 @@ function requestedAddress(args) {
  * reload fails it never listens.
  */
 function addressHeldByRetiringGeneration(record, address) {
-  if (address === undefined || tracker.openTransaction === null) return false;
+  if (address === undefined || (tracker.openTransaction === null && !state.esmSwapOpen)) return false;
   let found = false;
   state.serverHolders = state.serverHolders.filter((ref) => {
     const holder = ref.deref();
@@ -483,8 +483,10 @@ function addressHeldByRetiringGeneration(record, address) {
 }
 
 function isRetiringForDisposal(record) {
+  if (record.phase !== LIVE || policyOf(record.file) !== 'dispose') return false;
+  if (record.esmRetiring) return true;
   const mod = record.moduleRef.deref();
-  return record.phase === LIVE && mod !== undefined && tracker.isRetired(mod) && policyOf(record.file) === 'dispose';
+  return mod !== undefined && tracker.isRetired(mod);
 }
 
 function listensOn(record, address) {
@@ -688,6 +690,8 @@ function createState() {
     esmCurrent: new Map(),
     /** ES modules: file -> record of the version replaced last (purged when the next swap commits). */
     esmReplaced: new Map(),
+    /** True while an ES module swap evaluates new versions (see beforeEsmEvaluation). */
+    esmSwapOpen: false,
     /** Server, child process, worker, watcher or non-stream emitter -> the generation it is of. */
     owners: new WeakMap(),
     /** Server, child process, worker or watcher -> the record that has an entry for it. */
@@ -952,6 +956,29 @@ function esmEntry() {
 }
 
 /**
+ * ES module swap hook, before the new versions evaluate: the versions at `oldUrls` are about to
+ * be replaced, so a new version's listen() on an address one of their servers holds waits for
+ * that server to close (as in a CommonJS swap) instead of failing with EADDRINUSE.
+ */
+function beforeEsmEvaluation(oldUrls) {
+  if (state === null) return;
+  for (const url of oldUrls) {
+    const record = state.esmRecords.get(url);
+    if (record !== undefined) record.esmRetiring = true;
+  }
+  state.esmSwapOpen = true;
+}
+
+/** Ends what beforeEsmEvaluation started; the records of `oldUrls` retire (commit) or stay. */
+function endEsmEvaluation(oldUrls) {
+  state.esmSwapOpen = false;
+  for (const url of oldUrls) {
+    const record = state.esmRecords.get(url);
+    if (record !== undefined) record.esmRetiring = false;
+  }
+}
+
+/**
  * ES module swap hook (lib/esm/swap.js), after the swap committed: for each file, `oldUrl` was
  * replaced by `newUrl`. The replaced versions are disposed by their policy, and the versions they
  * replaced in turn are purged (Erlang's rule, as for CommonJS: two versions at most).
@@ -959,6 +986,7 @@ function esmEntry() {
  */
 function afterEsmCommit(replaced) {
   if (state === null) return;
+  endEsmEvaluation(replaced.map(({ oldUrl }) => oldUrl));
   const holding = [];
   for (const { path: file, oldUrl, newUrl } of replaced) {
     const current = state.esmRecords.get(newUrl);
@@ -978,9 +1006,10 @@ function afterEsmCommit(replaced) {
     if (mayHoldAnything(record)) holding.push(record);
     else closeEmptyRecord(record, policyOf(record.file));
   }
-  if (holding.length === 0) return;
+  if (holding.length === 0 && state.deferredListens.length === 0) return;
   state.als.run(undefined, () => {
     for (const record of holding) disposeRecord(record, policyOf(record.file));
+    startDeferredListens();
   });
 }
 
@@ -992,10 +1021,12 @@ function purgeEsmRecord(record) {
 
 /**
  * ES module swap hook, after a rollback: what the failed versions (`urls`) started is disposed
- * by its policy; the versions that serve are untouched.
+ * by its policy (their deferred listens never start); the versions at `oldUrls` keep serving.
  */
-function afterEsmRollback(urls) {
+function afterEsmRollback(oldUrls, urls) {
   if (state === null) return;
+  endEsmEvaluation(oldUrls);
+  state.deferredListens = [];
   const failed = [];
   for (const url of urls) {
     const record = state.esmRecords.get(url);
@@ -1023,6 +1054,7 @@ const api = {
   afterRollback,
   enterEsmVersion,
   leaveEsmVersion,
+  beforeEsmEvaluation,
   afterEsmCommit,
   afterEsmRollback,
   isInstalled: () => state !== null,

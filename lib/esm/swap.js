@@ -136,6 +136,7 @@ async function runSwap(paths, { notSelfAccepting = new Set() } = {}) {
   if (plan.paths.length === 0) return { files: [], evaluated: [], ms: 0 };
   const changed = paths.filter((path) => plan.paths.includes(path));
   const previous = plan.paths.map((path) => callNative(() => binding.esmVersionOf(path)));
+  const oldUrls = plan.paths.map((path, i) => urlOf(path, previous[i]));
   const oldStates = hot.statesOf(plan.paths);
   const pruneCandidates = hot.pruneCandidates(plan.paths);
   let versions = [];
@@ -144,6 +145,7 @@ async function runSwap(paths, { notSelfAccepting = new Set() } = {}) {
     // Disposers bottom-up (the plan lists changed files first, then their importers), before
     // the new versions evaluate; accept handlers top-down after.
     hot.runDisposers(plan.paths);
+    resources.beforeEsmEvaluation(oldUrls);
     versions = callNative(() => binding.esmBump(plan.paths));
     for (const boundary of plan.boundaries) {
       fresh.set(boundary, await import(urlOf(boundary, versions[plan.paths.indexOf(boundary)])));
@@ -153,13 +155,11 @@ async function runSwap(paths, { notSelfAccepting = new Set() } = {}) {
     callNative(() => binding.esmRestore(plan.paths, previous));
     const failedUrls = versions.map((version, i) => urlOf(plan.paths[i], version));
     hot.rollback(plan.paths, failedUrls);
-    resources.afterEsmRollback(failedUrls);
+    resources.afterEsmRollback(oldUrls, failedUrls);
     throw isHandlerError(error) ? error : esmFailure(changed, plan.paths, error);
   }
   hot.commit(plan.paths, oldStates);
-  resources.afterEsmCommit(
-    plan.paths.map((path, i) => ({ path, oldUrl: urlOf(path, previous[i]), newUrl: urlOf(path, versions[i]) })),
-  );
+  resources.afterEsmCommit(plan.paths.map((path, i) => ({ path, oldUrl: oldUrls[i], newUrl: urlOf(path, versions[i]) })));
   hot.runPruneHandlers(pruneCandidates);
   for (const [boundary, namespace] of fresh) {
     if (boundaries.has(boundary)) namespaces.set(boundary, namespace);
