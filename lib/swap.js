@@ -25,6 +25,7 @@ const { runDisposeHandlers, acceptFailed } = require('./hot/handlers');
 const resources = require('./dev/resources');
 const { installedWith: esmHooksInstalled } = require('./esm/register');
 const { binding, callNative } = require('./native');
+const { refuseUnloadableTypeScript } = require('./typescript');
 
 // What a replaced generation started (timers, servers, listeners…) is disposed when a swap
 // commits: on by default, so tracking starts with require('modswap'); see lib/dev/resources.js.
@@ -226,6 +227,7 @@ const isOwnError = (error) =>
  */
 function swapFiles(filenames, { scope = 'importers', requirer, unaccepted = 'swap' } = {}) {
   refuseDuringReload('reload');
+  for (const file of filenames) refuseUnloadableTypeScript(file, 'Cannot swap');
   const entry = entryModule();
   if (unaccepted === 'refuse' && entry && filenames.includes(entry.filename)) {
     throw new ModswapError('ERR_MODSWAP_UNACCEPTED', `${entry.filename} is the entry module: it cannot be swapped`, {
