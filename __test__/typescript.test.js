@@ -360,3 +360,71 @@ test('the TypeScript loader check follows the flags the app gets', () => {
   assert.equal(loadsTypeScript(['--no-experimental-strip-types', '--experimental-strip-types']), true, 'the last flag wins');
   assert.equal(loadsTypeScript(), STRIPS, 'this process: Node strips types, or not');
 });
+
+/** A loader as tsx is one: it compiles `compiled.mjs` to one line, with an inline source map (a segment per character). */
+const ONE_LINE_COMPILER = `const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+function vlq(n) {
+  let v = n < 0 ? (-n << 1) | 1 : n << 1;
+  let out = '';
+  do {
+    let digit = v & 31;
+    v >>>= 5;
+    if (v > 0) digit |= 32;
+    out += B64[digit];
+  } while (v > 0);
+  return out;
+}
+export async function load(url, context, nextLoad) {
+  const result = await nextLoad(url, context);
+  if (!url.endsWith('/compiled.mjs')) return result;
+  const lines = String(result.source).split('\\n');
+  const segments = [];
+  const previous = [0, 0, 0];
+  let generated = 0;
+  lines.forEach((line, sourceLine) => {
+    for (let column = 0; column < line.length; column++) {
+      const at = [generated + column, sourceLine, column];
+      segments.push(vlq(at[0] - previous[0]) + 'A' + vlq(at[1] - previous[1]) + vlq(at[2] - previous[2]));
+      previous.splice(0, 3, ...at);
+    }
+    generated += line.length + 1;
+  });
+  const map = { version: 3, sources: [url], names: [], mappings: segments.join(',') };
+  const code = lines.join(' ') + '\\n//# sourceMappingURL=data:application/json;base64,' + Buffer.from(JSON.stringify(map)).toString('base64');
+  return { ...result, source: code };
+}
+`;
+
+const COMPILED_SOURCE = `export function fail() {
+  const why = 'compiled';
+  throw new Error(why);
+}
+globalThis.hotType = typeof import.meta.hot;
+`;
+
+// Registered before modswap's hooks, the compiler is the `nextLoad` modswap's load hook calls:
+// the prefix lands in compiled code, where the map must be told of it.
+for (const mode of MODES) {
+  test(`a module another loader compiled to one line with an inline source map keeps its source positions under the import.meta.hot prefix (${mode})`, () => {
+    const fixture = makeFixture({
+      'compiler.mjs': ONE_LINE_COMPILER,
+      'register-compiler.mjs': "import { register } from 'node:module';\nregister('./compiler.mjs', import.meta.url);\n",
+      'compiled.mjs': COMPILED_SOURCE,
+      'main.mjs': `${PRELUDE}
+const { fail } = await import('./compiled.mjs');
+report.hotType = globalThis.hotType;
+try { fail(); } catch (error) { report.stack = error.stack; }
+console.log(JSON.stringify(report));
+`,
+    });
+    try {
+      const args = ['--enable-source-maps', '--import', './register-compiler.mjs', '--import', REGISTER, 'main.mjs'];
+      const report = runNode(fixture, args, { MODSWAP_ESM_HOOKS: mode });
+      assert.equal(report.hooks, mode);
+      assert.equal(report.hotType, 'object', 'import.meta.hot is injected into the compiled module');
+      assert.deepEqual(framePosition(report.stack, 'compiled\\.mjs'), { version: 0, ...positionOf(COMPILED_SOURCE, 'new Error(why)') });
+    } finally {
+      fixture.remove();
+    }
+  });
+}
