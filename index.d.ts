@@ -187,9 +187,10 @@ export declare function generations(id: string): Generation[];
  *   Calling a handle whose module was cleared and not loaded again throws `ERR_MODSWAP_NOT_LOADED`.
  *
  * With modswap's ES module hooks installed (`node --import modswap/register-esm.js`), an ES
- * module (`.mjs`, or `.js` under `"type": "module"`) gives a **Promise** of its handle: reads
- * reach the current version's named exports (else its default export's properties), and the
- * handle is callable when the default export is a function.
+ * module (`.mjs`, or `.js` under `"type": "module"`; `.mts` and `.ts` likewise where Node
+ * strips types) gives a **Promise** of its handle: reads reach the current version's named
+ * exports (else its default export's properties), and the handle is callable when the default
+ * export is a function.
  */
 export declare function hot<T extends object = any>(id: string): T;
 

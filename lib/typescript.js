@@ -18,17 +18,23 @@ const isTypeScriptFile = (file) => typeof file === 'string' && EXTENSIONS.has(pa
 /** Node flags that load code before the app: a TypeScript loader comes in through one of them. */
 const isLoaderFlag = (arg) => /^(?:--import|--require|-r|--loader|--experimental-loader)(?:=|$)/.test(arg);
 
-/**
- * Whether Node strips types with `nodeArgs` added to this process's flags: the last
- * --[no-]experimental-strip-types (or --experimental-transform-types) among them wins.
- */
-function stripsTypes(nodeArgs) {
-  let strips = Boolean(process.features.typescript);
-  for (const arg of nodeArgs) {
+/** `strips` after the --[no-]experimental-strip-types (or -transform-types) flags among `args`: the last wins. */
+function afterStripFlags(args, strips) {
+  for (const arg of args) {
     if (arg === '--no-experimental-strip-types') strips = false;
     else if (arg === '--experimental-strip-types' || arg === '--experimental-transform-types') strips = true;
   }
   return strips;
+}
+
+/** Whether Node strips types with `nodeArgs` added to this process's flags. */
+function stripsTypes(nodeArgs) {
+  // process.features.typescript came with Node 22.10 and 23.0: on 22.6-22.9 only the flags tell.
+  const own =
+    process.features.typescript === undefined
+      ? afterStripFlags([...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)], false)
+      : Boolean(process.features.typescript);
+  return afterStripFlags(nodeArgs, own);
 }
 
 /**
