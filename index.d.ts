@@ -18,6 +18,8 @@ export declare class ModswapError extends Error {
    *   `require(esm)`, which Node never evaluates again under `require()`; load it with
    *   `import()` behind `hot()` to swap it. Nothing changed: the old version keeps serving.
    * - `ERR_MODSWAP_INVALID_ID`, `ERR_MODSWAP_INVALID_OPTIONS`: bad arguments; nothing changed.
+   * - `ERR_MODSWAP_TYPESCRIPT`: a `.ts`/`.mts`/`.cts` file this Node cannot load (it does not
+   *   strip types and no TypeScript loader is registered); nothing changed.
    * - `ERR_MODSWAP_REENTRANT`: `reload`/`clear` called while a reload evaluates new code, or
    *   `reload` of a module that is still being evaluated (its first `require` has not returned).
    * - `ERR_MODSWAP_NATIVE_MISSING`, thrown by `require('modswap')`: no native binary could be
@@ -181,13 +183,15 @@ export declare function generations(id: string): Generation[];
  *
  * @throws {ModswapError} `ERR_MODSWAP_NOT_FOUND` when `id` does not resolve (the message names
  *   the id and the calling file; `file` is the id as given), `ERR_MODSWAP_INVALID_ARG` when its
- *   exports are neither a function nor an object.
+ *   exports are neither a function nor an object, `ERR_MODSWAP_TYPESCRIPT` for a TypeScript file
+ *   this Node cannot load.
  *   Calling a handle whose module was cleared and not loaded again throws `ERR_MODSWAP_NOT_LOADED`.
  *
  * With modswap's ES module hooks installed (`node --import modswap/register-esm.js`), an ES
- * module (`.mjs`, or `.js` under `"type": "module"`) gives a **Promise** of its handle: reads
- * reach the current version's named exports (else its default export's properties), and the
- * handle is callable when the default export is a function.
+ * module (`.mjs`, or `.js` under `"type": "module"`; `.mts` and `.ts` likewise where Node
+ * strips types) gives a **Promise** of its handle: reads reach the current version's named
+ * exports (else its default export's properties), and the handle is callable when the default
+ * export is a function.
  */
 export declare function hot<T extends object = any>(id: string): T;
 
@@ -209,7 +213,8 @@ export interface SwapResult {
  *
  * @throws {ModswapError} `ERR_MODSWAP_RELOAD_FAILED`, `ERR_MODSWAP_DECLINED`,
  *   `ERR_MODSWAP_DISPOSE_FAILED`, `ERR_MODSWAP_ACCEPT_FAILED` (nothing changed),
- *   `ERR_MODSWAP_NOT_FOUND`, `ERR_MODSWAP_INVALID_ARG`.
+ *   `ERR_MODSWAP_NOT_FOUND`, `ERR_MODSWAP_INVALID_ARG`, `ERR_MODSWAP_TYPESCRIPT` (a TypeScript
+ *   file this Node cannot load).
  *
  * With modswap's ES module hooks installed, ES modules among `files` are swapped by importing
  * their boundaries again, and the result comes as a **Promise** (rejected with

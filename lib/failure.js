@@ -24,14 +24,14 @@ const isUserFile = (file) => !OWN_FILES.some((own) => file === own || file.start
 
 /**
  * Where the failed evaluation broke, in the user's code: the "file:line" header V8 puts on
- * SyntaxErrors raised while compiling a CommonJS module, the file Node names in a JSON parse
- * error, else the first stack frame in a user's file (Node's `node:` internals and modswap's own
+ * SyntaxErrors raised while compiling a CommonJS module (Node on TypeScript it cannot parse,
+ * as a file: URL), the file Node names in a JSON parse error, else the first stack frame in a user's file (Node's `node:` internals and modswap's own
  * frames skipped: a missing dependency points at the require() that asked for it).
  */
 function locate(error) {
   const stack = error instanceof Error && typeof error.stack === 'string' ? error.stack : '';
-  const header = /^(\/[^\n]*?|[A-Za-z]:\\[^\n]*?):(\d+)\n/.exec(stack);
-  if (header) return { file: header[1], line: Number(header[2]) };
+  const header = /^(\/[^\n]*?|[A-Za-z]:\\[^\n]*?|file:\/\/[^\n]*?):(\d+)\n/.exec(stack);
+  if (header) return { file: header[1].startsWith('file:') ? fileURLToPath(header[1]) : header[1], line: Number(header[2]) };
   const json = /^(?:SyntaxError: )?((?:\/|[A-Za-z]:\\)[^\n]*?\.json): /.exec(error instanceof Error ? error.message : '');
   if (json) return { file: json[1] };
   return stackFrames(stack).find((frame) => isUserFile(frame.file));

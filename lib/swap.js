@@ -27,6 +27,7 @@ const { installedWith: esmHooksInstalled } = require('./esm/register');
 
 /** lib/esm/swap.js, loaded when the ES module hooks are installed (it requires lib/esm/hot.js). */
 const esmSwap = () => require('./esm/swap');
+const { refuseUnloadableTypeScript } = require('./typescript');
 
 // What a replaced generation started (timers, servers, listeners…) is disposed when a swap
 // commits: on by default, so tracking starts with require('modswap'); see lib/dev/resources.js.
@@ -249,6 +250,7 @@ const isOwnError = (error) =>
  */
 function swapFiles(filenames, { scope = 'importers', requirer, unaccepted = 'swap' } = {}) {
   refuseDuringReload('reload');
+  for (const file of filenames) refuseUnloadableTypeScript(file, 'Cannot swap');
   const entry = entryModule();
   if (unaccepted === 'refuse' && entry && filenames.includes(entry.filename)) {
     throw new ModswapError('ERR_MODSWAP_UNACCEPTED', `${entry.filename} is the entry module: it cannot be swapped`, {

@@ -8,6 +8,7 @@ const path = require('node:path');
 const { ModswapError } = require('../errors');
 const { loadConfig } = require('./config');
 const { CONFIG_ENV } = require('./register');
+const { isTypeScriptFile, loadsTypeScript, typeScriptError } = require('../typescript');
 
 const REGISTER = path.join(__dirname, '..', '..', 'register.js');
 
@@ -152,6 +153,8 @@ async function run(argv, io = {}) {
     throw new ModswapError('ERR_MODSWAP_NOT_FOUND', `the entry file ${entry} does not exist`, { file: entry });
   }
   const config = loadConfig(process.cwd(), cli);
+  // Refused here, once, rather than as the app's SyntaxError at each start.
+  if (isTypeScriptFile(entry) && !loadsTypeScript(config.nodeArgs)) throw typeScriptError(entry, 'Cannot run');
   return new Runner(entry, args, config, io).start();
 }
 

@@ -24,6 +24,7 @@ const { installedWith } = require('./register');
 const hot = require('./hot');
 const { forwardedKeyTraps } = require('../proxy-keys');
 const resources = require('../dev/resources');
+const { isTypeScriptFile } = require('../typescript');
 
 /** Files reached through hot(): they stop the walk up to importers and are imported again. */
 const boundaries = new Set();
@@ -68,7 +69,9 @@ const MAX_SYNTAX_CHECKS = 8;
  * error in a private field, so the error caught from import() names neither file nor line.
  */
 function locateSyntaxError(paths) {
-  for (const path of paths.slice(0, MAX_SYNTAX_CHECKS)) {
+  // `node --check` does not strip types: it would name a type annotation of a TypeScript file
+  // (whose own syntax errors Node reports with file and line anyway).
+  for (const path of paths.filter((file) => !isTypeScriptFile(file)).slice(0, MAX_SYNTAX_CHECKS)) {
     const checked = spawnSync(process.execPath, ['--check', path], { encoding: 'utf8', timeout: 10_000 });
     if (checked.status === 0 || typeof checked.stderr !== 'string') continue;
     const header = /^(.+?):(\d+)\n/.exec(checked.stderr);

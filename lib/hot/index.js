@@ -9,6 +9,7 @@ const { hotHandle } = require('./handle');
 const { swapEsm, hotEsm, isKnownEsm } = require('../esm/swap');
 const { installedWith } = require('../esm/register');
 const { isEsmFile } = require('../esm/format');
+const { isTypeScriptFile, loadsTypeScript, typeScriptError, refuseUnloadableTypeScript } = require('../typescript');
 
 
 const cachedModule = (file) => {
@@ -26,8 +27,20 @@ function hot(id) {
   // With modswap's ES module hooks installed, an ES module gets a Promise of its handle.
   // (A CommonJS file an ES module imported is known to the hooks too, and is in require.cache.)
   const esm = installedWith() !== undefined && (isEsmFile(filename) || (!Module._cache[filename] && isKnownEsm(filename)));
-  if (esm) return hotEsm(filename);
+  if (esm) return isTypeScriptFile(filename) ? hotTypeScriptEsm(id, filename) : hotEsm(filename);
+  refuseUnloadableTypeScript(filename, `hot('${id}') cannot load`);
   return hotHandle(filename, cachedModule(fromFile));
+}
+
+/**
+ * hotEsm() of a TypeScript ES module. Not refused up front where Node does not strip types: a
+ * loader's ES module hooks (which nothing shows) may load it; Node's own refusal is explained.
+ */
+function hotTypeScriptEsm(id, filename) {
+  if (loadsTypeScript()) return hotEsm(filename);
+  return hotEsm(filename).catch((error) => {
+    throw error?.code === 'ERR_UNKNOWN_FILE_EXTENSION' ? typeScriptError(filename, `hot('${id}') cannot load`, error) : error;
+  });
 }
 
 /**
