@@ -23,6 +23,7 @@ const { withVersion } = require('./resolve');
 const { installedWith } = require('./register');
 const hot = require('./hot');
 const { forwardedKeyTraps } = require('../proxy-keys');
+const { tracker } = require('../clear');
 
 /** Files reached through hot(): they stop the walk up to importers and are imported again. */
 const boundaries = new Set();
@@ -130,13 +131,13 @@ async function runSwap(paths, { notSelfAccepting = new Set() } = {}) {
     // Disposers bottom-up (the plan lists changed files first, then their importers), before
     // the new versions evaluate; accept handlers top-down after.
     hot.runDisposers(plan.paths);
-    versions = callNative(() => binding.esmBump(plan.paths));
+    versions = callNative(() => binding.esmBump(plan.paths, tracker.gcsSoFar()));
     for (const boundary of plan.boundaries) {
       fresh.set(boundary, await import(urlOf(boundary, versions[plan.paths.indexOf(boundary)])));
     }
     hot.runAcceptHandlers(plan.boundaries, fresh, oldStates);
   } catch (error) {
-    callNative(() => binding.esmRestore(plan.paths, previous));
+    callNative(() => binding.esmRestore(plan.paths, previous, tracker.gcsSoFar()));
     hot.rollback(
       plan.paths,
       versions.map((version, i) => urlOf(plan.paths[i], version)),
