@@ -66,13 +66,18 @@ export interface ReloadOptions {
   allowFirstLoad?: boolean;
 }
 
-/** One load of a file. */
+/**
+ * One load of a file: of a CommonJS module, one instance in (or once in) `require.cache`; of an
+ * ES module under modswap's hooks, one version the ESM loader loaded (version 0, the plain URL,
+ * is generation 1; each swap that reached the file adds one).
+ */
 export interface Generation {
   /** 1 for the first load of the file, then 2, 3, … */
   generation: number;
   /**
    * When the instance was loaded, in ms since the Unix epoch. For modules loaded before
-   * modswap was first required, when modswap first saw them.
+   * modswap was first required, when modswap first saw them. For an ES module version, when the
+   * hooks first resolved it (the loader loads it right after).
    */
   loadedAt: number;
   /**
@@ -83,32 +88,50 @@ export interface Generation {
    * FinalizationRegistry, so the state changes shortly after the GC, once its callbacks have
    * run). Exports that are a dependency's exports (`module.exports = require('./config')`) do
    * not count: they are the dependency's.
+   * `'pinned'` (ES modules only): a version a swap replaced, or the version of a failed swap.
+   * Node's ESM loader keeps every module it loaded for the life of the process, so a pinned
+   * version is never collected: its code and top-level variables stay, except what its
+   * `import.meta.hot.dispose()` handler released (set to null, closed). The current version is
+   * `'current'`; ES modules have no `'old'` or `'collected'` rows.
    */
-  state: 'current' | 'old' | 'collected';
+  state: 'current' | 'old' | 'collected' | 'pinned';
   /**
    * How many generations the row stands for: 1, except for one row per file that folds the
    * collected generations older than the 100 newest collected ones (its `generation` and
    * `loadedAt` are the first's). So a file reloaded 60,000 times has about 102 rows, and the
-   * sum of `count` over the rows is the number of loads.
+   * sum of `count` over the rows is the number of loads. Always 1 for ES modules (pinned rows
+   * are never folded).
    */
   count: number;
+  /**
+   * `true` on the version of a failed ES module swap (rolled back): the loader keeps it, with
+   * whatever it evaluated before it failed. Absent otherwise.
+   */
+  failed?: true;
 }
 
-/** An old generation that is still alive. */
+/** An old generation that is still alive: a CommonJS one not collected yet, or a pinned ES module version. */
 export interface StaleGeneration {
   /** Absolute path of the module. */
   file: string;
   generation: number;
-  /** Milliseconds since it left `require.cache`. */
+  /** Milliseconds since it left `require.cache` (ES module: since the swap that replaced it or failed). */
   ageMs: number;
-  /** Garbage collections that ran since it left `require.cache`. */
+  /** Garbage collections that ran since then. */
   gcsSurvived: number;
   /**
    * For a generation purged under the two-generations rule (a third generation of its file was
    * swapped in): what the purge found, e.g. `'purged when a third generation loaded; 1 call(s)
-   * still running on it: GET /slow'`. Absent otherwise.
+   * still running on it: GET /slow'`. For a pinned ES module version: that the ESM loader keeps
+   * it for the life of the process, what stays and what a disposer can release (and, for a
+   * failed swap's version, that it is one). Absent otherwise.
    */
   reason?: string;
+  /**
+   * `true` on an ES module version (state `'pinned'` in {@link generations}): it is never
+   * collected, so it stays in this list for the life of the process. Absent otherwise.
+   */
+  pinned?: true;
 }
 
 /** The clear-module API, cutting every reference Node keeps to the removed modules. */
@@ -165,8 +188,9 @@ export declare const clear: Clear;
 export declare function reload<T = any>(id: string, options?: ReloadOptions): T;
 
 /**
- * Every generation of a module, oldest first (`[]` for a file never loaded). `id` is resolved
- * like {@link clear}'s; an absolute path of a deleted file still works.
+ * Every generation of a module, oldest first (`[]` for a file never loaded): the CommonJS
+ * instances of the file or, for an ES module under modswap's hooks, every version the ESM loader
+ * loaded. `id` is resolved like {@link clear}'s; an absolute path of a deleted file still works.
  */
 export declare function generations(id: string): Generation[];
 
@@ -380,7 +404,10 @@ declare global {
   }
 }
 
-/** Old generations that are still alive, oldest retirement first. */
+/**
+ * Old generations that are still alive, oldest retirement first: CommonJS generations not
+ * collected yet and every pinned ES module version (`pinned: true`).
+ */
 export declare function stale(): StaleGeneration[];
 
 /** The payload of memwatch's `'stats'` event, emitted after every full (mark-sweep-compact) GC. */

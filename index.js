@@ -6,20 +6,32 @@ const { hot, hotApi, swap, resources, resourcePolicy, resourceOptions, untracked
 const { purgeNoteOf } = require('./lib/hot/service');
 const { callerFile, resolveQuietly } = require('./lib/caller');
 const { ModswapError } = require('./lib/errors');
+const { esmGenerations, esmStale } = require('./lib/esm/generations');
 
-/** The generation table of a module: one row per load of its file. */
+/**
+ * The generation table of a module: one row per load of its file (CommonJS), or per version the
+ * ESM loader loaded (ES modules).
+ */
 function generations(id) {
   expectString(id);
   const filename = resolveQuietly(id, callerFile(generations)) ?? id;
-  return tracker.generations(filename);
+  const rows = tracker.generations(filename);
+  return rows.length > 0 ? rows : esmGenerations(filename);
 }
 
-/** Old generations that are still alive, oldest first; purged ones say why they may be alive. */
+/**
+ * Old generations that are still alive, oldest retirement first: CommonJS ones (purged ones say
+ * why they may be alive) and the ES module versions the ESM loader pins.
+ */
 function stale() {
-  return tracker.stale().map(({ node, ...row }) => {
+  const cjs = tracker.stale().map(({ node, ...row }) => {
     const reason = purgeNoteOf(node);
     return reason === undefined ? row : { ...row, reason };
   });
+  const esm = esmStale(Date.now(), tracker.gcsSoFar());
+  if (esm.length === 0) return cjs;
+  // Both lists are oldest first: the older retirement is the larger age.
+  return [...cjs, ...esm].sort((a, b) => b.ageMs - a.ageMs);
 }
 
 /**

@@ -10,9 +10,11 @@ modswap.clear.all();
 modswap.clear.match(/routes/);
 modswap.clear.single('./a');
 const rows: Generation[] = modswap.generations('./b');
-const state: 'current' | 'old' | 'collected' = rows[0].state;
+const state: 'current' | 'old' | 'collected' | 'pinned' = rows[0].state;
+const failed: true | undefined = rows[0].failed;
 const stale: StaleGeneration[] = modswap.stale();
 const ages: number[] = stale.map((row) => row.ageMs + row.gcsSurvived + row.generation);
+const pinnedFiles: string[] = stale.filter((row) => row.pinned === true).map((row) => row.file);
 try {
   modswap.reload('./broken');
 } catch (error) {

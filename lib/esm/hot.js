@@ -244,16 +244,33 @@ function runPruneHandlers(candidates) {
   }
 }
 
+/**
+ * Drops the handlers of a version that will never be current again. The ESM loader keeps the
+ * version, and with it its `import.meta.hot` and so this state: handlers left here would keep
+ * alive what they close over that the module scope does not (a block's or a function's
+ * variables).
+ */
+function retire(state) {
+  states.delete(state.url);
+  state.selfAccepted = false;
+  state.acceptedDependencies = [];
+  state.disposeHandlers = [];
+  state.pruneHandlers = [];
+}
+
 /** A committed swap: the replaced versions' states go. */
 function commit(paths, old) {
   for (const path of paths) pendingData.delete(path);
-  for (const state of old.values()) states.delete(state.url);
+  for (const state of old.values()) retire(state);
 }
 
 /** A rolled-back swap (versions restored): the states of the new versions go, the old ones stay. */
 function rollback(paths, newUrls) {
   for (const path of paths) pendingData.delete(path);
-  for (const url of newUrls) states.delete(url);
+  for (const url of newUrls) {
+    const state = states.get(url);
+    if (state !== undefined) retire(state);
+  }
 }
 
 module.exports = {

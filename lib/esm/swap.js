@@ -25,6 +25,7 @@ const hot = require('./hot');
 const { forwardedKeyTraps } = require('../proxy-keys');
 const resources = require('../dev/resources');
 const { isTypeScriptFile } = require('../typescript');
+const { tracker } = require('../clear');
 
 /** Files reached through hot(): they stop the walk up to importers and are imported again. */
 const boundaries = new Set();
@@ -149,13 +150,13 @@ async function runSwap(paths, { notSelfAccepting = new Set() } = {}) {
     // the new versions evaluate; accept handlers top-down after.
     hot.runDisposers(plan.paths);
     resources.beforeEsmEvaluation(oldUrls);
-    versions = callNative(() => binding.esmBump(plan.paths));
+    versions = callNative(() => binding.esmBump(plan.paths, tracker.gcsSoFar()));
     for (const boundary of plan.boundaries) {
       fresh.set(boundary, await import(urlOf(boundary, versions[plan.paths.indexOf(boundary)])));
     }
     hot.runAcceptHandlers(plan.boundaries, fresh, oldStates);
   } catch (error) {
-    callNative(() => binding.esmRestore(plan.paths, previous));
+    callNative(() => binding.esmRestore(plan.paths, previous, tracker.gcsSoFar()));
     const failedUrls = versions.map((version, i) => urlOf(plan.paths[i], version));
     hot.rollback(plan.paths, failedUrls);
     resources.afterEsmRollback(oldUrls, failedUrls);

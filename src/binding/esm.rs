@@ -7,9 +7,11 @@
 
 use super::coded;
 use super::graph::guarded;
-use crate::esm::{registry, EsmError, EsmPlan, UnacceptedReason};
+use crate::esm::{now_ms, registry, EsmError, EsmPlan, Stamp, UnacceptedReason};
+use napi::bindgen_prelude::Float64Array;
 use napi::Result;
 use napi_derive::napi;
+use rustc_hash::FxHashMap;
 
 fn esm_error(error: EsmError) -> napi::Error {
     let code = match error {
@@ -43,8 +45,9 @@ pub fn esm_record_import(
 ) -> Result<u32> {
     guarded("esmRecordImport", || {
         let parent = parent_path.as_deref().map(|p| (p, parent_version));
+        let now = now_ms();
         let mut registry = registry().lock();
-        registry.record_import(parent, &child_path);
+        registry.record_import_at(parent, &child_path, now);
         Ok(registry.version_of(&child_path))
     })
 }
@@ -101,18 +104,31 @@ pub fn esm_plan(changed: Vec<String>, boundaries: Vec<String>) -> Result<Binding
     })
 }
 
+/// Now, with the GCs the caller counted so far (unknown: none survived).
+fn stamp(gc_count: Option<f64>) -> Stamp {
+    Stamp {
+        now: now_ms(),
+        gc_count: gc_count.unwrap_or(f64::NAN),
+    }
+}
+
 /// Gives each of `paths` a new version and returns them (`ERR_MODSWAP_ESM_DEPENDENCY` for a
-/// file inside node_modules, changing nothing).
+/// file inside node_modules, changing nothing). `gc_count`: GCs counted so far, to tell how many
+/// the replaced versions survive.
 #[napi]
-pub fn esm_bump(paths: Vec<String>) -> Result<Vec<u32>> {
+pub fn esm_bump(paths: Vec<String>, gc_count: Option<f64>) -> Result<Vec<u32>> {
     guarded("esmBump", || {
-        registry().lock().bump(&paths).map_err(esm_error)
+        registry()
+            .lock()
+            .bump_at(&paths, stamp(gc_count))
+            .map_err(esm_error)
     })
 }
 
-/// Sets `paths` back to `versions` (a failed swap's rollback).
+/// Sets `paths` back to `versions` (a failed swap's rollback); the versions left behind are
+/// failed ones.
 #[napi]
-pub fn esm_restore(paths: Vec<String>, versions: Vec<u32>) -> Result<()> {
+pub fn esm_restore(paths: Vec<String>, versions: Vec<u32>, gc_count: Option<f64>) -> Result<()> {
     guarded("esmRestore", || {
         if paths.len() != versions.len() {
             return Err(coded(
@@ -122,7 +138,7 @@ pub fn esm_restore(paths: Vec<String>, versions: Vec<u32>) -> Result<()> {
         }
         registry()
             .lock()
-            .restore(&paths, &versions)
+            .restore_at(&paths, &versions, stamp(gc_count))
             .map_err(esm_error)
     })
 }
@@ -132,5 +148,63 @@ pub fn esm_restore(paths: Vec<String>, versions: Vec<u32>) -> Result<()> {
 pub fn esm_importers_of(path: String) -> Result<Vec<String>> {
     guarded("esmImportersOf", || {
         Ok(registry().lock().importers_of(&path))
+    })
+}
+
+/// Flags of a row of `esmGenerations`.
+const ROW_CURRENT: f64 = 1.0;
+const ROW_FAILED: f64 = 2.0;
+
+/// Every version of `path` the loader loaded, oldest first, flat: `[version, loadedAt, flags]`
+/// per version (flags: 1 current, 2 failed).
+#[napi]
+pub fn esm_generations(path: String) -> Result<Float64Array> {
+    guarded("esmGenerations", || {
+        let rows = registry().lock().generations(&path);
+        let mut flat = Vec::with_capacity(rows.len() * 3);
+        for row in rows {
+            let flags = if row.current { ROW_CURRENT } else { 0.0 }
+                + if row.failed { ROW_FAILED } else { 0.0 };
+            flat.extend([f64::from(row.version), row.loaded_at, flags]);
+        }
+        Ok(Float64Array::new(flat))
+    })
+}
+
+/// The loaded versions that are no longer current, oldest retirement first.
+#[napi(object, js_name = "EsmPinned")]
+pub struct BindingEsmPinned {
+    /// The files the rows name.
+    pub files: Vec<String>,
+    /// `[file index, version, ageMs, gcsSurvived, failed (0/1)]` per row.
+    pub rows: Float64Array,
+}
+
+/// Versions the ESM loader keeps that are not current; `now` in ms since the epoch, `gc_count`
+/// the GCs counted so far.
+#[napi]
+pub fn esm_pinned(now: f64, gc_count: f64) -> Result<BindingEsmPinned> {
+    guarded("esmPinned", || {
+        let pinned = registry().lock().pinned(Stamp { now, gc_count });
+        let mut files: Vec<String> = Vec::new();
+        let mut index_of: FxHashMap<String, usize> = FxHashMap::default();
+        let mut rows = Vec::with_capacity(pinned.len() * 5);
+        for row in pinned {
+            let index = *index_of.entry(row.path).or_insert_with_key(|path| {
+                files.push(path.clone());
+                files.len() - 1
+            });
+            rows.extend([
+                index as f64,
+                f64::from(row.version),
+                row.age_ms,
+                row.gcs_survived,
+                if row.failed { 1.0 } else { 0.0 },
+            ]);
+        }
+        Ok(BindingEsmPinned {
+            files,
+            rows: Float64Array::new(rows),
+        })
     })
 }

@@ -14,10 +14,16 @@
 //!   (versions are never reused: the loader keeps a failed version's record and its error);
 //! - the importee paths each version of the file resolved, as the hooks report them. Imports of
 //!   CommonJS files are recorded too (never versioned): the ESM loader pins their exports, so
-//!   the JS side refuses to swap a CommonJS file that has ES importers.
+//!   the JS side refuses to swap a CommonJS file that has ES importers;
+//! - the life of each version: when the hooks first resolved it (the loader loaded it then), and
+//!   when and how it stopped being current (replaced by a swap, or rolled back as a failed swap's
+//!   version). The loader keeps every version it loaded, so each is a row of `generations()` and,
+//!   once replaced, of `stale()` (state `pinned`).
 //!
 //! Packages under `node_modules` are never versioned. Nothing here touches JS values.
 
+#[cfg(test)]
+mod generation_tests;
 #[cfg(test)]
 mod tests;
 
@@ -27,6 +33,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::VecDeque;
 use std::fmt;
 use std::sync::LazyLock;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 type FileId = u32;
 
@@ -98,6 +105,90 @@ struct FileEntry {
     imports: FxHashMap<u32, FxHashSet<FileId>>,
     /// `(importer, importer's version)` for every recorded edge into this file.
     importers: FxHashSet<(FileId, u32)>,
+    /// The life of each version handed out, indexed by version (`latest + 1` entries).
+    lives: Vec<VersionLife>,
+}
+
+/// When a version was loaded and when it stopped being current. NaN for what has not happened.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct VersionLife {
+    /// Ms since the epoch of the first resolution to this version: NaN while the loader never
+    /// asked for it (a version bumped by a swap that failed before reaching it costs nothing).
+    loaded_at: f64,
+    /// Ms since the epoch at which a swap replaced it or rolled it back.
+    retired_at: f64,
+    /// Garbage collections counted (by the caller) at `retired_at`.
+    gcs_at_retire: f64,
+    /// Rolled back: the version of a failed swap.
+    failed: bool,
+}
+
+impl VersionLife {
+    const UNLOADED: Self = Self {
+        loaded_at: f64::NAN,
+        retired_at: f64::NAN,
+        gcs_at_retire: f64::NAN,
+        failed: false,
+    };
+
+    fn loaded(&self) -> bool {
+        !self.loaded_at.is_nan()
+    }
+
+    fn retire(&mut self, at: Stamp, failed: bool) {
+        self.retired_at = at.now;
+        self.gcs_at_retire = at.gc_count;
+        self.failed = failed;
+    }
+}
+
+/// A moment of a swap: wall-clock time (ms since the epoch) and the GCs counted so far.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Stamp {
+    pub now: f64,
+    pub gc_count: f64,
+}
+
+impl Stamp {
+    /// Now, with an unknown GC count (counted as 0 survived).
+    pub fn now() -> Self {
+        Self {
+            now: now_ms(),
+            gc_count: f64::NAN,
+        }
+    }
+}
+
+/// Wall-clock ms since the Unix epoch (what `Date.now()` reads).
+pub fn now_ms() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+}
+
+/// One version the loader loaded: a row of `generations()`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EsmGeneration {
+    /// The version (0: the plain URL); the generation number is `version + 1`.
+    pub version: u32,
+    pub loaded_at: f64,
+    /// The version the hooks resolve the file to; every other one is pinned by the loader.
+    pub current: bool,
+    /// Rolled back: the version of a failed swap.
+    pub failed: bool,
+}
+
+/// A loaded version that is no longer current: the ESM loader keeps it for the life of the
+/// process. A row of `stale()`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EsmPinned {
+    pub path: String,
+    pub version: u32,
+    /// Ms since it was replaced or rolled back.
+    pub age_ms: f64,
+    /// GCs since then (0 when either count is unknown).
+    pub gcs_survived: f64,
+    pub failed: bool,
 }
 
 /// Versions and import edges of every ES module the hooks resolved.
@@ -140,6 +231,7 @@ impl EsmRegistry {
             latest: 0,
             imports: FxHashMap::default(),
             importers: FxHashSet::default(),
+            lives: vec![VersionLife::UNLOADED],
         });
         self.ids.insert(path.to_owned(), id);
         id
@@ -160,7 +252,18 @@ impl EsmRegistry {
     /// entry point, resolved with no importer). Imports of `node_modules` files are not kept as
     /// edges: nothing is versioned through them.
     pub fn record_import(&mut self, parent: Option<(&str, u32)>, child: &str) {
+        self.record_import_at(parent, child, now_ms());
+    }
+
+    /// [`Self::record_import`], `now` (ms since the epoch) being the time of the resolution: the
+    /// first resolution to a version dates its load.
+    pub fn record_import_at(&mut self, parent: Option<(&str, u32)>, child: &str, now: f64) {
         let child_id = self.intern(child);
+        let file = &mut self.files[child_id as usize];
+        let life = &mut file.lives[file.current as usize];
+        if !life.loaded() {
+            life.loaded_at = now;
+        }
         let Some((parent, version)) = parent else {
             return;
         };
@@ -309,6 +412,11 @@ impl EsmRegistry {
     /// Gives each of `paths` a new version, never handed out before, and returns them in order.
     /// Refuses (changing nothing) a path inside `node_modules`.
     pub fn bump<S: AsRef<str>>(&mut self, paths: &[S]) -> Result<Vec<u32>, EsmError> {
+        self.bump_at(paths, Stamp::now())
+    }
+
+    /// [`Self::bump`] at `at`: the versions it replaces retire then.
+    pub fn bump_at<S: AsRef<str>>(&mut self, paths: &[S], at: Stamp) -> Result<Vec<u32>, EsmError> {
         if let Some(dep) = paths.iter().find(|p| is_dependency(p.as_ref())) {
             return Err(EsmError::Dependency(dep.as_ref().to_owned()));
         }
@@ -317,8 +425,10 @@ impl EsmRegistry {
             .map(|path| {
                 let id = self.intern(path.as_ref());
                 let file = &mut self.files[id as usize];
+                file.lives[file.current as usize].retire(at, false);
                 file.latest += 1;
                 file.current = file.latest;
+                file.lives.push(VersionLife::UNLOADED);
                 file.current
             })
             .collect())
@@ -330,6 +440,17 @@ impl EsmRegistry {
         &mut self,
         paths: &[S],
         versions: &[u32],
+    ) -> Result<(), EsmError> {
+        self.restore_at(paths, versions, Stamp::now())
+    }
+
+    /// [`Self::restore`] at `at`: the versions left behind retire then, as failed; the restored
+    /// ones are current again.
+    pub fn restore_at<S: AsRef<str>>(
+        &mut self,
+        paths: &[S],
+        versions: &[u32],
+        at: Stamp,
     ) -> Result<(), EsmError> {
         for (path, &version) in paths.iter().zip(versions) {
             let latest = self
@@ -344,9 +465,72 @@ impl EsmRegistry {
         }
         for (path, &version) in paths.iter().zip(versions) {
             let id = self.intern(path.as_ref());
-            self.files[id as usize].current = version;
+            let file = &mut self.files[id as usize];
+            if file.current == version {
+                continue;
+            }
+            file.lives[file.current as usize].retire(at, true);
+            file.lives[version as usize] = VersionLife {
+                retired_at: f64::NAN,
+                gcs_at_retire: f64::NAN,
+                failed: false,
+                ..file.lives[version as usize]
+            };
+            file.current = version;
         }
         Ok(())
+    }
+
+    /// Every version of `path` the loader loaded, oldest first (empty for an unknown file).
+    pub fn generations(&self, path: &str) -> Vec<EsmGeneration> {
+        let Some(id) = self.id(path) else {
+            return Vec::new();
+        };
+        let file = &self.files[id as usize];
+        (0u32..)
+            .zip(&file.lives)
+            .filter(|(_, life)| life.loaded())
+            .map(|(version, life)| EsmGeneration {
+                version,
+                loaded_at: life.loaded_at,
+                current: version == file.current,
+                failed: life.failed,
+            })
+            .collect()
+    }
+
+    /// Every loaded version that is not current, over all files, oldest retirement first; `at`
+    /// is now.
+    pub fn pinned(&self, at: Stamp) -> Vec<EsmPinned> {
+        let mut rows: Vec<(f64, EsmPinned)> = Vec::new();
+        for file in &self.files {
+            for (version, life) in (0u32..).zip(&file.lives) {
+                if version == file.current || !life.loaded() || life.retired_at.is_nan() {
+                    continue;
+                }
+                let survived = at.gc_count - life.gcs_at_retire;
+                rows.push((
+                    life.retired_at,
+                    EsmPinned {
+                        path: file.path.clone(),
+                        version,
+                        age_ms: (at.now - life.retired_at).max(0.0),
+                        gcs_survived: if survived.is_nan() {
+                            0.0
+                        } else {
+                            survived.max(0.0)
+                        },
+                        failed: life.failed,
+                    },
+                ));
+            }
+        }
+        rows.sort_by(|a, b| {
+            a.0.total_cmp(&b.0)
+                .then_with(|| a.1.path.cmp(&b.1.path))
+                .then(a.1.version.cmp(&b.1.version))
+        });
+        rows.into_iter().map(|(_, row)| row).collect()
     }
 
     /// Size counters.
