@@ -6,7 +6,10 @@ const { hot, hotApi, swap, resources, resourcePolicy, resourceOptions, untracked
 const { purgeNoteOf } = require('./lib/hot/service');
 const { callerFile, resolveQuietly } = require('./lib/caller');
 const { ModswapError } = require('./lib/errors');
-const { esmGenerations, esmStale } = require('./lib/esm/generations');
+const { installedWith: esmHooksInstalled } = require('./lib/esm/register');
+
+/** lib/esm/generations.js: ES module versions exist only once the hooks are installed. */
+const esmRows = () => (esmHooksInstalled() === undefined ? undefined : require('./lib/esm/generations'));
 
 /**
  * The generation table of a module: one row per load of its file (CommonJS), or per version the
@@ -16,7 +19,7 @@ function generations(id) {
   expectString(id);
   const filename = resolveQuietly(id, callerFile(generations)) ?? id;
   const rows = tracker.generations(filename);
-  return rows.length > 0 ? rows : esmGenerations(filename);
+  return rows.length > 0 ? rows : (esmRows()?.esmGenerations(filename) ?? []);
 }
 
 /**
@@ -28,7 +31,7 @@ function stale() {
     const reason = purgeNoteOf(node);
     return reason === undefined ? row : { ...row, reason };
   });
-  const esm = esmStale(Date.now(), tracker.gcsSoFar());
+  const esm = esmRows()?.esmStale(Date.now(), tracker.gcsSoFar()) ?? [];
   if (esm.length === 0) return cjs;
   // Both lists are oldest first: the older retirement is the larger age.
   return [...cjs, ...esm].sort((a, b) => b.ageMs - a.ageMs);

@@ -21,6 +21,8 @@ function quietly(access) {
 
 /** The module that first required `mod` (undefined/null for entry or ESM-loaded modules). */
 function readParent(mod) {
+  // Without the deprecation wrapper (the usual case), no closure: this runs for every module loaded.
+  if (!accessorIsDeprecated) return mod.parent;
   return quietly(() => mod.parent);
 }
 

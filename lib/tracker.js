@@ -210,7 +210,7 @@ class Tracker {
       const childId = known === undefined ? this.idOf(child) : known;
       this.ops.push(OP_EDGE, parentId, childId);
       // Asked only for a child this call created: most requires find their child cached.
-      if (fresh && readParent(child) === parent && this.isRetiredParent(parent, parentId)) {
+      if (fresh && this.isRetiredParent(parent, parentId) && readParent(child) === parent) {
         writeParent(child, null);
         this.logParent(childId, NO_NODE);
       }

@@ -49,6 +49,8 @@ const DEFAULT_GRACE_MS = 5000;
 /** A record's lists are swept when they reach this length, then at twice what survived. */
 const SWEEP_MIN = 64;
 const kState = Symbol.for('modswap.resources.state');
+/** The empty list of a record that recorded nothing of a kind (see GenerationRecord). */
+const NOTHING = Object.freeze([]);
 
 /** Phases of a generation: running, being disposed (servers draining), done, or left running. */
 const LIVE = 'live';
@@ -68,12 +70,16 @@ class GenerationRecord {
   constructor(mod, file = moduleFile(mod)) {
     this.file = file;
     this.moduleRef = new WeakRef(mod);
-    /** The Timeout and Immediate objects it created: the objects while current, then WeakRefs. */
-    this.timers = [];
+    /**
+     * The Timeout and Immediate objects it created: the objects while current, then WeakRefs.
+     * NOTHING (shared, frozen) until the first: most generations never start anything, and a
+     * record is made for every module loaded.
+     */
+    this.timers = NOTHING;
     this.weakTimers = false;
     this.timerSweepAt = SWEEP_MIN;
     /** Everything else: { type, ref, detail, listenerRef, event, sockets, listenId }. */
-    this.entries = [];
+    this.entries = NOTHING;
     this.entrySweepAt = SWEEP_MIN;
     this.phase = LIVE;
     this.stackVersion = -1;
@@ -117,6 +123,7 @@ const timerOf = (record, item) => (record.weakTimers ? item.deref() : item);
 
 function sweepTimers(record) {
   const { timers } = record;
+  if (timers === NOTHING) return;
   let kept = 0;
   for (const item of timers) {
     const timer = timerOf(record, item);
@@ -142,6 +149,7 @@ function onModuleRetired(mod) {
 
 function sweepEntries(record) {
   const { entries } = record;
+  if (entries === NOTHING) return;
   let kept = 0;
   for (const entry of entries) if (liveTarget(entry) !== undefined) entries[kept++] = entry;
   entries.length = kept;
@@ -149,6 +157,7 @@ function sweepEntries(record) {
 }
 
 function addEntry(record, entry) {
+  if (record.entries === NOTHING) record.entries = [];
   record.entries.push(entry);
   if (record.entries.length >= record.entrySweepAt) sweepEntries(record);
   return entry;
@@ -297,6 +306,7 @@ function generationFor(mod) {
 }
 
 function recordTimer(record, timer, api) {
+  if (record.timers === NOTHING) record.timers = [];
   record.timers.push(record.weakTimers ? new WeakRef(timer) : timer);
   if (record.timers.length >= record.timerSweepAt) sweepTimers(record);
   if (record.wantsStacks()) rememberStack(timer, api);

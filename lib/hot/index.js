@@ -6,9 +6,12 @@ const { ModswapError } = require('../errors');
 const { swapFiles } = require('../swap');
 const { hotApi, installModuleHot, registry } = require('./api');
 const { hotHandle } = require('./handle');
-const { swapEsm, hotEsm, isKnownEsm } = require('../esm/swap');
 const { installedWith } = require('../esm/register');
 const { isEsmFile } = require('../esm/format');
+
+/** lib/esm/swap.js, loaded once the ES module hooks are installed: most CommonJS apps never are. */
+const esmSwap = () => require('../esm/swap');
+const isKnownEsm = (file) => installedWith() !== undefined && esmSwap().isKnownEsm(file);
 const { isTypeScriptFile, loadsTypeScript, typeScriptError, refuseUnloadableTypeScript } = require('../typescript');
 
 
@@ -27,7 +30,7 @@ function hot(id) {
   // With modswap's ES module hooks installed, an ES module gets a Promise of its handle.
   // (A CommonJS file an ES module imported is known to the hooks too, and is in require.cache.)
   const esm = installedWith() !== undefined && (isEsmFile(filename) || (!Module._cache[filename] && isKnownEsm(filename)));
-  if (esm) return isTypeScriptFile(filename) ? hotTypeScriptEsm(id, filename) : hotEsm(filename);
+  if (esm) return isTypeScriptFile(filename) ? hotTypeScriptEsm(id, filename) : esmSwap().hotEsm(filename);
   refuseUnloadableTypeScript(filename, `hot('${id}') cannot load`);
   return hotHandle(filename, cachedModule(fromFile));
 }
@@ -37,8 +40,8 @@ function hot(id) {
  * loader's ES module hooks (which nothing shows) may load it; Node's own refusal is explained.
  */
 function hotTypeScriptEsm(id, filename) {
-  if (loadsTypeScript()) return hotEsm(filename);
-  return hotEsm(filename).catch((error) => {
+  if (loadsTypeScript()) return esmSwap().hotEsm(filename);
+  return esmSwap().hotEsm(filename).catch((error) => {
     throw error?.code === 'ERR_UNKNOWN_FILE_EXTENSION' ? typeScriptError(filename, `hot('${id}') cannot load`, error) : error;
   });
 }
@@ -62,7 +65,7 @@ function swap(files) {
   const result = { files: cjs.files, evaluated: cjs.evaluated, ms: Number(process.hrtime.bigint() - started) / 1e6 };
   // ES modules are evaluated by import(), which is asynchronous: the result comes as a Promise.
   // So do the ES importers of swapped CommonJS files (cjs.esm).
-  const pending = [cjs.esm, esm.length > 0 ? swapEsm(esm) : undefined].filter(Boolean);
+  const pending = [cjs.esm, esm.length > 0 ? esmSwap().swapEsm(esm) : undefined].filter(Boolean);
   if (pending.length === 0) return result;
   return Promise.all(pending).then((swaps) => ({
     files: [...new Set([...result.files, ...swaps.flatMap((swapped) => swapped.files)])],
