@@ -129,8 +129,10 @@ async function runSwap(paths, { notSelfAccepting = new Set() } = {}) {
   try {
     // Disposers bottom-up (the plan lists changed files first, then their importers), before
     // the new versions evaluate; accept handlers top-down after.
+    hot.setStatus('dispose');
     hot.runDisposers(plan.paths);
     versions = callNative(() => binding.esmBump(plan.paths));
+    hot.setStatus('apply');
     for (const boundary of plan.boundaries) {
       fresh.set(boundary, await import(urlOf(boundary, versions[plan.paths.indexOf(boundary)])));
     }
@@ -141,9 +143,14 @@ async function runSwap(paths, { notSelfAccepting = new Set() } = {}) {
       plan.paths,
       versions.map((version, i) => urlOf(plan.paths[i], version)),
     );
-    throw isHandlerError(error) ? error : esmFailure(changed, plan.paths, error);
+    const failed = isHandlerError(error) ? error : esmFailure(changed, plan.paths, error);
+    // As module.hot: 'abort' when a disposer threw (nothing evaluated), 'fail' after.
+    hot.setStatus(failed.code === 'ERR_MODSWAP_DISPOSE_FAILED' ? 'abort' : 'fail');
+    if (failed.code !== 'ERR_MODSWAP_DISPOSE_FAILED') hot.runSelfErrorHandlers(oldStates, failed);
+    throw failed;
   }
   hot.commit(plan.paths, oldStates);
+  hot.setStatus('idle');
   hot.runPruneHandlers(pruneCandidates);
   for (const [boundary, namespace] of fresh) {
     if (boundaries.has(boundary)) namespaces.set(boundary, namespace);
