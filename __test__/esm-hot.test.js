@@ -407,3 +407,51 @@ console.log(JSON.stringify(report));
     assert.equal(report.value, 4);
   },
 );
+
+eachMode(
+  'an import() racing a swap of the module gets the old or the new version, never an error; the new one only once the swap committed',
+  () => ({
+    'leaf.mjs': 'export const value = 1;\n',
+    'main.mjs': `${PRELUDE}
+const handle = await modswap.hot('./leaf.mjs');
+const race = async (swapping) => {
+  let settled = null;
+  swapping.then(() => (settled = 'committed'), () => (settled = 'failed'));
+  const seen = [];
+  for (let i = 0; i < 2000 && settled === null; i++) {
+    try {
+      seen.push({ value: (await import('./leaf.mjs')).value, settled });
+    } catch (error) {
+      seen.push({ error: error.message, settled });
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  seen.push({ value: (await import('./leaf.mjs')).value, settled, after: true });
+  return seen;
+};
+// The delay keeps the new version evaluating for a while: the app's imports run meanwhile.
+const slow = (value, tail = '') => 'await new Promise((resolve) => setTimeout(resolve, 100));\\nexport const value = ' + value + ';\\n' + tail;
+write('leaf.mjs', slow(2));
+report.committed = await race(modswap.swap(here('leaf.mjs')));
+write('leaf.mjs', slow(3, 'await Promise.reject(new Error("no"));\\n'));
+report.failed = await race(modswap.swap(here('leaf.mjs')).catch(() => { throw new Error('swap failed'); }));
+report.handle = handle.value;
+console.log(JSON.stringify(report));
+`,
+  }),
+  (report) => {
+    const values = (seen) => seen.map((entry) => entry.error ?? entry.value);
+    assert.ok(report.committed.length > 3 && report.failed.length > 3, 'imports ran while the swaps were in flight');
+    // While the good swap is in flight (not settled when the import returned): the old version;
+    // from its commit on, the new one, never the old one again.
+    const inFlight = report.committed.filter((entry) => entry.settled === null);
+    assert.ok(inFlight.length > 0);
+    assert.deepEqual(new Set(values(inFlight)), new Set([1]));
+    const committed = values(report.committed);
+    assert.deepEqual(committed, [...committed].sort(), 'no old version after a new one');
+    assert.equal(committed.at(-1), 2);
+    // The failed swap: the version still serving, before and after, never its error.
+    assert.deepEqual(new Set(values(report.failed)), new Set([2]));
+    assert.equal(report.handle, 2);
+  },
+);

@@ -65,7 +65,7 @@ function versionedResolution(result, context) {
     const path = fileURLToPath(result.url);
     const parentPath = importerPath(context);
     const parentVersion = parentPath === null ? 0 : versionInUrl(context.parentURL);
-    const version = binding.esmRecordImport(parentPath, parentVersion, path);
+    const version = binding.esmRecordImport(parentPath, parentVersion, path, versionInUrl(result.url));
     if (!versionable) return result;
     const url = withVersion(result.url, version);
     return url === result.url ? result : { ...result, url };

@@ -149,6 +149,8 @@ async function runSwap(paths, { notSelfAccepting = new Set() } = {}) {
     if (failed.code !== 'ERR_MODSWAP_DISPOSE_FAILED') hot.runSelfErrorHandlers(oldStates, failed);
     throw failed;
   }
+  // From here on every import resolves to the new versions, not only the swap's own.
+  callNative(() => binding.esmCommit(plan.paths));
   hot.commit(plan.paths, oldStates);
   hot.setStatus('idle');
   hot.runPruneHandlers(pruneCandidates);
