@@ -23,6 +23,7 @@ const { withVersion } = require('./resolve');
 const { installedWith } = require('./register');
 const hot = require('./hot');
 const { forwardedKeyTraps } = require('../proxy-keys');
+const { invalidationSwapped, invalidationFailed } = require('../hot/invalidations');
 
 /** Files reached through hot(): they stop the walk up to importers and are imported again. */
 const boundaries = new Set();
@@ -172,15 +173,23 @@ function swapEsm(paths) {
 
 /**
  * `import.meta.hot.invalidate()` of `path`: swaps it as if it had changed, bubbling to its
- * importers even when it accepts itself. A failure is reported as a warning.
+ * importers even when it accepts itself. A failure is a warning, or under the dev server goes to
+ * its reloader (lib/hot/invalidations.js).
  */
 hot.hooks.requestSwap = (path) =>
-  enqueue(() => runSwap([path], { notSelfAccepting: new Set([path]) })).catch((error) =>
-    process.emitWarning(`modswap: import.meta.hot.invalidate() of ${path} failed: ${error.message}`, {
-      type: 'ModswapWarning',
-      code: error.code,
-    }),
+  enqueue(() => runSwap([path], { notSelfAccepting: new Set([path]) })).then(
+    ({ files, evaluated, ms }) => invalidationSwapped(files, evaluated, ms),
+    (error) =>
+      invalidationFailed(error, () =>
+        process.emitWarning(`modswap: import.meta.hot.invalidate() of ${path} failed: ${error.message}`, {
+          type: 'ModswapWarning',
+          code: error.code,
+        }),
+      ),
   );
+
+/** ES module files the hooks resolved outside node_modules (none without the hooks). */
+const knownEsmFiles = () => (installedWith() === undefined ? [] : callNative(() => binding.esmProjectFiles()));
 
 /** The namespace hot() handles of `path` serve. */
 function currentNamespace(path) {
@@ -241,4 +250,4 @@ function hotEsm(path) {
   })();
 }
 
-module.exports = { swapEsm, hotEsm, isKnownEsm, boundaries };
+module.exports = { swapEsm, hotEsm, isKnownEsm, knownEsmFiles, boundaries };

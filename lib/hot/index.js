@@ -9,6 +9,7 @@ const { hotHandle } = require('./handle');
 const { swapEsm, hotEsm, isKnownEsm } = require('../esm/swap');
 const { installedWith } = require('../esm/register');
 const { isEsmFile } = require('../esm/format');
+const { reloaderListens, invalidationSwapped, invalidationFailed } = require('./invalidations');
 
 
 const cachedModule = (file) => {
@@ -56,12 +57,17 @@ function swap(files) {
   }));
 }
 
-/** `module.hot.invalidate()` swaps the module's file; a failure is reported as a warning. */
+/**
+ * `module.hot.invalidate()` swaps the module's file; a failure is a warning, or under the dev
+ * server goes to its reloader (lib/hot/invalidations.js).
+ */
 function swapInvalidated(file) {
+  const started = process.hrtime.bigint();
   try {
-    swapFiles([file], {});
+    const { evaluated } = swapFiles([file], { unaccepted: reloaderListens() ? 'refuse' : 'swap' });
+    invalidationSwapped([file], evaluated, Number(process.hrtime.bigint() - started) / 1e6);
   } catch (error) {
-    process.emitWarning(error);
+    invalidationFailed(error, () => process.emitWarning(error));
   }
 }
 
