@@ -283,7 +283,10 @@ fn while_a_swap_is_in_flight_only_its_own_imports_resolve_to_the_new_versions() 
     // main -> api (boundary) -> leaf; a swap of leaf and api is in flight.
     let mut r = registry_of(
         &["/app/main.mjs"],
-        &[("/app/main.mjs", "/app/api.mjs"), ("/app/api.mjs", "/app/leaf.mjs")],
+        &[
+            ("/app/main.mjs", "/app/api.mjs"),
+            ("/app/api.mjs", "/app/leaf.mjs"),
+        ],
     );
     let paths = ["/app/leaf.mjs", "/app/api.mjs"];
     assert_eq!(r.bump(&paths).unwrap(), vec![1, 1]);
@@ -307,7 +310,11 @@ fn a_rolled_back_swap_leaves_every_import_on_the_committed_version() {
     assert_eq!(r.bump(&["/app/leaf.mjs"]).unwrap(), vec![2]);
     assert_eq!(r.resolve(Some(("/app/main.mjs", 0)), "/app/leaf.mjs", 0), 1);
     r.restore(&["/app/leaf.mjs"], &[1]).unwrap();
-    assert_eq!(r.resolve(None, "/app/leaf.mjs", 2), 1, "a URL of the discarded version resolves to the committed one");
+    assert_eq!(
+        r.resolve(None, "/app/leaf.mjs", 2),
+        1,
+        "a URL of the discarded version resolves to the committed one"
+    );
     assert_eq!(r.resolve(Some(("/app/main.mjs", 0)), "/app/leaf.mjs", 0), 1);
     assert_eq!(r.version_of("/app/leaf.mjs"), 1);
 }
