@@ -455,3 +455,31 @@ console.log(JSON.stringify(report));
     assert.equal(report.handle, 2);
   },
 );
+
+eachMode(
+  'a first hot() of a module whose swap is in flight gets the version serving, not the one the swap may roll back',
+  () => ({
+    'leaf.mjs': 'export const value = 1;\n',
+    'api.mjs': "import { value } from './leaf.mjs';\nexport default () => value;\n",
+    'main.mjs': `${PRELUDE}
+const api = await modswap.hot('./api.mjs');
+let release;
+globalThis.gate = new Promise((resolve) => (release = resolve));
+// The new version waits at the gate, then fails: the swap is in flight until main opens it.
+write('leaf.mjs', 'globalThis.evaluating = true;\\nawait globalThis.gate;\\nexport const value = 2;\\nthrow new Error("v2 broke");\\n');
+const swapping = failureOf(modswap.swap(here('leaf.mjs')));
+while (!globalThis.evaluating) await new Promise((resolve) => setImmediate(resolve));
+const handle = modswap.hot('./leaf.mjs').then((leaf) => leaf.value, (error) => 'rejected: ' + error.message);
+release();
+report.hot = await handle;
+report.swap = (await swapping).code;
+report.api = api();
+console.log(JSON.stringify(report));
+`,
+  }),
+  (report) => {
+    assert.equal(report.hot, 1);
+    assert.equal(report.swap, 'ERR_MODSWAP_RELOAD_FAILED');
+    assert.equal(report.api, 1);
+  },
+);

@@ -57,8 +57,11 @@ function requireHooks(what) {
  */
 const isKnownEsm = (path) => installedWith() !== undefined && callNative(() => binding.esmKnows(path));
 
-/** Imports the current version of `path`. */
-const importCurrent = (path) => import(urlOf(path, callNative(() => binding.esmVersionOf(path))));
+/**
+ * Imports the version of `path` the app is served: the plain URL, which the hooks resolve to the
+ * committed version (a swap of `path` in flight may still roll back).
+ */
+const importCurrent = (path) => import(pathToFileURL(path).href);
 
 /** Files `node --check`ed at most per failed swap (each check is a process: ~0.2 s). */
 const MAX_SYNTAX_CHECKS = 8;
