@@ -25,7 +25,8 @@ function requestRestart(reason) {
 /**
  * Whether to install the ES module hooks: always (a CommonJS app may `import()` ES modules, and
  * the hooks must be in place before its first import), unless MODSWAP_ESM_HOOKS=off opts a
- * CommonJS app out of their cost (Node 22.15+ runs them on every require(): ~0.085 ms a module on Node 24, see README).
+ * CommonJS app out of their cost (Node 22.15+ runs them on every require(): ~0.085 ms a module
+ * on Node 24, see README).
  * An ES module entry needs them whatever the variable says.
  */
 function wantsEsmHooks() {
