@@ -323,8 +323,12 @@ export type HotStatus = 'idle' | 'check' | 'prepare' | 'ready' | 'dispose' | 'ap
 export interface HotApi {
   /** What the previous generation's dispose handlers stored; `undefined` in the first one. */
   readonly data: Record<string, any> | undefined;
-  /** Self-accept: this module is replaced on change, its importers are not (a boundary). */
-  accept(errorHandler?: (error: unknown) => void): void;
+  /**
+   * Self-accept: this module is replaced on change, its importers are not (a boundary).
+   * `errorHandler` hears of a failed update of this module, after the rollback (the version
+   * still serving gets the swap's error; a throw is only a warning).
+   */
+  accept(errorHandler?: (error: unknown, info: { moduleId: string }) => void): void;
   /**
    * This module handles updates of `dependencies` (ids resolved from it) in `callback`, which
    * runs after they were replaced; this module stays. `errorHandler` receives a throw of
@@ -367,15 +371,35 @@ export interface ImportMetaHot {
   /**
    * Self-accept: this module is a boundary (its importers are not evaluated again). `callback`
    * gets the new version's namespace after it evaluated; a throw rolls the swap back
-   * (`ERR_MODSWAP_ACCEPT_FAILED`).
+   * (`ERR_MODSWAP_ACCEPT_FAILED`) unless `errorHandler` takes it (the swap then commits).
+   * `errorHandler` also hears of a failed update of this module (evaluation, accept), after the
+   * rollback: the version still serving gets the swap's error (a throw is only a warning).
+   * Unlike webpack's `module.hot.accept(errorHandler)`, a lone function is Vite's `callback`.
    */
-  accept(callback?: (newModule: Record<string, any>) => void): void;
-  /** Handles updates of `dependency` (a specifier resolved from this module): it stays. */
-  accept(dependency: string, callback: (newModule: Record<string, any> | undefined) => void): void;
+  accept(
+    callback?: (newModule: Record<string, any>) => void,
+    errorHandler?: (error: unknown, info: { moduleId: string }) => void,
+  ): void;
+  /**
+   * Handles updates of `dependency` (a specifier resolved from this module): it stays.
+   * `errorHandler` takes a throw of `callback` (the swap goes on; its own throw rolls it back).
+   */
+  accept(
+    dependency: string,
+    callback: (newModule: Record<string, any> | undefined) => void,
+    errorHandler?: (error: unknown, info: { moduleId: string; dependencyId: string }) => void,
+  ): void;
   /** Handles updates of `dependencies`; `callback` gets their namespaces (undefined: not updated). */
-  accept(dependencies: readonly string[], callback: (newModules: Array<Record<string, any> | undefined>) => void): void;
-  /** A swap that would replace this module is refused (`ERR_MODSWAP_DECLINED`; the runner restarts). */
-  decline(): void;
+  accept(
+    dependencies: readonly string[],
+    callback: (newModules: Array<Record<string, any> | undefined>) => void,
+    errorHandler?: (error: unknown, info: { moduleId: string; dependencyId: string }) => void,
+  ): void;
+  /**
+   * A swap that would replace this module, or with `dependencies` one of those (specifiers
+   * resolved from this module), is refused (`ERR_MODSWAP_DECLINED`; the runner restarts).
+   */
+  decline(dependencies?: string | readonly string[]): void;
   /**
    * Runs `handler(data)` before this version is replaced, bottom-up; a throw rolls the swap back
    * (`ERR_MODSWAP_DISPOSE_FAILED`).
@@ -383,8 +407,18 @@ export interface ImportMetaHot {
   dispose(handler: (data: Record<string, any>) => void): void;
   /** Runs `handler(data)` after a swap whose new versions no longer import this module. */
   prune(handler: (data: Record<string, any>) => void): void;
-  /** Swaps this module again on the next turn, bubbling to its importers even when it self-accepts. */
+  addDisposeHandler(handler: (data: Record<string, any>) => void): void;
+  removeDisposeHandler(handler: (data: Record<string, any>) => void): void;
+  /**
+   * Swaps this module again on the next turn, bubbling to its importers even when it
+   * self-accepts. A failure is a `ModswapWarning`; under `modswap run` it is handled as a saved
+   * file's (a restart, or the old version kept and logged).
+   */
   invalidate(): void;
+  /** The process-wide swap status, shared with `module.hot`. */
+  status(): HotStatus;
+  addStatusHandler(handler: (status: HotStatus) => void): void;
+  removeStatusHandler(handler: (status: HotStatus) => void): void;
 }
 
 declare global {

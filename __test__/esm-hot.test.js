@@ -271,3 +271,215 @@ console.log(JSON.stringify(report));
     assert.deepEqual(report.counts, { extra: 1, kept: 1, api: 3 });
   },
 );
+
+eachMode(
+  'accept(cb, errorHandler): a throw of cb is handled and the swap commits; a failed evaluation rolls back and is reported to the version still serving',
+  () => ({
+    'self.mjs': `${counted('self')}export const value = 1;
+import.meta.hot.accept(() => { throw new Error('cb of v1 broke'); }, (error, info) => globalThis.heard.push(['v1', error.code ?? error.message, info.moduleId]));
+`,
+    'main.mjs': `${PRELUDE}
+globalThis.heard = [];
+const self = await modswap.hot('./self.mjs');
+const handler = (version) => "import.meta.hot.accept(undefined, (error, info) => globalThis.heard.push(['" + version + "', error.code ?? error.message, info.moduleId]));\\n";
+write('self.mjs', ${JSON.stringify(counted('self'))} + 'export const value = 2;\\n' + handler('v2'));
+report.handled = (await modswap.swap(here('self.mjs'))).evaluated;
+report.afterHandled = [self.value, globalThis.heard.splice(0)];
+write('self.mjs', 'export const value = 3;\\n' + handler('v3') + "throw new Error('v3 broke');\\n");
+report.failure = await failureOf(modswap.swap(here('self.mjs')));
+report.afterFailure = [self.value, (await import('./self.mjs')).value, globalThis.heard.splice(0)];
+report.counts = counts();
+console.log(JSON.stringify(report));
+`,
+  }),
+  (report, fixture) => {
+    const self = fixture.path('self.mjs');
+    assert.deepEqual(report.handled, [self]);
+    // v1's callback threw with v2 evaluated: v1's error handler took it, and v2 serves.
+    assert.deepEqual(report.afterHandled, [2, [['v1', 'cb of v1 broke', self]]]);
+    assert.equal(report.failure.code, 'ERR_MODSWAP_RELOAD_FAILED');
+    assert.match(report.failure.message, /v3 broke/);
+    // v3 failed: rolled back to v2, whose error handler hears of it (v3's never took over).
+    assert.deepEqual(report.afterFailure, [2, 2, [['v2', 'ERR_MODSWAP_RELOAD_FAILED', self]]]);
+    assert.deepEqual(report.counts, { self: 2 });
+  },
+);
+
+eachMode(
+  'accept(deps, cb, errorHandler): a throw of cb goes to errorHandler and the swap commits; a throw of errorHandler rolls it back',
+  () => ({
+    'dep.mjs': "export const value = 'one';\n",
+    'main.mjs': `${PRELUDE}
+import './dep.mjs';
+report.heard = [];
+let throwFromHandler = false;
+import.meta.hot.accept('./dep.mjs', () => { throw new Error('cb broke'); }, (error, info) => {
+  report.heard.push([error.message, info.moduleId, info.dependencyId]);
+  if (throwFromHandler) throw new Error('handler broke too');
+});
+const probe = async () => (await import('./dep.mjs')).value;
+write('dep.mjs', "export const value = 'two';\\n");
+report.committed = (await modswap.swap(here('dep.mjs'))).evaluated;
+report.afterCommit = await probe();
+throwFromHandler = true;
+write('dep.mjs', "export const value = 'three';\\n");
+report.failure = await failureOf(modswap.swap(here('dep.mjs')));
+report.afterFailure = await probe();
+console.log(JSON.stringify(report));
+`,
+  }),
+  (report, fixture) => {
+    const dep = fixture.path('dep.mjs');
+    const main = fixture.path('main.mjs');
+    assert.deepEqual(report.committed, [dep]);
+    assert.equal(report.afterCommit, 'two');
+    assert.deepEqual(report.heard, [
+      ['cb broke', main, dep],
+      ['cb broke', main, dep],
+    ]);
+    assert.equal(report.failure.code, 'ERR_MODSWAP_RELOAD_FAILED');
+    assert.match(report.failure.message, /handler broke too/);
+    assert.equal(report.afterFailure, 'two', 'rolled back');
+  },
+);
+
+eachMode(
+  'decline(deps): a swap that would replace a declined dependency is refused, others go through',
+  () => ({
+    'config.mjs': `${counted('config')}export const port = 1;\n`,
+    'other.mjs': `${counted('other')}export const name = 'a';\n`,
+    'api.mjs': `${counted('api')}import { port } from './config.mjs';\nimport { name } from './other.mjs';\nimport.meta.hot.decline('./config.mjs');\nexport default () => port + name;\n`,
+    'main.mjs': `${PRELUDE}
+const api = await modswap.hot('./api.mjs');
+write('config.mjs', ${JSON.stringify(`${counted('config')}export const port = 2;\n`)});
+report.declined = await failureOf(modswap.swap(here('config.mjs')));
+report.afterDeclined = api();
+write('other.mjs', ${JSON.stringify(`${counted('other')}export const name = 'b';\n`)});
+report.other = (await modswap.swap(here('other.mjs'))).evaluated.length;
+report.afterOther = api();
+report.counts = counts();
+console.log(JSON.stringify(report));
+`,
+  }),
+  (report, fixture) => {
+    assert.equal(report.declined.code, 'ERR_MODSWAP_DECLINED');
+    assert.equal(report.declined.file, fixture.path('config.mjs'));
+    assert.match(report.declined.message, new RegExp(`Cannot swap \\S*config\\.mjs: ${fixture.path('api.mjs')} declines its updates`));
+    assert.equal(report.afterDeclined, '1a');
+    assert.equal(report.other, 2);
+    // The new api.mjs imports the config.mjs instance that stayed (version 0: port 1).
+    assert.equal(report.afterOther, '1b');
+    assert.deepEqual(report.counts, { config: 1, other: 2, api: 2 });
+  },
+);
+
+eachMode(
+  'status() and status handlers: shared with module.hot, dispose -> apply -> idle, fail after a failed swap',
+  () => ({
+    'leaf.mjs': 'export const value = 1;\n',
+    'main.mjs': `${PRELUDE}
+import { createRequire } from 'node:module';
+const api = await modswap.hot('./leaf.mjs');
+report.statuses = [];
+const onStatus = (status) => report.statuses.push(status);
+import.meta.hot.addStatusHandler(onStatus);
+report.before = import.meta.hot.status();
+write('leaf.mjs', 'export const value = 2;\\n');
+await modswap.swap(here('leaf.mjs'));
+write('leaf.mjs', 'export const value = 3;\\nthrow new Error("no");\\n');
+await failureOf(modswap.swap(here('leaf.mjs')));
+report.after = import.meta.hot.status();
+// One status for the process: module.hot of a CommonJS module reads the same.
+write('cjs.cjs', 'module.exports = module.hot.status();\\n');
+report.cjs = createRequire(import.meta.url)('./cjs.cjs');
+import.meta.hot.removeStatusHandler(onStatus);
+write('leaf.mjs', 'export const value = 4;\\n');
+await modswap.swap(here('leaf.mjs'));
+report.value = api.value;
+console.log(JSON.stringify(report));
+`,
+  }),
+  (report) => {
+    assert.equal(report.before, 'idle');
+    assert.deepEqual(report.statuses, ['dispose', 'apply', 'idle', 'dispose', 'apply', 'fail']);
+    assert.equal(report.after, 'fail');
+    assert.equal(report.cjs, 'fail');
+    assert.equal(report.value, 4);
+  },
+);
+
+eachMode(
+  'an import() racing a swap of the module gets the old or the new version, never an error; the new one only once the swap committed',
+  () => ({
+    'leaf.mjs': 'export const value = 1;\n',
+    'main.mjs': `${PRELUDE}
+const handle = await modswap.hot('./leaf.mjs');
+const race = async (swapping) => {
+  let settled = null;
+  swapping.then(() => (settled = 'committed'), () => (settled = 'failed'));
+  const seen = [];
+  for (let i = 0; i < 2000 && settled === null; i++) {
+    try {
+      seen.push({ value: (await import('./leaf.mjs')).value, settled });
+    } catch (error) {
+      seen.push({ error: error.message, settled });
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  seen.push({ value: (await import('./leaf.mjs')).value, settled, after: true });
+  return seen;
+};
+// The delay keeps the new version evaluating for a while: the app's imports run meanwhile.
+const slow = (value, tail = '') => 'await new Promise((resolve) => setTimeout(resolve, 100));\\nexport const value = ' + value + ';\\n' + tail;
+write('leaf.mjs', slow(2));
+report.committed = await race(modswap.swap(here('leaf.mjs')));
+write('leaf.mjs', slow(3, 'await Promise.reject(new Error("no"));\\n'));
+report.failed = await race(modswap.swap(here('leaf.mjs')).catch(() => { throw new Error('swap failed'); }));
+report.handle = handle.value;
+console.log(JSON.stringify(report));
+`,
+  }),
+  (report) => {
+    const values = (seen) => seen.map((entry) => entry.error ?? entry.value);
+    assert.ok(report.committed.length > 3 && report.failed.length > 3, 'imports ran while the swaps were in flight');
+    // While the good swap is in flight (not settled when the import returned): the old version;
+    // from its commit on, the new one, never the old one again.
+    const inFlight = report.committed.filter((entry) => entry.settled === null);
+    assert.ok(inFlight.length > 0);
+    assert.deepEqual(new Set(values(inFlight)), new Set([1]));
+    const committed = values(report.committed);
+    assert.deepEqual(committed, [...committed].sort(), 'no old version after a new one');
+    assert.equal(committed.at(-1), 2);
+    // The failed swap: the version still serving, before and after, never its error.
+    assert.deepEqual(new Set(values(report.failed)), new Set([2]));
+    assert.equal(report.handle, 2);
+  },
+);
+
+eachMode(
+  'a first hot() of a module whose swap is in flight gets the version serving, not the one the swap may roll back',
+  () => ({
+    'leaf.mjs': 'export const value = 1;\n',
+    'api.mjs': "import { value } from './leaf.mjs';\nexport default () => value;\n",
+    'main.mjs': `${PRELUDE}
+const api = await modswap.hot('./api.mjs');
+let release;
+globalThis.gate = new Promise((resolve) => (release = resolve));
+// The new version waits at the gate, then fails: the swap is in flight until main opens it.
+write('leaf.mjs', 'globalThis.evaluating = true;\\nawait globalThis.gate;\\nexport const value = 2;\\nthrow new Error("v2 broke");\\n');
+const swapping = failureOf(modswap.swap(here('leaf.mjs')));
+while (!globalThis.evaluating) await new Promise((resolve) => setImmediate(resolve));
+const handle = modswap.hot('./leaf.mjs').then((leaf) => leaf.value, (error) => 'rejected: ' + error.message);
+release();
+report.hot = await handle;
+report.swap = (await swapping).code;
+report.api = api();
+console.log(JSON.stringify(report));
+`,
+  }),
+  (report) => {
+    assert.equal(report.hot, 1);
+    assert.equal(report.swap, 'ERR_MODSWAP_RELOAD_FAILED');
+    assert.equal(report.api, 1);
+  },
+);

@@ -169,6 +169,26 @@ test('a throwing accept handler rolls the swap back', () => {
   fixture.remove();
 });
 
+test('module.hot.accept(errorHandler) hears of a failed update of the module; the old version keeps serving', () => {
+  const heard = [];
+  globalThis.__heard = heard;
+  const fixture = makeFixture({
+    'self.js': "module.hot.accept((error, info) => globalThis.__heard.push([error.code, info.moduleId, 'v1']));\nexports.v = 1;\n",
+  });
+  const self = fixture.path('self.js');
+  require(self);
+  fixture.write('self.js', "module.hot.accept(() => globalThis.__heard.push('v2'));\nexports.v = 2;\nthrow new Error('v2 broke');\n");
+  assert.throws(() => modswap.swap(self), { code: 'ERR_MODSWAP_RELOAD_FAILED' });
+  assert.equal(require(self).v, 1, 'the old version keeps serving');
+  assert.deepEqual(heard, [['ERR_MODSWAP_RELOAD_FAILED', self, 'v1']], 'the handler of the version still serving');
+  fixture.write('self.js', 'module.hot.accept();\nexports.v = 3;\n');
+  modswap.swap(self);
+  assert.equal(require(self).v, 3);
+  assert.equal(heard.length, 1, 'a good swap calls no error handler');
+  delete globalThis.__heard;
+  fixture.remove();
+});
+
 test('a self-accepting module is replaced alone; module.hot.invalidate() swaps it again', async () => {
   globalThis.__selfRuns = 0;
   const fixture = makeFixture({

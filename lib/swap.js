@@ -21,7 +21,7 @@ const { failure } = require('./failure');
 const { moduleFile, entryModule } = require('./tracker');
 const { existingStateOf, declaringModules, registry, setStatus } = require('./hot/api');
 const { boundaryFiles } = require('./hot/handle');
-const { runDisposeHandlers, acceptFailed } = require('./hot/handlers');
+const { runDisposeHandlers, acceptFailed, reportToSelfErrorHandler } = require('./hot/handlers');
 const resources = require('./dev/resources');
 const { installedWith: esmHooksInstalled } = require('./esm/register');
 
@@ -302,7 +302,19 @@ function swapFiles(filenames, { scope = 'importers', requirer, unaccepted = 'swa
       if (mod !== undefined) registry.pendingData.delete(moduleFile(mod));
     }
     setStatus('fail');
-    throw isOwnError(error) ? error : failure(filenames[0], error);
+    const failed = isOwnError(error) ? error : failure(filenames[0], error);
+    runSelfErrorHandlers(plan, failed);
+    throw failed;
+  }
+}
+
+/** After a rolled-back swap: `accept(errorHandler)` of each self-accepting module it would have replaced. */
+function runSelfErrorHandlers(plan, error) {
+  if (!anyDeclarations()) return;
+  for (const id of plan.retire) {
+    const mod = tracker.moduleOf(id);
+    const handler = mod === undefined ? undefined : existingStateOf(mod)?.selfAccepted;
+    if (typeof handler === 'function') reportToSelfErrorHandler(handler, error, moduleFile(mod));
   }
 }
 

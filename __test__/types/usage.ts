@@ -109,9 +109,18 @@ metaHot.dispose((data) => {
   data.count = 1;
 });
 const carried: number | undefined = metaHot.data.count;
+metaHot.accept(
+  (ns) => void ns,
+  (error, info) => void [error, info.moduleId],
+);
+metaHot.accept('./dep.mjs', (ns) => void ns, (error, info) => void [error, info.dependencyId]);
 metaHot.decline();
+metaHot.decline(['./config.mjs']);
 metaHot.prune((data) => void data);
 metaHot.invalidate();
+const metaStatus: modswap.HotStatus = metaHot.status();
+metaHot.addStatusHandler((next) => void next);
+void metaStatus;
 declare const meta: ImportMeta;
 meta.hot?.accept();
 void carried;

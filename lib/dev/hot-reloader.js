@@ -6,7 +6,8 @@ const fs = require('node:fs');
 const path = require('node:path');
 const Module = require('node:module');
 const { swapFiles } = require('../swap');
-const { swapEsm, isKnownEsm } = require('../esm/swap');
+const { swapEsm, isKnownEsm, knownEsmFiles } = require('../esm/swap');
+const { listenToInvalidations } = require('../hot/invalidations');
 const { matchesName } = require('./config');
 
 /** Lines around `line` of `file` with a marker, as compilers print them; '' when unreadable. */
@@ -81,11 +82,17 @@ class HotReloader {
       this.onSignal = () => this.swapChangedSinceLastLook();
       process.on(this.config.signal, this.onSignal);
     }
+    // An invalidate() swap logs, keeps the old version or restarts as a saved file's does.
+    this.stopListening = listenToInvalidations({
+      swapped: (files, evaluated, ms) => this.logSwapped(files, evaluated, ms, ' (invalidated)'),
+      failed: (error) => this.onSwapFailed(error),
+    });
   }
 
   stop() {
     for (const watcher of this.watchers.splice(0)) watcher.close();
     if (this.onSignal) process.off(this.config.signal, this.onSignal);
+    this.stopListening?.();
   }
 
   /** Decides what a batch of file changes means: nothing, a swap, or a restart. */
@@ -114,10 +121,10 @@ class HotReloader {
     );
   }
 
-  logSwapped(files, evaluated, ms) {
+  logSwapped(files, evaluated, ms, why = '') {
     const others = evaluated.length - files.length;
     this.host.log(
-      `swapped ${files.map((file) => this.relative(file)).join(', ')}` +
+      `swapped ${files.map((file) => this.relative(file)).join(', ')}${why}` +
         `${others > 0 ? ` (+${others} importer${others === 1 ? '' : 's'})` : ''} in ${ms.toFixed(1)} ms`,
     );
   }
@@ -128,16 +135,19 @@ class HotReloader {
   }
 
   /**
-   * The swap signal: swaps every loaded project file modified since the last look (start-up, or
-   * the previous signal). Files are stat'ed only here: a stat of every loaded file after each
-   * swap cost 11-15 ms of event loop on a 2,000-module app.
+   * The swap signal: swaps every loaded project file (CommonJS or ES module) modified since the
+   * last look (start-up, or the previous signal). Files are stat'ed only here: a stat of every
+   * loaded file after each swap cost 11-15 ms of event loop on a 2,000-module app.
    */
   swapChangedSinceLastLook() {
     const since = this.lastLook;
     this.lastLook = Date.now();
-    const changed = this.projectFiles().filter((file) => (mtimeOf(file) ?? 0) > since);
+    const modified = (file) => (mtimeOf(file) ?? 0) > since;
+    const changed = this.projectFiles().filter(modified);
+    const esm = this.esmProjectFiles().filter(modified);
     if (changed.length > 0) this.swap(changed);
-    else this.host.log(`${this.config.signal}: no loaded file changed`);
+    if (esm.length > 0) this.swapEsm(esm);
+    if (changed.length === 0 && esm.length === 0) this.host.log(`${this.config.signal}: no loaded file changed`);
   }
 
   swap(files) {
@@ -158,13 +168,21 @@ class HotReloader {
     }
   }
 
-  /** Loaded files under the watched roots, outside node_modules. */
+  /** Loaded CommonJS files under the watched roots, outside node_modules. */
   projectFiles() {
-    return Object.keys(Module._cache).filter(
-      (file) =>
-        path.isAbsolute(file) &&
-        !file.includes(`${path.sep}node_modules${path.sep}`) &&
-        this.config.watch.some((root) => file.startsWith(root + path.sep)),
+    return Object.keys(Module._cache).filter((file) => this.isProjectFile(file));
+  }
+
+  /** ES module files the hooks resolved under the watched roots (outside node_modules). */
+  esmProjectFiles() {
+    return knownEsmFiles().filter((file) => Module._cache[file] === undefined && this.isProjectFile(file));
+  }
+
+  isProjectFile(file) {
+    return (
+      path.isAbsolute(file) &&
+      !file.includes(`${path.sep}node_modules${path.sep}`) &&
+      this.config.watch.some((root) => file.startsWith(root + path.sep))
     );
   }
 

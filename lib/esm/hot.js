@@ -11,7 +11,8 @@ const { fileURLToPath, pathToFileURL } = require('node:url');
 const { binding, callNative } = require('../native');
 const { ModswapError } = require('../errors');
 const { withVersion } = require('./resolve');
-const { runDisposeHandlers, acceptFailed, messageOf } = require('../hot/handlers');
+const { runDisposeHandlers, acceptFailed, reportToSelfErrorHandler, messageOf } = require('../hot/handlers');
+const { registry, setStatus } = require('../hot/api');
 const versionContext = require('./version-context');
 
 const GLOBAL_KEY = Symbol.for('modswap.esm.hot');
@@ -24,8 +25,12 @@ class EsmHotState {
     this.data = data;
     /** False, true, or the callback of `accept(callback)` (called with the new namespace). */
     this.selfAccepted = false;
+    /** The `errorHandler` of `accept(callback, errorHandler)`. */
+    this.selfErrorHandler = undefined;
     this.declined = false;
-    /** [{ files, single, callback }] of `accept(deps, callback)`. */
+    /** Paths of the dependencies `decline(deps)` declines. */
+    this.declinedDependencies = new Set();
+    /** [{ files, single, callback, errorHandler }] of `accept(deps, callback, errorHandler)`. */
     this.acceptedDependencies = [];
     this.disposeHandlers = [];
     this.pruneHandlers = [];
@@ -49,11 +54,11 @@ function invalidArg(state, message) {
 }
 
 /** Absolute paths of `deps`, resolved from the module at `meta.url`. */
-function resolveDependencies(state, meta, dependencies) {
+function resolveDependencies(state, meta, dependencies, method = 'accept') {
   const single = typeof dependencies === 'string';
   const list = single ? [dependencies] : dependencies;
   if (!Array.isArray(list) || list.some((dep) => typeof dep !== 'string')) {
-    throw invalidArg(state, 'import.meta.hot.accept() expects a specifier or an array of specifiers');
+    throw invalidArg(state, `import.meta.hot.${method}() expects a specifier or an array of specifiers`);
   }
   const files = list.map((dep) => {
     try {
@@ -62,7 +67,7 @@ function resolveDependencies(state, meta, dependencies) {
     } catch (error) {
       throw new ModswapError(
         'ERR_MODSWAP_NOT_FOUND',
-        `import.meta.hot.accept('${dep}') in ${state.path}: ${dep} cannot be resolved`,
+        `import.meta.hot.${method}('${dep}') in ${state.path}: ${dep} cannot be resolved`,
         { cause: error, file: state.path },
       );
     }
@@ -88,27 +93,46 @@ function makeApi(meta) {
       return state.data;
     },
     /**
-     * `accept()` / `accept(cb)`: this module takes its own updates (a boundary: its importers
-     * are not evaluated again); `cb(newNamespace)` runs after the new version evaluated.
-     * `accept(deps, cb)`: this module handles updates of `deps`; it stays, and `cb` gets the new
-     * namespace (an array of them for an array of deps, undefined for those not updated).
+     * `accept()` / `accept(cb, errorHandler)`: this module takes its own updates (a boundary: its
+     * importers are not evaluated again); `cb(newNamespace)` runs after the new version evaluated.
+     * `accept(deps, cb, errorHandler)`: this module handles updates of `deps`; it stays, and `cb`
+     * gets the new namespace (an array of them for an array of deps, undefined for those not
+     * updated). `errorHandler(error, info)` takes a throw of `cb` (the swap goes on) and, for
+     * self-acceptance, hears of a failed update of this module (rolled back all the same).
      */
-    accept(dependencies, callback) {
+    accept(dependencies, callback, errorHandler) {
       if (dependencies === undefined || typeof dependencies === 'function') {
+        expectFunction(callback, 'import.meta.hot.accept() error handler');
         state.selfAccepted = dependencies ?? true;
+        state.selfErrorHandler = callback;
         return;
       }
       expectFunction(callback, 'import.meta.hot.accept() callback');
-      state.acceptedDependencies.push({ ...resolveDependencies(state, meta, dependencies), callback });
+      expectFunction(errorHandler, 'import.meta.hot.accept() error handler');
+      state.acceptedDependencies.push({ ...resolveDependencies(state, meta, dependencies), callback, errorHandler });
     },
-    /** A swap that would replace this module is refused (the runner restarts instead). */
-    decline() {
-      state.declined = true;
+    /**
+     * `decline()`: a swap that would replace this module is refused (the runner restarts
+     * instead); `decline(deps)`: so is a swap that would replace one of `deps`.
+     */
+    decline(dependencies) {
+      if (dependencies === undefined) {
+        state.declined = true;
+        return;
+      }
+      for (const file of resolveDependencies(state, meta, dependencies, 'decline').files) state.declinedDependencies.add(file);
     },
     /** Runs `handler(data)` before this version is replaced. */
     dispose(handler) {
       expectFunction(handler, 'import.meta.hot.dispose() handler');
       state.disposeHandlers.push(handler);
+    },
+    addDisposeHandler(handler) {
+      this.dispose(handler);
+    },
+    removeDisposeHandler(handler) {
+      const index = state.disposeHandlers.indexOf(handler);
+      if (index !== -1) state.disposeHandlers.splice(index, 1);
     },
     /** Runs `handler(data)` when a swap leaves this module imported by nothing. */
     prune(handler) {
@@ -119,6 +143,17 @@ function makeApi(meta) {
     invalidate() {
       if (hooks.requestSwap === null) return;
       setImmediate(() => hooks.requestSwap(path));
+    },
+    /** The process-wide swap status, shared with `module.hot`: 'idle', 'dispose', 'apply', 'abort', 'fail'. */
+    status() {
+      return registry.status;
+    },
+    addStatusHandler(handler) {
+      expectFunction(handler, 'import.meta.hot.addStatusHandler() handler');
+      registry.statusHandlers.add(handler);
+    },
+    removeStatusHandler(handler) {
+      registry.statusHandlers.delete(handler);
     },
   });
 }
@@ -151,15 +186,26 @@ function declaredBoundaries(except) {
   return found;
 }
 
-/** Refuses a plan that replaces a module that declined. */
+function declinedError(path, by) {
+  const reason = by === path ? 'it declines updates (import.meta.hot.decline())' : `${by} declines its updates`;
+  return new ModswapError('ERR_MODSWAP_DECLINED', `Cannot swap ${path}: ${reason}; restart to take it`, { file: path });
+}
+
+/**
+ * Refuses a plan that replaces a module that declined, or a dependency an importer of it
+ * declines (even when that importer is replaced too, as module.hot does).
+ */
 function refuseDeclined(paths) {
   for (const path of paths) {
-    if (currentState(path)?.declined) {
-      throw new ModswapError(
-        'ERR_MODSWAP_DECLINED',
-        `Cannot swap ${path}: it declines updates (import.meta.hot.decline()); restart to take it`,
-        { file: path },
-      );
+    if (currentState(path)?.declined) throw declinedError(path, path);
+  }
+  const planned = new Set(paths);
+  for (const state of states.values()) {
+    if (state.declinedDependencies.size === 0 || currentState(state.path) !== state) continue;
+    for (const file of state.declinedDependencies) {
+      if (planned.has(file) && callNative(() => binding.esmImportersOf(file)).includes(state.path)) {
+        throw declinedError(file, state.path);
+      }
     }
   }
 }
@@ -185,21 +231,24 @@ function runAcceptHandlers(boundaryOrder, fresh, old) {
     const self = old.get(boundary);
     const calls = [];
     if (self !== undefined && typeof self.selfAccepted === 'function') {
-      calls.push({ by: boundary, run: () => self.selfAccepted(namespace) });
+      const { selfAccepted, selfErrorHandler } = self;
+      calls.push({ by: boundary, run: () => selfAccepted(namespace), errorHandler: selfErrorHandler });
     }
     for (const state of states.values()) {
       if (old.has(state.path) || currentState(state.path) !== state) continue;
-      for (const { files, single, callback } of state.acceptedDependencies) {
+      for (const { files, single, callback, errorHandler } of state.acceptedDependencies) {
         if (callback === undefined || !files.includes(boundary)) continue;
         const modules = files.map((file) => fresh.get(file));
-        calls.push({ by: state.path, run: () => callback(single ? modules[0] : modules) });
+        calls.push({ by: state.path, run: () => callback(single ? modules[0] : modules), errorHandler });
       }
     }
-    for (const { by, run } of calls) {
+    for (const { by, run, errorHandler } of calls) {
       try {
         run();
       } catch (error) {
-        throw acceptFailed(by, boundary, error);
+        // As module.hot: an error handler takes the throw and the swap goes on; its own throw fails it.
+        if (errorHandler === undefined) throw acceptFailed(by, boundary, error);
+        errorHandler(error, { moduleId: by, dependencyId: boundary });
       }
     }
   }
@@ -258,6 +307,18 @@ function retire(state) {
   state.pruneHandlers = [];
 }
 
+/**
+ * After a failed swap was rolled back: the `accept(cb, errorHandler)` error handlers of the
+ * self-accepting modules it would have replaced hear of `error` (a throw is a warning).
+ */
+function runSelfErrorHandlers(old, error) {
+  for (const [path, state] of old) {
+    if (state.selfAccepted !== false && state.selfErrorHandler !== undefined) {
+      reportToSelfErrorHandler(state.selfErrorHandler, error, path);
+    }
+  }
+}
+
 /** A committed swap: the replaced versions' states go. */
 function commit(paths, old) {
   for (const path of paths) pendingData.delete(path);
@@ -283,6 +344,8 @@ module.exports = {
   statesOf,
   pruneCandidates,
   runPruneHandlers,
+  runSelfErrorHandlers,
+  setStatus,
   commit,
   rollback,
   GLOBAL_KEY,

@@ -5,6 +5,7 @@
 // importer -> importee in the process-wide registry (Rust, src/esm) and point the URL at the
 // file's current version, `file:///app/x.mjs?modswap=3`. Version 0 is the plain URL, so an app
 // that never swaps loads exactly what it would without modswap.
+const path = require('node:path');
 const { fileURLToPath } = require('node:url');
 const { binding } = require('../native');
 
@@ -63,16 +64,26 @@ function versionedResolution(result, context) {
   if (!isVersionable(result) && !isPinningImport(result, context)) return result;
   try {
     const path = fileURLToPath(result.url);
-    const parentURL = context && typeof context.parentURL === 'string' ? context.parentURL : undefined;
-    const parentPath = parentURL !== undefined && parentURL.startsWith('file:') ? fileURLToPath(parentURL) : null;
-    const parentVersion = parentPath === null ? 0 : versionInUrl(parentURL);
-    const version = binding.esmRecordImport(parentPath, parentVersion, path);
+    const parentPath = importerPath(context);
+    const parentVersion = parentPath === null ? 0 : versionInUrl(context.parentURL);
+    const version = binding.esmRecordImport(parentPath, parentVersion, path, versionInUrl(result.url));
     const url = withVersion(result.url, version);
     return url === result.url ? result : { ...result, url };
   } catch (error) {
     process.emitWarning(`modswap could not version ${result.url}: ${error && error.message}`, 'ModswapWarning');
     return result;
   }
+}
+
+/** modswap's own files: their import() of a boundary (lib/esm/swap.js) is no edge of the app's graph. */
+const OWN_DIRECTORY = path.join(__dirname, '..') + path.sep;
+
+/** The path of the importer `context` names, null for none, for a non-file one, or for modswap itself. */
+function importerPath(context) {
+  const parentURL = context && typeof context.parentURL === 'string' ? context.parentURL : undefined;
+  if (parentURL === undefined || !parentURL.startsWith('file:')) return null;
+  const parentPath = fileURLToPath(parentURL);
+  return parentPath.startsWith(OWN_DIRECTORY) ? null : parentPath;
 }
 
 /** A `module.registerHooks` resolve hook. */

@@ -26,6 +26,7 @@ const { forwardedKeyTraps } = require('../proxy-keys');
 const resources = require('../dev/resources');
 const { isTypeScriptFile } = require('../typescript');
 const { tracker } = require('../clear');
+const { invalidationSwapped, invalidationFailed } = require('../hot/invalidations');
 
 /** Files reached through hot(): they stop the walk up to importers and are imported again. */
 const boundaries = new Set();
@@ -59,8 +60,11 @@ function requireHooks(what) {
  */
 const isKnownEsm = (path) => installedWith() !== undefined && callNative(() => binding.esmKnows(path));
 
-/** Imports the current version of `path`. */
-const importCurrent = (path) => import(urlOf(path, callNative(() => binding.esmVersionOf(path))));
+/**
+ * Imports the version of `path` the app is served: the plain URL, which the hooks resolve to the
+ * committed version (a swap of `path` in flight may still roll back).
+ */
+const importCurrent = (path) => import(pathToFileURL(path).href);
 
 /** Files `node --check`ed at most per failed swap (each check is a process: ~0.2 s). */
 const MAX_SYNTAX_CHECKS = 8;
@@ -148,9 +152,11 @@ async function runSwap(paths, { notSelfAccepting = new Set() } = {}) {
   try {
     // Disposers bottom-up (the plan lists changed files first, then their importers), before
     // the new versions evaluate; accept handlers top-down after.
+    hot.setStatus('dispose');
     hot.runDisposers(plan.paths);
     resources.beforeEsmEvaluation(oldUrls);
     versions = callNative(() => binding.esmBump(plan.paths, tracker.gcsSoFar()));
+    hot.setStatus('apply');
     for (const boundary of plan.boundaries) {
       fresh.set(boundary, await import(urlOf(boundary, versions[plan.paths.indexOf(boundary)])));
     }
@@ -160,10 +166,17 @@ async function runSwap(paths, { notSelfAccepting = new Set() } = {}) {
     const failedUrls = versions.map((version, i) => urlOf(plan.paths[i], version));
     hot.rollback(plan.paths, failedUrls);
     resources.afterEsmRollback(oldUrls, failedUrls);
-    throw isHandlerError(error) ? error : esmFailure(changed, plan.paths, error);
+    const failed = isHandlerError(error) ? error : esmFailure(changed, plan.paths, error);
+    // As module.hot: 'abort' when a disposer threw (nothing evaluated), 'fail' after.
+    hot.setStatus(failed.code === 'ERR_MODSWAP_DISPOSE_FAILED' ? 'abort' : 'fail');
+    if (failed.code !== 'ERR_MODSWAP_DISPOSE_FAILED') hot.runSelfErrorHandlers(oldStates, failed);
+    throw failed;
   }
+  // From here on every import resolves to the new versions, not only the swap's own.
+  callNative(() => binding.esmCommit(plan.paths));
   hot.commit(plan.paths, oldStates);
   resources.afterEsmCommit(plan.paths.map((path, i) => ({ path, oldUrl: oldUrls[i], newUrl: urlOf(path, versions[i]) })));
+  hot.setStatus('idle');
   hot.runPruneHandlers(pruneCandidates);
   for (const [boundary, namespace] of fresh) {
     if (boundaries.has(boundary)) namespaces.set(boundary, namespace);
@@ -183,14 +196,19 @@ function swapEsm(paths) {
 
 /**
  * `import.meta.hot.invalidate()` of `path`: swaps it as if it had changed, bubbling to its
- * importers even when it accepts itself. A failure is reported as a warning.
+ * importers even when it accepts itself. A failure is a warning, or under the dev server goes to
+ * its reloader (lib/hot/invalidations.js).
  */
 hot.hooks.requestSwap = (path) =>
-  enqueue(() => runSwap([path], { notSelfAccepting: new Set([path]) })).catch((error) =>
-    process.emitWarning(`modswap: import.meta.hot.invalidate() of ${path} failed: ${error.message}`, {
-      type: 'ModswapWarning',
-      code: error.code,
-    }),
+  enqueue(() => runSwap([path], { notSelfAccepting: new Set([path]) })).then(
+    ({ files, evaluated, ms }) => invalidationSwapped(files, evaluated, ms),
+    (error) =>
+      invalidationFailed(error, () =>
+        process.emitWarning(`modswap: import.meta.hot.invalidate() of ${path} failed: ${error.message}`, {
+          type: 'ModswapWarning',
+          code: error.code,
+        }),
+      ),
   );
 
 /**
@@ -223,6 +241,9 @@ function swapImportedCommonJs(files) {
     throw error;
   });
 }
+
+/** ES module files the hooks resolved outside node_modules (none without the hooks). */
+const knownEsmFiles = () => (installedWith() === undefined ? [] : callNative(() => binding.esmProjectFiles()));
 
 /** The namespace hot() handles of `path` serve. */
 function currentNamespace(path) {
@@ -287,6 +308,7 @@ module.exports = {
   swapEsm,
   hotEsm,
   isKnownEsm,
+  knownEsmFiles,
   boundaries,
   importedCommonJs,
   refuseUnswappableImporters,

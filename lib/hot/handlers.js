@@ -27,4 +27,17 @@ function acceptFailed(by, dependency, error) {
   });
 }
 
-module.exports = { runDisposeHandlers, acceptFailed, messageOf };
+/**
+ * Tells the self-acceptance error handler of `file` (`accept(errorHandler)` of module.hot,
+ * `accept(cb, errorHandler)` of import.meta.hot) that its update failed with `error`, after the
+ * rollback: the swap has failed already, so a throw is only a warning.
+ */
+function reportToSelfErrorHandler(handler, error, file) {
+  try {
+    handler(error, { moduleId: file });
+  } catch (thrown) {
+    process.emitWarning(`modswap: the accept error handler of ${file} threw: ${messageOf(thrown)}`, 'ModswapWarning');
+  }
+}
+
+module.exports = { runDisposeHandlers, acceptFailed, reportToSelfErrorHandler, messageOf };

@@ -8,6 +8,7 @@ const { hotApi, installModuleHot, registry } = require('./api');
 const { hotHandle } = require('./handle');
 const { installedWith } = require('../esm/register');
 const { isEsmFile } = require('../esm/format');
+const { reloaderListens, invalidationSwapped, invalidationFailed } = require('./invalidations');
 
 /** lib/esm/swap.js, loaded once the ES module hooks are installed: most CommonJS apps never are. */
 const esmSwap = () => require('../esm/swap');
@@ -74,12 +75,23 @@ function swap(files) {
   }));
 }
 
-/** `module.hot.invalidate()` swaps the module's file; a failure is reported as a warning. */
+/**
+ * `module.hot.invalidate()` swaps the module's file; a failure is a warning, or under the dev
+ * server goes to its reloader (lib/hot/invalidations.js).
+ */
 function swapInvalidated(file) {
+  const started = process.hrtime.bigint();
   try {
-    swapFiles([file], {}).esm?.catch((error) => process.emitWarning(error));
+    const { evaluated, esm } = swapFiles([file], { unaccepted: reloaderListens() ? 'refuse' : 'swap' });
+    const ms = () => Number(process.hrtime.bigint() - started) / 1e6;
+    if (esm === undefined) return invalidationSwapped([file], evaluated, ms());
+    // ES modules import the file: their importers take new versions, asynchronously.
+    esm.then(
+      (swapped) => invalidationSwapped([file], [...new Set([...evaluated, ...swapped.evaluated])], ms()),
+      (error) => invalidationFailed(error, () => process.emitWarning(error)),
+    );
   } catch (error) {
-    process.emitWarning(error);
+    invalidationFailed(error, () => process.emitWarning(error));
   }
 }
 

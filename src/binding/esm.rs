@@ -35,20 +35,31 @@ pub fn esm_knows(path: String) -> Result<bool> {
 }
 
 /// Records that version `parent_version` of `parent_path` imports `child_path` (no parent: an
-/// entry point) and returns the version `child_path` resolves to. Called by the loader hooks for
-/// every ES module they resolve: one call per resolution.
+/// entry point) and returns the version `child_path` resolves to (`requested_version`: the one
+/// the URL names, if any; see `EsmRegistry::resolve`). Called by the loader hooks for every ES
+/// module they resolve: one call per resolution.
 #[napi]
 pub fn esm_record_import(
     parent_path: Option<String>,
     parent_version: u32,
     child_path: String,
+    requested_version: Option<u32>,
 ) -> Result<u32> {
     guarded("esmRecordImport", || {
         let parent = parent_path.as_deref().map(|p| (p, parent_version));
         let now = now_ms();
         let mut registry = registry().lock();
         registry.record_import_at(parent, &child_path, now);
-        Ok(registry.version_of(&child_path))
+        Ok(registry.resolve(parent, &child_path, requested_version.unwrap_or(0)))
+    })
+}
+
+/// Makes the new versions of `paths` the ones every import resolves to (a swap committed).
+#[napi]
+pub fn esm_commit(paths: Vec<String>) -> Result<()> {
+    guarded("esmCommit", || {
+        registry().lock().commit(&paths);
+        Ok(())
     })
 }
 
@@ -207,4 +218,10 @@ pub fn esm_pinned(now: f64, gc_count: f64) -> Result<BindingEsmPinned> {
             rows: Float64Array::new(rows),
         })
     })
+}
+
+/// Every file the hooks resolved outside `node_modules`, sorted: what the swap signal stats.
+#[napi]
+pub fn esm_project_files() -> Result<Vec<String>> {
+    guarded("esmProjectFiles", || Ok(registry().lock().project_files()))
 }

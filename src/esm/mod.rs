@@ -97,8 +97,11 @@ impl std::error::Error for EsmError {}
 struct FileEntry {
     path: String,
     dependency: bool,
-    /// The version the hooks resolve the file to (0: the plain URL).
+    /// The newest version (0: the plain URL): during a swap, the one being evaluated.
     current: u32,
+    /// The version of the last committed swap: what an import from outside a swap in flight
+    /// resolves to, so that it never waits on (or fails with) a version that may be rolled back.
+    committed: u32,
     /// The last version handed out.
     latest: u32,
     /// Importees resolved by each version of this file.
@@ -228,6 +231,7 @@ impl EsmRegistry {
             path: path.to_owned(),
             dependency: is_dependency(path),
             current: 0,
+            committed: 0,
             latest: 0,
             imports: FxHashMap::default(),
             importers: FxHashSet::default(),
@@ -280,6 +284,39 @@ impl EsmRegistry {
             self.files[child_id as usize]
                 .importers
                 .insert((parent_id, version));
+        }
+    }
+
+    /// The version an import of `child` resolves to: the newest one, except while a swap of
+    /// `child` is in flight (its new version not committed yet), when only that swap's own
+    /// imports get it: an importer in flight too (`parent` at its newest version), or a URL that
+    /// names the new version (`requested`: the swap importing its boundary). Every other import
+    /// gets the committed version.
+    pub fn resolve(&self, parent: Option<(&str, u32)>, child: &str, requested: u32) -> u32 {
+        let Some(id) = self.id(child) else {
+            return 0;
+        };
+        let file = &self.files[id as usize];
+        if file.current == file.committed || requested == file.current {
+            return file.current;
+        }
+        let parent_in_flight = parent
+            .and_then(|(path, version)| self.id(path).map(|p| (&self.files[p as usize], version)))
+            .is_some_and(|(p, version)| p.current != p.committed && version == p.current);
+        if parent_in_flight {
+            file.current
+        } else {
+            file.committed
+        }
+    }
+
+    /// Makes the new versions of `paths` the ones every import resolves to (a swap committed).
+    pub fn commit<S: AsRef<str>>(&mut self, paths: &[S]) {
+        for path in paths {
+            if let Some(id) = self.id(path.as_ref()) {
+                let file = &mut self.files[id as usize];
+                file.committed = file.current;
+            }
         }
     }
 
@@ -466,6 +503,7 @@ impl EsmRegistry {
         for (path, &version) in paths.iter().zip(versions) {
             let id = self.intern(path.as_ref());
             let file = &mut self.files[id as usize];
+            file.committed = version;
             if file.current == version {
                 continue;
             }
@@ -531,6 +569,18 @@ impl EsmRegistry {
                 .then(a.1.version.cmp(&b.1.version))
         });
         rows.into_iter().map(|(_, row)| row).collect()
+    }
+
+    /// Every file the hooks resolved outside `node_modules` (importers included), sorted.
+    pub fn project_files(&self) -> Vec<String> {
+        let mut paths: Vec<String> = self
+            .files
+            .iter()
+            .filter(|f| !f.dependency)
+            .map(|f| f.path.clone())
+            .collect();
+        paths.sort();
+        paths
     }
 
     /// Size counters.

@@ -261,3 +261,60 @@ fn the_process_registry_is_shared_across_threads() {
         .unwrap();
     assert_eq!(registry().lock().version_of(path), 1);
 }
+
+#[test]
+fn project_files_are_every_resolved_file_outside_node_modules_sorted() {
+    let r = registry_of(
+        &["/app/main.mjs"],
+        &[
+            ("/app/main.mjs", "/app/z.mjs"),
+            ("/app/main.mjs", "/app/node_modules/pkg/index.mjs"),
+            ("/app/cjs.js", "/app/a.mjs"),
+        ],
+    );
+    assert_eq!(
+        r.project_files(),
+        ["/app/a.mjs", "/app/cjs.js", "/app/main.mjs", "/app/z.mjs"]
+    );
+}
+
+#[test]
+fn while_a_swap_is_in_flight_only_its_own_imports_resolve_to_the_new_versions() {
+    // main -> api (boundary) -> leaf; a swap of leaf and api is in flight.
+    let mut r = registry_of(
+        &["/app/main.mjs"],
+        &[
+            ("/app/main.mjs", "/app/api.mjs"),
+            ("/app/api.mjs", "/app/leaf.mjs"),
+        ],
+    );
+    let paths = ["/app/leaf.mjs", "/app/api.mjs"];
+    assert_eq!(r.bump(&paths).unwrap(), vec![1, 1]);
+    // The swap imports its boundary by the new URL, and the new api imports the new leaf.
+    assert_eq!(r.resolve(None, "/app/api.mjs", 1), 1);
+    assert_eq!(r.resolve(Some(("/app/api.mjs", 1)), "/app/leaf.mjs", 0), 1);
+    // The app (main, or the old api instance) still gets the committed versions.
+    assert_eq!(r.resolve(Some(("/app/main.mjs", 0)), "/app/api.mjs", 0), 0);
+    assert_eq!(r.resolve(Some(("/app/api.mjs", 0)), "/app/leaf.mjs", 0), 0);
+    assert_eq!(r.resolve(None, "/app/leaf.mjs", 0), 0);
+    r.commit(&paths);
+    assert_eq!(r.resolve(Some(("/app/main.mjs", 0)), "/app/api.mjs", 0), 1);
+    assert_eq!(r.resolve(None, "/app/leaf.mjs", 0), 1);
+}
+
+#[test]
+fn a_rolled_back_swap_leaves_every_import_on_the_committed_version() {
+    let mut r = registry_of(&["/app/main.mjs"], &[("/app/main.mjs", "/app/leaf.mjs")]);
+    r.bump(&["/app/leaf.mjs"]).unwrap();
+    r.commit(&["/app/leaf.mjs"]);
+    assert_eq!(r.bump(&["/app/leaf.mjs"]).unwrap(), vec![2]);
+    assert_eq!(r.resolve(Some(("/app/main.mjs", 0)), "/app/leaf.mjs", 0), 1);
+    r.restore(&["/app/leaf.mjs"], &[1]).unwrap();
+    assert_eq!(
+        r.resolve(None, "/app/leaf.mjs", 2),
+        1,
+        "a URL of the discarded version resolves to the committed one"
+    );
+    assert_eq!(r.resolve(Some(("/app/main.mjs", 0)), "/app/leaf.mjs", 0), 1);
+    assert_eq!(r.version_of("/app/leaf.mjs"), 1);
+}
