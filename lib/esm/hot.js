@@ -131,6 +131,9 @@ function declaredBoundaries(except) {
   const found = new Set();
   const accepters = new Map(); // dep -> Set of importer paths accepting it
   for (const state of states.values()) {
+    // Cheap checks first: one state per module instance of the whole app, and currentState()
+    // costs a native call and a URL (~7 µs; 60 ms a swap on a 2,000-module app).
+    if (!state.selfAccepted && state.acceptedDependencies.length === 0) continue;
     if (currentState(state.path) !== state) continue;
     if (state.selfAccepted && !except.has(state.path)) found.add(state.path);
     for (const { files } of state.acceptedDependencies) {
@@ -185,6 +188,7 @@ function runAcceptHandlers(boundaryOrder, fresh, old) {
       calls.push({ by: boundary, run: () => self.selfAccepted(namespace) });
     }
     for (const state of states.values()) {
+      if (state.acceptedDependencies.length === 0) continue;
       if (old.has(state.path) || currentState(state.path) !== state) continue;
       for (const { files, single, callback } of state.acceptedDependencies) {
         if (callback === undefined || !files.includes(boundary)) continue;
