@@ -5,15 +5,16 @@
 //   node --expose-gc --import esm-swap-hot-hook.mjs esm-swap-child.mjs hot-hook <mode> <appDir> …
 //
 // Modes:
-//   api     latency of a leaf change asked for in-process: modswap.swap([file]) for modswap; the
-//           'hot-hook:file-changed' message its runner (hot-runner) sends for hot-hook. Timed
-//           from the request to the boundary serving the new version.
+//   api     latency of a change of the router (it imports all 2,002 modules) and of a leaf
+//           handler (no imports), each a boundary, asked for in-process: modswap.swap([file])
+//           for modswap; the 'hot-hook:file-changed' message its runner (hot-runner) sends for
+//           hot-hook. Timed from the request to the boundary serving the new version.
 //   watch   the same change made by writing the file: timed from the write (the tool's own file
 //           watcher sees it) to the boundary serving the new version.
 //   memory  heap retained per swap (forced GC before and after N swaps) for the router, an
 //           8 MB module whose disposer releases its state, and the same module without one.
 //
-// Prints one JSON line: { load, samples | cases }.
+// Prints one JSON line: { load, targets: { router, leaf } | cases }.
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -31,6 +32,14 @@ const ROUTER = path.join(appDir, 'router.mjs');
 const routerBase = fs.readFileSync(ROUTER, 'utf8').replace(/\nexport const version = \d+;\n$/, '\n');
 /** The router as generated, plus the version the benchmark checks for. */
 const routerSource = (version) => `${routerBase}\nexport const version = ${version};\n`;
+
+const LEAF = path.join(appDir, 'leaf-handler.mjs');
+/** A request handler that imports nothing: the smallest boundary. */
+const leafSource = (version) =>
+  `export default function handle(req, res) {\n  res.end('leaf');\n}\nexport const version = ${version};\n`;
+
+/** What the latency modes swap: the router (it imports the barrel, so all 2,002 modules) and the leaf. */
+const TARGETS = { router: [ROUTER, routerSource], leaf: [LEAF, leafSource] };
 
 /** A module holding an 8 MB array (on the V8 heap: 2^20 numbers) in a top-level `let`. */
 const bigSource = (version, withDisposer) =>
@@ -75,15 +84,17 @@ async function modswapContender({ untracked = false } = {}) {
       const host = {
         log: (line) => {
           const waiter = watchedSwap;
+          if (waiter === null) return;
+          if (!line.startsWith('swapped ')) waiter.reject(new Error(line));
+          else if (line.includes(path.basename(waiter.file))) waiter.resolve();
+          else return; // another file's swap
           watchedSwap = null;
-          if (line.startsWith('swapped ')) waiter?.resolve();
-          else waiter?.reject(new Error(line));
         },
         restart: (reason) => watchedSwap?.reject(new Error(`restart asked: ${reason}`)),
       };
       new HotReloader(config, host).start();
     },
-    nextWatchedSwap: () => new Promise((resolve, reject) => (watchedSwap = { resolve, reject })),
+    nextWatchedSwap: (file) => new Promise((resolve, reject) => (watchedSwap = { file, resolve, reject })),
   };
 }
 
@@ -96,11 +107,14 @@ async function hotHookContender() {
   let invalidated = null;
   process.send = (message) => {
     const waiter = invalidated;
+    if (waiter === null) return;
+    if (message?.type !== 'hot-hook:invalidated') {
+      waiter.reject(new Error(`hot-hook asked for ${message?.type}: ${JSON.stringify(message)}`));
+    } else if (message.paths.includes(waiter.file)) waiter.resolve();
+    else return; // another file's invalidation
     invalidated = null;
-    if (message?.type === 'hot-hook:invalidated') waiter?.resolve(message.paths);
-    else waiter?.reject(new Error(`hot-hook asked for ${message?.type}: ${JSON.stringify(message)}`));
   };
-  const nextInvalidation = () => new Promise((resolve, reject) => (invalidated = { resolve, reject }));
+  const nextInvalidation = (file) => new Promise((resolve, reject) => (invalidated = { file, resolve, reject }));
   return {
     hooks: 'module.register (hot-hook)',
     async load(file) {
@@ -112,7 +126,7 @@ async function hotHookContender() {
       });
     },
     async swap(file) {
-      const done = nextInvalidation();
+      const done = nextInvalidation(file);
       process.emit('message', { type: 'hot-hook:file-changed', path: file });
       await done;
     },
@@ -149,37 +163,48 @@ async function served(current) {
 
 // --- latency ---------------------------------------------------------------------------------
 
-async function latency(contender, current, watching) {
+async function latency(contender, watching) {
   const warmup = count('warmup', 5);
   const swaps = count('swaps', 40);
   const gapMs = count('gap', watching ? 50 : 5);
-  const samples = [];
-  const reportedMs = [];
+  const targets = {};
+  for (const [name, [file, source]] of Object.entries(TARGETS)) {
+    fs.writeFileSync(file, source(0));
+    targets[name] = { file, source, current: await contender.load(file), samples: [], reportedMs: [] };
+  }
   if (watching) contender.startWatching();
   await sleep(watching ? 300 : 0);
-  for (let i = 1; i <= warmup + swaps; i++) {
-    let elapsed;
-    if (watching) {
-      const taken = contender.nextWatchedSwap();
-      const started = nowMs();
-      fs.writeFileSync(ROUTER, routerSource(i));
-      await taken;
-      const version = await served(current);
-      elapsed = nowMs() - started;
-      if (version !== i) fail(`after writing version ${i} the router serves version ${version}`);
-    } else {
-      fs.writeFileSync(ROUTER, routerSource(i));
-      const started = nowMs();
-      const result = await contender.swap(ROUTER);
-      const version = await served(current);
-      elapsed = nowMs() - started;
-      if (version !== i) fail(`after swapping in version ${i} the router serves version ${version}`);
-      if (i > warmup && typeof result?.ms === 'number') reportedMs.push(result.ms);
+  for (const target of Object.values(targets)) {
+    const { file, source, current, samples, reportedMs } = target;
+    for (let i = 1; i <= warmup + swaps; i++) {
+      let elapsed;
+      let result;
+      if (watching) {
+        const taken = contender.nextWatchedSwap(file);
+        const started = nowMs();
+        fs.writeFileSync(file, source(i));
+        await taken;
+        const version = await served(current);
+        elapsed = nowMs() - started;
+        if (version !== i) fail(`after writing version ${i} ${path.basename(file)} serves version ${version}`);
+      } else {
+        fs.writeFileSync(file, source(i));
+        const started = nowMs();
+        result = await contender.swap(file);
+        const version = await served(current);
+        elapsed = nowMs() - started;
+        if (version !== i) fail(`after swapping in version ${i} ${path.basename(file)} serves version ${version}`);
+      }
+      if (i > warmup) {
+        samples.push(elapsed);
+        if (typeof result?.ms === 'number') reportedMs.push(result.ms);
+      }
+      await sleep(gapMs);
     }
-    if (i > warmup) samples.push(elapsed);
-    await sleep(gapMs);
   }
-  return { samples, reportedMs };
+  const out = {};
+  for (const [name, { samples, reportedMs }] of Object.entries(targets)) out[name] = { samples, reportedMs };
+  return { targets: out };
 }
 
 // --- memory ----------------------------------------------------------------------------------
@@ -252,8 +277,8 @@ async function main() {
   if (current().version !== 0) fail('the router does not serve version 0 at start');
   const out = { tool, mode, node: process.version, hooks: contender.hooks, load };
   if (mode === 'memory') out.cases = await memory(contender);
-  else Object.assign(out, await latency(contender, current, mode === 'watch'));
-  fs.writeFileSync(ROUTER, routerSource(0));
+  else Object.assign(out, await latency(contender, mode === 'watch'));
+  for (const [file, source] of Object.values(TARGETS)) fs.writeFileSync(file, source(0));
   process.stdout.write(`${JSON.stringify(out)}\n`);
   process.exit(0); // watchers (hot-hook's chokidar, modswap's) would keep the process alive
 }

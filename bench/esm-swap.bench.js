@@ -94,7 +94,15 @@ function runChild(node, tool, mode, appDir, args) {
   return JSON.parse(child.stdout.trim().split('\n').pop());
 }
 
-/** p50/p95 of each run, their medians across runs, and the pooled samples. */
+/** Per target: p50/p95 of each run, their medians across runs, and the pooled samples. */
+function latencySummaries(runs) {
+  const summaries = {};
+  for (const target of Object.keys(runs[0].targets)) {
+    summaries[target] = latencySummary(runs.map((run) => ({ ...run.targets[target], load: run.load })));
+  }
+  return summaries;
+}
+
 function latencySummary(runs) {
   const perRun = runs.map((run) => ({ p50: percentile(run.samples, 50), p95: percentile(run.samples, 95) }));
   const pooled = runs.flatMap((run) => run.samples);
@@ -134,7 +142,7 @@ function measure(args, appDir) {
       }
       for (const [tool, list] of Object.entries(collected)) {
         if (mode === 'memory') perNode.memory[tool] = { ...list[0].cases, loadMs: list[0].load.ms };
-        else (perNode.latency[mode] ??= {})[tool] = latencySummary(list);
+        else (perNode.latency[mode] ??= {})[tool] = latencySummaries(list);
       }
       results.otherCores[`${version} ${mode}`] = cpuNoise.otherCores(before, cpuNoise.snapshot());
     }
@@ -156,36 +164,30 @@ function formatBytes(bytes) {
 
 const latencyCell = (s) => (s ? `${formatMs(s.p50)} / ${formatMs(s.p95)}` : 'n/a');
 
-const MODE_LABELS = {
-  api: 'leaf swap, in-process request (p50 / p95)',
-  watch: 'leaf swap, file write -> watcher (p50 / p95)',
-};
+const MODE_LABELS = { api: 'in-process request', watch: 'file write -> watcher' };
+const TARGET_LABELS = { router: 'router swap (imports all 2,002 modules)', leaf: 'leaf swap (a handler, no imports)' };
+
+function latencyRow(label, m, byTool, target) {
+  const h = byTool['hot-hook']?.[target];
+  return [
+    label,
+    latencyCell(m),
+    latencyCell(h),
+    latencyCell(byTool.floor?.[target]),
+    ratio(m?.p50, h?.p50),
+    `p50 <= ${GOALS.swapP50Ms} ms: ${m ? verdict(m.p50 <= GOALS.swapP50Ms) : 'n/a'}`,
+  ];
+}
 
 function latencyRows(perNode) {
   const rows = [];
-  for (const [mode, label] of Object.entries(MODE_LABELS)) {
-    const byTool = perNode.latency[mode];
-    if (!byTool) continue;
-    const m = byTool.modswap;
-    const h = byTool['hot-hook'];
-    rows.push([
-      label,
-      latencyCell(m),
-      latencyCell(h),
-      latencyCell(byTool.floor),
-      ratio(m?.p50, h?.p50),
-      `p50 <= ${GOALS.swapP50Ms} ms: ${m ? verdict(m.p50 <= GOALS.swapP50Ms) : 'n/a'}`,
-    ]);
-    const untracked = byTool['modswap-untracked'];
-    if (untracked) {
-      rows.push([
-        "  same, modswap with resourcePolicy('off')",
-        latencyCell(untracked),
-        latencyCell(h),
-        latencyCell(byTool.floor),
-        ratio(untracked.p50, h?.p50),
-        `p50 <= ${GOALS.swapP50Ms} ms: ${verdict(untracked.p50 <= GOALS.swapP50Ms)}`,
-      ]);
+  for (const [target, targetLabel] of Object.entries(TARGET_LABELS)) {
+    for (const [mode, modeLabel] of Object.entries(MODE_LABELS)) {
+      const byTool = perNode.latency[mode];
+      if (!byTool) continue;
+      rows.push(latencyRow(`${targetLabel}, ${modeLabel} (p50 / p95)`, byTool.modswap?.[target], byTool, target));
+      const untracked = byTool['modswap-untracked']?.[target];
+      if (untracked) rows.push(latencyRow("  same, modswap with resourcePolicy('off')", untracked, byTool, target));
     }
   }
   return rows;
@@ -229,7 +231,7 @@ function memoryRows(perNode) {
 function loadRow(perNode) {
   const loads = {};
   for (const tool of TOOLS) {
-    const fromLatency = perNode.latency.api?.[tool]?.loadMs ?? perNode.latency.watch?.[tool]?.loadMs;
+    const fromLatency = perNode.latency.api?.[tool]?.router.loadMs ?? perNode.latency.watch?.[tool]?.router.loadMs;
     loads[tool] = fromLatency ?? perNode.memory[tool]?.loadMs;
   }
   return [
@@ -251,14 +253,14 @@ function report(results, args) {
     out.push(`Node ${version} (${perNode.path}); hooks ${hooks}`);
     const rows = [...latencyRows(perNode), ...memoryRows(perNode), loadRow(perNode)];
     out.push(renderTable(['measurement', 'modswap', 'hot-hook', 'floor (plain Node)', 'modswap/hot-hook', 'goal'], rows));
-    const api = perNode.latency.api?.modswap;
-    if (api) {
+    for (const target of Object.keys(TARGET_LABELS)) {
+      const api = perNode.latency.api?.modswap?.[target];
+      if (!api) continue;
+      const hotHook = perNode.latency.api['hot-hook']?.[target];
       out.push(
-        `modswap swap() internal time (its own 'ms'): p50 ${formatMs(api.reportedP50)}; ` +
+        `${target}: modswap swap() internal time (its own 'ms') p50 ${formatMs(api.reportedP50)}; ` +
           `per-run p50s modswap ${api.runP50s.map(formatMs).join(', ')}` +
-          (perNode.latency.api['hot-hook']
-            ? `; hot-hook ${perNode.latency.api['hot-hook'].runP50s.map(formatMs).join(', ')}`
-            : ''),
+          (hotHook ? `; hot-hook ${hotHook.runP50s.map(formatMs).join(', ')}` : ''),
       );
     }
     out.push('');
