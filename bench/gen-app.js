@@ -11,12 +11,17 @@
 //
 // The dependency picks come from a seeded PRNG so every run benchmarks the same graph.
 //
-// CLI: node bench/gen-app.js [dir] [--modules N] [--seed S]
+// With `esm: true` (CLI `--esm`) it writes the same graph as ES modules (`.mjs`, static
+// imports); server.mjs then imports the router per request with hot-hook's boundary attribute
+// (`import.meta.hot?.boundary`), which plain Node and modswap ignore.
+//
+// CLI: node bench/gen-app.js [dir] [--modules N] [--seed S] [--esm]
 const fs = require('node:fs');
 const path = require('node:path');
 
-const DEFAULTS = { modules: 2000, seed: 0x5eed, depsPerModule: 3 };
+const DEFAULTS = { modules: 2000, seed: 0x5eed, depsPerModule: 3, esm: false };
 const DEFAULT_DIR = path.join(__dirname, '..', '.bench-tmp', 'app');
+const DEFAULT_ESM_DIR = path.join(__dirname, '..', '.bench-tmp', 'app-esm');
 
 /** mulberry32: tiny, fast and good enough to pick dependencies deterministically. */
 function mulberry32(seed) {
@@ -107,6 +112,91 @@ if (process.env.MODSWAP_BENCH_REPORT_STARTUP) {
 `;
 }
 
+// --- the ES module copy ------------------------------------------------------------------------
+
+function esmSharedSource() {
+  return `// Shared helpers: every generated module imports this file.
+export function mix(a, b) {
+  return (Math.imul(a ^ 0x9e3779b9, 31) + b) >>> 0;
+}
+export const createdAt = Date.now();
+`;
+}
+
+function esmModuleSource(index, deps) {
+  const imports = deps.map((dep, k) => `import * as d${k} from './m${dep}.mjs';`).join('\n');
+  const seed = deps.reduce((acc, _, k) => `shared.mix(${acc}, d${k}.seed)`, String(index));
+  return `import * as shared from '../shared.mjs';
+${imports}
+export const id = ${index};
+export const seed = ${seed};
+export const deps = [${deps.join(', ')}];
+export function describe(x) {
+  return 'm${index}:' + shared.mix(seed, x);
+}
+`;
+}
+
+function esmBarrelSource(count) {
+  const lines = [];
+  for (let i = 0; i < count; i++) lines.push(`export * as m${i} from './modules/m${i}.mjs';`);
+  return `// Re-exports every module, so loading the router loads the whole app.\n${lines.join('\n')}\n`;
+}
+
+function esmRouterSource(count) {
+  return `import * as barrel from './barrel.mjs';
+const last = barrel.m${count - 1};
+// The request handler; server.mjs imports it per request so a swapped router is picked up.
+export default function handle(req, res) {
+  res.setHeader('content-type', 'text/plain');
+  res.end(last.describe(req.url.length) + '\\n');
+}
+`;
+}
+
+function esmServerSource() {
+  return `import http from 'node:http';
+// hot-hook makes the router a boundary through this import attribute; without hot-hook
+// import.meta.hot?.boundary is undefined and this is a plain dynamic import.
+const router = () => import('./router.mjs', import.meta.hot?.boundary);
+// Load the app before listening, as a real server would: "listening" means ready to serve.
+await router();
+const server = http.createServer(async (req, res) => (await router()).default(req, res));
+server.listen(Number(process.env.PORT) || 0, '127.0.0.1', () => {
+  console.log('listening on ' + server.address().port);
+});
+`;
+}
+
+function esmAppSource() {
+  return `import './router.mjs';
+if (process.env.MODSWAP_BENCH_REPORT_STARTUP) {
+  process.stdout.write(JSON.stringify({ loadedAtMs: performance.now() }) + '\\n');
+}
+`;
+}
+
+const SOURCES = {
+  cjs: {
+    extension: '.js',
+    shared: sharedSource,
+    module: moduleSource,
+    barrel: barrelSource,
+    router: routerSource,
+    server: serverSource,
+    app: appSource,
+  },
+  esm: {
+    extension: '.mjs',
+    shared: esmSharedSource,
+    module: esmModuleSource,
+    barrel: esmBarrelSource,
+    router: esmRouterSource,
+    server: esmServerSource,
+    app: esmAppSource,
+  },
+};
+
 /** Writes only when the content differs: reruns leave the files (and the page cache) alone. */
 function writeIfChanged(file, content) {
   try {
@@ -118,42 +208,42 @@ function writeIfChanged(file, content) {
 }
 
 /** Deletes modules left over from an earlier, larger app. */
-function removeExtraModules(modulesDir, count) {
+function removeExtraModules(modulesDir, count, extension) {
+  const pattern = new RegExp(`^m(\\d+)\\${extension}$`);
   for (const name of fs.readdirSync(modulesDir)) {
-    const match = /^m(\d+)\.js$/.exec(name);
+    const match = pattern.exec(name);
     if (!match || Number(match[1]) >= count) fs.rmSync(path.join(modulesDir, name), { recursive: true, force: true });
   }
 }
 
 /**
  * Writes the app into `dir` (rewriting only files whose content changed) and returns the paths the
- * benchmark needs. Options: modules, seed, depsPerModule.
+ * benchmark needs. Options: modules, seed, depsPerModule, esm (ES modules in `.mjs` files;
+ * default dir .bench-tmp/app-esm).
  */
-function generateApp(dir = DEFAULT_DIR, options = {}) {
-  const { modules, seed, depsPerModule } = { ...DEFAULTS, ...options };
+function generateApp(dir, options = {}) {
+  const { modules, seed, depsPerModule, esm } = { ...DEFAULTS, ...options };
+  dir ??= esm ? DEFAULT_ESM_DIR : DEFAULT_DIR;
+  const source = SOURCES[esm ? 'esm' : 'cjs'];
+  const ext = source.extension;
   const modulesDir = path.join(dir, 'modules');
   fs.mkdirSync(modulesDir, { recursive: true });
-  removeExtraModules(modulesDir, modules);
+  removeExtraModules(modulesDir, modules, ext);
   const random = mulberry32(seed);
   const graph = [];
   for (let i = 0; i < modules; i++) {
     const deps = pickDependencies(i, depsPerModule, random);
     graph.push(deps);
-    writeIfChanged(path.join(modulesDir, `m${i}.js`), moduleSource(i, deps));
+    writeIfChanged(path.join(modulesDir, `m${i}${ext}`), source.module(i, deps));
   }
-  const files = {
-    shared: path.join(dir, 'shared.js'),
-    barrel: path.join(dir, 'barrel.js'),
-    router: path.join(dir, 'router.js'),
-    server: path.join(dir, 'server.js'),
-    app: path.join(dir, 'app.js'),
-  };
-  writeIfChanged(files.shared, sharedSource());
-  writeIfChanged(files.barrel, barrelSource(modules));
-  writeIfChanged(files.router, routerSource(modules));
-  writeIfChanged(files.server, serverSource());
-  writeIfChanged(files.app, appSource());
-  return { dir, modulesDir, modules, seed, graph, files, modulePath: (i) => path.join(modulesDir, `m${i}.js`) };
+  const files = {};
+  for (const name of ['shared', 'barrel', 'router', 'server', 'app']) files[name] = path.join(dir, `${name}${ext}`);
+  writeIfChanged(files.shared, source.shared());
+  writeIfChanged(files.barrel, source.barrel(modules));
+  writeIfChanged(files.router, source.router(modules));
+  writeIfChanged(files.server, source.server());
+  writeIfChanged(files.app, source.app());
+  return { dir, modulesDir, modules, seed, esm, graph, files, modulePath: (i) => path.join(modulesDir, `m${i}${ext}`) };
 }
 
 function parseArgs(argv) {
@@ -163,6 +253,7 @@ function parseArgs(argv) {
     const arg = argv[i];
     if (arg === '--modules') options.modules = Number(argv[++i]);
     else if (arg === '--seed') options.seed = Number(argv[++i]);
+    else if (arg === '--esm') options.esm = true;
     else if (!arg.startsWith('--')) dir = path.resolve(arg);
     else throw new Error(`unknown option ${arg}`);
   }
@@ -175,4 +266,4 @@ if (require.main === module) {
   console.log(`generated ${app.modules} modules (seed ${app.seed}) in ${app.dir}`);
 }
 
-module.exports = { generateApp, mulberry32, pickDependencies, DEFAULT_DIR };
+module.exports = { generateApp, mulberry32, pickDependencies, DEFAULT_DIR, DEFAULT_ESM_DIR };

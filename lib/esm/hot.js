@@ -39,6 +39,11 @@ class EsmHotState {
 
 /** URL -> EsmHotState of every module instance evaluated with the prefix and still current (or being swapped in). */
 const states = new Map();
+/**
+ * The states among those that accepted, declined dependencies or set prune handlers: what a swap
+ * looks through (a 2,000-module app has 2,000 states, a handful of which declare anything).
+ */
+const declaring = new Set();
 /** path -> `data` handed from the disposed version to the next one, while a swap runs. */
 const pendingData = new Map();
 /** Set by swap.js: `invalidate()` swaps the module's file through it. */
@@ -75,7 +80,116 @@ function resolveDependencies(state, meta, dependencies, method = 'accept') {
   return { files, single };
 }
 
-/** `import.meta.hot` of the module instance `meta` belongs to. */
+/**
+ * `import.meta.hot` of one module instance. Methods live on the prototype, and the instance holds
+ * its state in private fields: the loader keeps every version, and with it this object, so a
+ * closure per method per version would be kept per swap. (As with Vite's, call the methods on
+ * `import.meta.hot`; a method taken off it has no instance.)
+ */
+class ImportMetaHot {
+  #state;
+  #meta;
+
+  constructor(state, meta) {
+    this.#state = state;
+    this.#meta = meta;
+    /** Persists across versions: what this version and its disposers store, the next one reads. */
+    this.data = state.data;
+    Object.freeze(this);
+  }
+
+  /** What this version declares counts only while it is the current one (or being swapped in). */
+  #declare() {
+    if (states.get(this.#state.url) === this.#state) declaring.add(this.#state);
+  }
+
+  #expectFunction(value, what) {
+    if (value !== undefined && typeof value !== 'function') throw invalidArg(this.#state, `${what} must be a function`);
+  }
+
+  /**
+   * `accept()` / `accept(cb, errorHandler)`: this module takes its own updates (a boundary: its
+   * importers are not evaluated again); `cb(newNamespace)` runs after the new version evaluated.
+   * `accept(deps, cb, errorHandler)`: this module handles updates of `deps`; it stays, and `cb`
+   * gets the new namespace (an array of them for an array of deps, undefined for those not
+   * updated). `errorHandler(error, info)` takes a throw of `cb` (the swap goes on) and, for
+   * self-acceptance, hears of a failed update of this module (rolled back all the same).
+   */
+  accept(dependencies, callback, errorHandler) {
+    const state = this.#state;
+    if (dependencies === undefined || typeof dependencies === 'function') {
+      this.#expectFunction(callback, 'import.meta.hot.accept() error handler');
+      state.selfAccepted = dependencies ?? true;
+      state.selfErrorHandler = callback;
+      this.#declare();
+      return;
+    }
+    this.#expectFunction(callback, 'import.meta.hot.accept() callback');
+    this.#expectFunction(errorHandler, 'import.meta.hot.accept() error handler');
+    state.acceptedDependencies.push({ ...resolveDependencies(state, this.#meta, dependencies), callback, errorHandler });
+    this.#declare();
+  }
+
+  /**
+   * `decline()`: a swap that would replace this module is refused (the runner restarts
+   * instead); `decline(deps)`: so is a swap that would replace one of `deps`.
+   */
+  decline(dependencies) {
+    const state = this.#state;
+    if (dependencies === undefined) {
+      state.declined = true;
+      return;
+    }
+    for (const file of resolveDependencies(state, this.#meta, dependencies, 'decline').files) state.declinedDependencies.add(file);
+    this.#declare();
+  }
+
+  /** Runs `handler(data)` before this version is replaced. */
+  dispose(handler) {
+    this.#expectFunction(handler, 'import.meta.hot.dispose() handler');
+    this.#state.disposeHandlers.push(handler);
+  }
+
+  addDisposeHandler(handler) {
+    this.dispose(handler);
+  }
+
+  removeDisposeHandler(handler) {
+    const handlers = this.#state.disposeHandlers;
+    const index = handlers.indexOf(handler);
+    if (index !== -1) handlers.splice(index, 1);
+  }
+
+  /** Runs `handler(data)` when a swap leaves this module imported by nothing. */
+  prune(handler) {
+    this.#expectFunction(handler, 'import.meta.hot.prune() handler');
+    this.#state.pruneHandlers.push(handler);
+    this.#declare();
+  }
+
+  /** Swaps this module again as if its file had changed, bubbling to its importers (next turn). */
+  invalidate() {
+    if (hooks.requestSwap === null) return;
+    const { path } = this.#state;
+    setImmediate(() => hooks.requestSwap(path));
+  }
+
+  /** The process-wide swap status, shared with `module.hot`: 'idle', 'dispose', 'apply', 'abort', 'fail'. */
+  status() {
+    return registry.status;
+  }
+
+  addStatusHandler(handler) {
+    this.#expectFunction(handler, 'import.meta.hot.addStatusHandler() handler');
+    registry.statusHandlers.add(handler);
+  }
+
+  removeStatusHandler(handler) {
+    registry.statusHandlers.delete(handler);
+  }
+}
+
+/** `import.meta.hot` of the module instance `meta` belongs to (the injected prefix calls it). */
 function makeApi(meta) {
   const url = meta.url;
   const path = fileURLToPath(url);
@@ -84,78 +198,7 @@ function makeApi(meta) {
   const state = new EsmHotState(url, path, data);
   states.set(url, state);
   versionContext.enterVersion(meta, path);
-  const expectFunction = (value, what) => {
-    if (value !== undefined && typeof value !== 'function') throw invalidArg(state, `${what} must be a function`);
-  };
-  return Object.freeze({
-    /** Persists across versions: what this version and its disposers store, the next one reads. */
-    get data() {
-      return state.data;
-    },
-    /**
-     * `accept()` / `accept(cb, errorHandler)`: this module takes its own updates (a boundary: its
-     * importers are not evaluated again); `cb(newNamespace)` runs after the new version evaluated.
-     * `accept(deps, cb, errorHandler)`: this module handles updates of `deps`; it stays, and `cb`
-     * gets the new namespace (an array of them for an array of deps, undefined for those not
-     * updated). `errorHandler(error, info)` takes a throw of `cb` (the swap goes on) and, for
-     * self-acceptance, hears of a failed update of this module (rolled back all the same).
-     */
-    accept(dependencies, callback, errorHandler) {
-      if (dependencies === undefined || typeof dependencies === 'function') {
-        expectFunction(callback, 'import.meta.hot.accept() error handler');
-        state.selfAccepted = dependencies ?? true;
-        state.selfErrorHandler = callback;
-        return;
-      }
-      expectFunction(callback, 'import.meta.hot.accept() callback');
-      expectFunction(errorHandler, 'import.meta.hot.accept() error handler');
-      state.acceptedDependencies.push({ ...resolveDependencies(state, meta, dependencies), callback, errorHandler });
-    },
-    /**
-     * `decline()`: a swap that would replace this module is refused (the runner restarts
-     * instead); `decline(deps)`: so is a swap that would replace one of `deps`.
-     */
-    decline(dependencies) {
-      if (dependencies === undefined) {
-        state.declined = true;
-        return;
-      }
-      for (const file of resolveDependencies(state, meta, dependencies, 'decline').files) state.declinedDependencies.add(file);
-    },
-    /** Runs `handler(data)` before this version is replaced. */
-    dispose(handler) {
-      expectFunction(handler, 'import.meta.hot.dispose() handler');
-      state.disposeHandlers.push(handler);
-    },
-    addDisposeHandler(handler) {
-      this.dispose(handler);
-    },
-    removeDisposeHandler(handler) {
-      const index = state.disposeHandlers.indexOf(handler);
-      if (index !== -1) state.disposeHandlers.splice(index, 1);
-    },
-    /** Runs `handler(data)` when a swap leaves this module imported by nothing. */
-    prune(handler) {
-      expectFunction(handler, 'import.meta.hot.prune() handler');
-      state.pruneHandlers.push(handler);
-    },
-    /** Swaps this module again as if its file had changed, bubbling to its importers (next turn). */
-    invalidate() {
-      if (hooks.requestSwap === null) return;
-      setImmediate(() => hooks.requestSwap(path));
-    },
-    /** The process-wide swap status, shared with `module.hot`: 'idle', 'dispose', 'apply', 'abort', 'fail'. */
-    status() {
-      return registry.status;
-    },
-    addStatusHandler(handler) {
-      expectFunction(handler, 'import.meta.hot.addStatusHandler() handler');
-      registry.statusHandlers.add(handler);
-    },
-    removeStatusHandler(handler) {
-      registry.statusHandlers.delete(handler);
-    },
-  });
+  return new ImportMetaHot(state, meta);
 }
 
 function install() {
@@ -168,7 +211,9 @@ function install() {
 function declaredBoundaries(except) {
   const found = new Set();
   const accepters = new Map(); // dep -> Set of importer paths accepting it
-  for (const state of states.values()) {
+  for (const state of declaring) {
+    // Cheap check first: currentState() costs a native call and a URL.
+    if (!state.selfAccepted && state.acceptedDependencies.length === 0) continue;
     if (currentState(state.path) !== state) continue;
     if (state.selfAccepted && !except.has(state.path)) found.add(state.path);
     for (const { files } of state.acceptedDependencies) {
@@ -200,7 +245,7 @@ function refuseDeclined(paths) {
     if (currentState(path)?.declined) throw declinedError(path, path);
   }
   const planned = new Set(paths);
-  for (const state of states.values()) {
+  for (const state of declaring) {
     if (state.declinedDependencies.size === 0 || currentState(state.path) !== state) continue;
     for (const file of state.declinedDependencies) {
       if (planned.has(file) && callNative(() => binding.esmImportersOf(file)).includes(state.path)) {
@@ -234,7 +279,8 @@ function runAcceptHandlers(boundaryOrder, fresh, old) {
       const { selfAccepted, selfErrorHandler } = self;
       calls.push({ by: boundary, run: () => selfAccepted(namespace), errorHandler: selfErrorHandler });
     }
-    for (const state of states.values()) {
+    for (const state of declaring) {
+      if (state.acceptedDependencies.length === 0) continue;
       if (old.has(state.path) || currentState(state.path) !== state) continue;
       for (const { files, single, callback, errorHandler } of state.acceptedDependencies) {
         if (callback === undefined || !files.includes(boundary)) continue;
@@ -271,7 +317,7 @@ function statesOf(paths) {
 function pruneCandidates(paths) {
   const planned = new Set(paths);
   const found = [];
-  for (const state of states.values()) {
+  for (const state of declaring) {
     if (state.pruneHandlers.length === 0 || planned.has(state.path) || currentState(state.path) !== state) continue;
     const importers = callNative(() => binding.esmImportersOf(state.path));
     if (importers.some((importer) => planned.has(importer))) found.push(state);
@@ -301,6 +347,7 @@ function runPruneHandlers(candidates) {
  */
 function retire(state) {
   states.delete(state.url);
+  declaring.delete(state);
   state.selfAccepted = false;
   state.acceptedDependencies = [];
   state.disposeHandlers = [];
