@@ -17,6 +17,18 @@ const versionContext = require('./version-context');
 
 const GLOBAL_KEY = Symbol.for('modswap.esm.hot');
 
+/**
+ * The empty list of a state that declared nothing of a kind: the loader keeps every version, and
+ * with it its state, so lists are made only for what a version declares (see growable).
+ */
+const NONE = Object.freeze([]);
+
+/** `state[key]`, ready for a push: its own list instead of NONE. */
+function growable(state, key) {
+  if (state[key] === NONE) state[key] = [];
+  return state[key];
+}
+
 /** Declarations of one module instance (one version of one file). */
 class EsmHotState {
   constructor(url, path, data) {
@@ -28,12 +40,12 @@ class EsmHotState {
     /** The `errorHandler` of `accept(callback, errorHandler)`. */
     this.selfErrorHandler = undefined;
     this.declined = false;
-    /** Paths of the dependencies `decline(deps)` declines. */
-    this.declinedDependencies = new Set();
+    /** Paths of the dependencies `decline(deps)` declines (null: none). */
+    this.declinedDependencies = null;
     /** [{ files, single, callback, errorHandler }] of `accept(deps, callback, errorHandler)`. */
-    this.acceptedDependencies = [];
-    this.disposeHandlers = [];
-    this.pruneHandlers = [];
+    this.acceptedDependencies = NONE;
+    this.disposeHandlers = NONE;
+    this.pruneHandlers = NONE;
   }
 }
 
@@ -126,7 +138,7 @@ class ImportMetaHot {
     }
     this.#expectFunction(callback, 'import.meta.hot.accept() callback');
     this.#expectFunction(errorHandler, 'import.meta.hot.accept() error handler');
-    state.acceptedDependencies.push({ ...resolveDependencies(state, this.#meta, dependencies), callback, errorHandler });
+    growable(state, 'acceptedDependencies').push({ ...resolveDependencies(state, this.#meta, dependencies), callback, errorHandler });
     this.#declare();
   }
 
@@ -140,6 +152,7 @@ class ImportMetaHot {
       state.declined = true;
       return;
     }
+    state.declinedDependencies ??= new Set();
     for (const file of resolveDependencies(state, this.#meta, dependencies, 'decline').files) state.declinedDependencies.add(file);
     this.#declare();
   }
@@ -147,7 +160,7 @@ class ImportMetaHot {
   /** Runs `handler(data)` before this version is replaced. */
   dispose(handler) {
     this.#expectFunction(handler, 'import.meta.hot.dispose() handler');
-    this.#state.disposeHandlers.push(handler);
+    growable(this.#state, 'disposeHandlers').push(handler);
   }
 
   addDisposeHandler(handler) {
@@ -163,7 +176,7 @@ class ImportMetaHot {
   /** Runs `handler(data)` when a swap leaves this module imported by nothing. */
   prune(handler) {
     this.#expectFunction(handler, 'import.meta.hot.prune() handler');
-    this.#state.pruneHandlers.push(handler);
+    growable(this.#state, 'pruneHandlers').push(handler);
     this.#declare();
   }
 
@@ -246,7 +259,7 @@ function refuseDeclined(paths) {
   }
   const planned = new Set(paths);
   for (const state of declaring) {
-    if (state.declinedDependencies.size === 0 || currentState(state.path) !== state) continue;
+    if (state.declinedDependencies === null || currentState(state.path) !== state) continue;
     for (const file of state.declinedDependencies) {
       if (planned.has(file) && callNative(() => binding.esmImportersOf(file)).includes(state.path)) {
         throw declinedError(file, state.path);
@@ -349,9 +362,9 @@ function retire(state) {
   states.delete(state.url);
   declaring.delete(state);
   state.selfAccepted = false;
-  state.acceptedDependencies = [];
-  state.disposeHandlers = [];
-  state.pruneHandlers = [];
+  state.acceptedDependencies = NONE;
+  state.disposeHandlers = NONE;
+  state.pruneHandlers = NONE;
 }
 
 /**
