@@ -892,10 +892,22 @@ function settled() {
 function afterCommit(retired) {
   if (state === null) return;
   state.attempt = [];
-  const holding = [];
+  const replaced = [];
   for (const [, mod] of retired) {
     const record = state.records.get(mod);
-    if (record === undefined || record.phase !== LIVE) continue;
+    if (record !== undefined) replaced.push(record);
+  }
+  disposeReplaced(replaced);
+}
+
+/**
+ * After a swap committed: the replaced generations' `records` still live are disposed by their
+ * policy, then the listens deferred for an address they held start.
+ */
+function disposeReplaced(records) {
+  const holding = [];
+  for (const record of records) {
+    if (record.phase !== LIVE) continue;
     if (mayHoldAnything(record)) holding.push(record);
     else closeEmptyRecord(record, policyOf(record.file));
   }
@@ -997,7 +1009,7 @@ function endEsmEvaluation(oldUrls) {
 function afterEsmCommit(replaced) {
   if (state === null) return;
   endEsmEvaluation(replaced.map(({ oldUrl }) => oldUrl));
-  const holding = [];
+  const records = [];
   for (const { path: file, oldUrl, newUrl } of replaced) {
     const current = state.esmRecords.get(newUrl);
     if (current !== undefined) state.esmCurrent.set(file, current);
@@ -1012,15 +1024,9 @@ function afterEsmCommit(replaced) {
     }
     state.esmReplaced.set(file, record);
     weakenTimers(record);
-    if (record.phase !== LIVE) continue;
-    if (mayHoldAnything(record)) holding.push(record);
-    else closeEmptyRecord(record, policyOf(record.file));
+    records.push(record);
   }
-  if (holding.length === 0 && state.deferredListens.length === 0) return;
-  state.als.run(undefined, () => {
-    for (const record of holding) disposeRecord(record, policyOf(record.file));
-    startDeferredListens();
-  });
+  disposeReplaced(records);
 }
 
 function purgeEsmRecord(record) {
