@@ -214,3 +214,35 @@ const modswap = require(${JSON.stringify(INDEX)});
     },
   );
 });
+
+test('node -r modswap/register app.js installs the ES module hooks only for a project that has ES module files (or when asked)', { timeout: 60000 }, () => {
+  const { spawnSync } = require('node:child_process');
+  const path = require('node:path');
+  const root = path.join(__dirname, '..');
+  const app = `console.log(String(require(${JSON.stringify(path.join(root, 'lib/esm/register.js'))}).installedWith()));\n`;
+  const cases = [
+    { name: 'CommonJS only', files: { 'app.js': app, 'lib/util.js': 'exports.x = 1;\n' }, env: {}, installed: false },
+    { name: 'an .mjs file', files: { 'app.js': app, 'lib/view.mjs': 'export const x = 1;\n' }, env: {}, installed: true },
+    { name: 'a "type": "module" package below', files: { 'app.js': app, 'web/package.json': '{"type":"module"}', 'web/x.js': 'export const x = 1;\n' }, env: {}, installed: true },
+    { name: 'an .mjs only under node_modules', files: { 'app.js': app, 'node_modules/pkg/index.mjs': 'export const x = 1;\n' }, env: {}, installed: false },
+    { name: 'CommonJS only, MODSWAP_ESM_HOOKS=on', files: { 'app.js': app }, env: { MODSWAP_ESM_HOOKS: 'on' }, installed: true },
+    { name: 'an .mjs file, MODSWAP_ESM_HOOKS=off', files: { 'app.js': app, 'view.mjs': 'export {};\n' }, env: { MODSWAP_ESM_HOOKS: 'off' }, installed: false },
+  ];
+  for (const { name, files, env, installed } of cases) {
+    const fixture = makeFixture(files);
+    try {
+      const { MODSWAP_ESM_HOOKS, ...inherited } = process.env;
+      const child = spawnSync(process.execPath, ['-r', path.join(root, 'register.js'), 'app.js'], {
+        cwd: fixture.root,
+        encoding: 'utf8',
+        timeout: 30_000,
+        env: { ...inherited, NODE_OPTIONS: '', ...env },
+      });
+      assert.equal(child.status, 0, `${name}: ${child.stderr}`);
+      const hooks = child.stdout.trim().split('\n').pop();
+      assert.equal(hooks !== 'undefined', installed, `${name}: hooks ${hooks}`);
+    } finally {
+      fixture.remove();
+    }
+  }
+});

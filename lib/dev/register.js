@@ -4,7 +4,7 @@
 // and restarts go to it over IPC; alone, a change that needs a restart is only reported.
 const path = require('node:path');
 const { loadConfig } = require('./config');
-const { isEsmFile } = require('../esm/format');
+const { isEsmFile, findEsmFile } = require('../esm/format');
 const { HotReloader } = require('./hot-reloader');
 require('../hot'); // module.hot for every module, hot() handles
 
@@ -23,21 +23,25 @@ function requestRestart(reason) {
 }
 
 /**
- * Whether to install the ES module hooks: always (a CommonJS app may `import()` ES modules, and
- * the hooks must be in place before its first import), unless MODSWAP_ESM_HOOKS=off opts a
- * CommonJS app out of their cost (Node 22.15+ runs them on every require(): ~0.085 ms a module
- * on Node 24, see README).
- * An ES module entry needs them whatever the variable says.
+ * Whether to install the ES module hooks, which must be in place before the app's first import:
+ * for an ES module entry always; for a CommonJS entry when the project has ES module files it may
+ * `import()` (findEsmFile), since on Node 22.15+ the in-thread hooks also see every `require()`
+ * (~0.08 ms a module on Node 24) and on Node 20 their thread costs ~80 ms and 16 MB.
+ * MODSWAP_ESM_HOOKS decides for a CommonJS entry: 'off', or any other value for on ('on', or
+ * 'register' / 'registerHooks', which also pick the hooks API: lib/esm/register.js).
  */
-function wantsEsmHooks() {
-  if (process.env.MODSWAP_ESM_HOOKS !== 'off') return true;
+function wantsEsmHooks(config) {
   const entry = process.argv[1];
-  return typeof entry === 'string' && entry !== '' && isEsmFile(path.resolve(entry));
+  if (typeof entry === 'string' && entry !== '' && isEsmFile(path.resolve(entry))) return true;
+  const choice = process.env.MODSWAP_ESM_HOOKS;
+  if (choice === 'off') return false;
+  if (choice !== undefined && choice !== '') return true;
+  return findEsmFile(config.watch) !== undefined;
 }
 
 function start() {
-  if (wantsEsmHooks()) require('../esm/register').install();
   const config = process.env[CONFIG_ENV] ? JSON.parse(process.env[CONFIG_ENV]) : loadConfig(process.cwd());
+  if (wantsEsmHooks(config)) require('../esm/register').install();
   const reloader = new HotReloader(config, { log, restart: requestRestart });
   reloader.start();
   return reloader;

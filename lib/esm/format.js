@@ -26,4 +26,40 @@ function isEsmFile(filename) {
   return false;
 }
 
-module.exports = { isEsmFile };
+/** Directories never looked into for project files. */
+const SKIPPED_DIRECTORIES = new Set(['node_modules', '.git']);
+/** How many directory entries findEsmFile reads at most before it gives up (and says yes). */
+const SCAN_LIMIT = 50_000;
+
+/**
+ * The first ES module file (`.mjs`, `.mts`, or a `package.json` with `"type": "module"` below a
+ * root, which makes its `.js` files ES modules) under `roots`, outside node_modules; undefined
+ * when there is none. A project too large to scan within SCAN_LIMIT entries counts as having one.
+ */
+function findEsmFile(roots) {
+  const pending = [...roots];
+  let seen = 0;
+  while (pending.length > 0) {
+    const directory = pending.pop();
+    let entries;
+    try {
+      entries = fs.readdirSync(directory, { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const entry of entries) {
+      if (++seen > SCAN_LIMIT) return directory;
+      const full = path.join(directory, entry.name);
+      if (entry.isDirectory()) {
+        if (!SKIPPED_DIRECTORIES.has(entry.name)) pending.push(full);
+      } else if (/\.m[jt]s$/.test(entry.name)) {
+        return full;
+      } else if (entry.name === 'package.json' && !roots.includes(directory) && packageType(directory) === 'module') {
+        return full;
+      }
+    }
+  }
+  return undefined;
+}
+
+module.exports = { isEsmFile, findEsmFile };
