@@ -320,7 +320,18 @@ export type HotStatus = 'idle' | 'check' | 'prepare' | 'ready' | 'dispose' | 'ap
  * `ERR_MODSWAP_DISPOSE_FAILED` / `ERR_MODSWAP_ACCEPT_FAILED`, the cache is rolled back and the
  * old version keeps serving (dispose handlers that already ran are not undone).
  */
-export interface HotApi {
+/** What `module.hot` and `import.meta.hot` share: dispose-handler aliases and the swap status. */
+export interface HotHandlers {
+  /** `dispose(handler)`'s webpack name. */
+  addDisposeHandler(handler: (data: Record<string, any>) => void): void;
+  removeDisposeHandler(handler: (data: Record<string, any>) => void): void;
+  /** The process-wide swap status, shared by `module.hot` and `import.meta.hot`. */
+  status(): HotStatus;
+  addStatusHandler(handler: (status: HotStatus) => void): void;
+  removeStatusHandler(handler: (status: HotStatus) => void): void;
+}
+
+export interface HotApi extends HotHandlers {
   /** What the previous generation's dispose handlers stored; `undefined` in the first one. */
   readonly data: Record<string, any> | undefined;
   /**
@@ -346,13 +357,8 @@ export interface HotApi {
   decline(dependencies?: string | string[]): void;
   /** Runs `handler(data)` before this generation is replaced; `data` is the next one's `module.hot.data`. */
   dispose(handler: (data: Record<string, any>) => void): void;
-  addDisposeHandler(handler: (data: Record<string, any>) => void): void;
-  removeDisposeHandler(handler: (data: Record<string, any>) => void): void;
   /** Replaces this module as if its file had changed, on the next turn of the event loop. */
   invalidate(): void;
-  status(): HotStatus;
-  addStatusHandler(handler: (status: HotStatus) => void): void;
-  removeStatusHandler(handler: (status: HotStatus) => void): void;
 }
 
 /** `module.hot` of a module, for code that does not want to touch `module`. */
@@ -362,7 +368,7 @@ export declare function hotApi(module: NodeModule | NodeJS.Module): HotApi;
  * `import.meta.hot` of an ES module modswap versions (a project file, under modswap's ES module
  * hooks): Vite's/webpack's API, with the semantics and order of `module.hot`.
  */
-export interface ImportMetaHot {
+export interface ImportMetaHot extends HotHandlers {
   /**
    * Persists across versions: what this version and its dispose handlers store, the next version
    * reads (`{}` for the first).
@@ -407,18 +413,12 @@ export interface ImportMetaHot {
   dispose(handler: (data: Record<string, any>) => void): void;
   /** Runs `handler(data)` after a swap whose new versions no longer import this module. */
   prune(handler: (data: Record<string, any>) => void): void;
-  addDisposeHandler(handler: (data: Record<string, any>) => void): void;
-  removeDisposeHandler(handler: (data: Record<string, any>) => void): void;
   /**
    * Swaps this module again on the next turn, bubbling to its importers even when it
    * self-accepts. A failure is a `ModswapWarning`; under `modswap run` it is handled as a saved
    * file's (a restart, or the old version kept and logged).
    */
   invalidate(): void;
-  /** The process-wide swap status, shared with `module.hot`. */
-  status(): HotStatus;
-  addStatusHandler(handler: (status: HotStatus) => void): void;
-  removeStatusHandler(handler: (status: HotStatus) => void): void;
 }
 
 declare global {

@@ -6,7 +6,6 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
-const { makeFixture } = require('./helpers');
 
 const { INDEX, PRELUDE, HOT_HANDLER_SERVER, counted, eachMode } = require('./esm-helpers');
 
@@ -225,26 +224,24 @@ console.log(JSON.stringify(report));
 );
 
 test('modswap run app.mjs: a swap reaching a module that declines restarts the app', { timeout: 60000 }, async () => {
-  const { get, startRunner, waitFor, waitForLog, nthServer } = require('./runner-helpers');
-  const fixture = makeFixture({
-    'server.mjs': HOT_HANDLER_SERVER,
-    'handler.mjs': "import { tag } from './tag.mjs';\nimport.meta.hot.decline();\nexport default () => tag;\n",
-    'tag.mjs': "export const tag = 'v1';\n",
-  });
-  const { child, output } = startRunner(fixture.root, ['server.mjs']);
-  try {
-    const first = await nthServer(output, 0, 'the server to listen');
-    assert.equal(await get(first.port), 'v1');
-    fixture.write('tag.mjs', "export const tag = 'v2';\n");
-    const second = await nthServer(output, 1, 'a restart');
-    assert.notEqual(second.pid, first.pid);
-    await waitForLog(output, /restarting: Cannot swap \S*handler\.mjs: it declines updates/);
-    assert.equal(await get(second.port), 'v2');
-  } finally {
-    child.kill('SIGTERM');
-    await waitFor('the runner to exit', () => child.exitCode !== null || child.signalCode !== null);
-    fixture.remove();
-  }
+  const { get, underRunner, waitForLog, nthServer } = require('./runner-helpers');
+  await underRunner(
+    {
+      'server.mjs': HOT_HANDLER_SERVER,
+      'handler.mjs': "import { tag } from './tag.mjs';\nimport.meta.hot.decline();\nexport default () => tag;\n",
+      'tag.mjs': "export const tag = 'v1';\n",
+    },
+    'server.mjs',
+    async ({ fixture, output }) => {
+      const first = await nthServer(output, 0, 'the server to listen');
+      assert.equal(await get(first.port), 'v1');
+      fixture.write('tag.mjs', "export const tag = 'v2';\n");
+      const second = await nthServer(output, 1, 'a restart');
+      assert.notEqual(second.pid, first.pid);
+      await waitForLog(output, /restarting: Cannot swap \S*handler\.mjs: it declines updates/);
+      assert.equal(await get(second.port), 'v2');
+    },
+  );
 });
 
 eachMode(

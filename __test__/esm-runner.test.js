@@ -6,19 +6,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const { makeFixture } = require('./helpers');
 const { INDEX, HOT_HANDLER_SERVER } = require('./esm-helpers');
-const { get, startRunner, stopRunner, waitFor, waitForLog, nthServer, ports, inotifyLimitWrap, literal } = require('./runner-helpers');
-
-/** Runs `scenario({ fixture, output, child })` under `modswap run entry`, then stops it all. */
-async function underRunner(files, entry, scenario, options = {}) {
-  const fixture = makeFixture(files);
-  const { child, output } = startRunner(fixture.root, [entry], options);
-  try {
-    await scenario({ fixture, output, child });
-  } finally {
-    await stopRunner(child);
-    fixture.remove();
-  }
-}
+const { get, underRunner, waitFor, waitForLog, nthServer, ports, inotifyLimitWrap, literal } = require('./runner-helpers');
 
 /** An http server whose routes call the exports of `modswap.hot('./handler.mjs')` by name. */
 const ROUTED_SERVER = `import http from 'node:http';

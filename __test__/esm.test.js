@@ -7,7 +7,6 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
-const { makeFixture } = require('./helpers');
 
 const { INDEX, PRELUDE, HOT_HANDLER_SERVER, counted, eachMode } = require('./esm-helpers');
 
@@ -371,71 +370,67 @@ console.log(JSON.stringify(report));
 );
 
 test('modswap run app.mjs swaps saved ES modules, keeps the old version on a broken save, restarts for the entry', { timeout: 60000 }, async () => {
-  const { get, startRunner, waitFor, waitForLog, nthServer, ports } = require('./runner-helpers');
+  const { get, underRunner, waitFor, waitForLog, nthServer, ports } = require('./runner-helpers');
   const server = HOT_HANDLER_SERVER;
-  const fixture = makeFixture({
-    'server.mjs': server,
-    'handler.mjs': "import { tag } from './tag.mjs';\nexport default () => tag;\n",
-    'tag.mjs': "export const tag = 'v1';\n",
-  });
-  const { child, output } = startRunner(fixture.root, ['server.mjs']);
-  try {
-    const first = await nthServer(output, 0, 'the server to listen');
-    assert.equal(await get(first.port), 'v1');
+  await underRunner(
+    {
+      'server.mjs': server,
+      'handler.mjs': "import { tag } from './tag.mjs';\nexport default () => tag;\n",
+      'tag.mjs': "export const tag = 'v1';\n",
+    },
+    'server.mjs',
+    async ({ fixture, output }) => {
+      const first = await nthServer(output, 0, 'the server to listen');
+      assert.equal(await get(first.port), 'v1');
 
-    fixture.write('tag.mjs', "export const tag = 'v2';\n");
-    await waitFor('v2 to be served', async () => (await get(first.port)) === 'v2');
-    await waitForLog(output, /\[modswap\] swapped tag\.mjs \(\+1 importer\) in \d+\.\d ms/);
+      fixture.write('tag.mjs', "export const tag = 'v2';\n");
+      await waitFor('v2 to be served', async () => (await get(first.port)) === 'v2');
+      await waitForLog(output, /\[modswap\] swapped tag\.mjs \(\+1 importer\) in \d+\.\d ms/);
 
-    fixture.write('tag.mjs', "export const tag = 'v3' +;\n");
-    await waitForLog(output, /kept the previous version: \[ERR_MODSWAP_RELOAD_FAILED\] Reloading \S*tag\.mjs failed: SyntaxError/);
-    await waitForLog(output, />\s+1 \| export const tag = 'v3' \+;/, 'a code frame of the bad line');
-    assert.equal(await get(first.port), 'v2', 'the old version keeps serving');
+      fixture.write('tag.mjs', "export const tag = 'v3' +;\n");
+      await waitForLog(output, /kept the previous version: \[ERR_MODSWAP_RELOAD_FAILED\] Reloading \S*tag\.mjs failed: SyntaxError/);
+      await waitForLog(output, />\s+1 \| export const tag = 'v3' \+;/, 'a code frame of the bad line');
+      assert.equal(await get(first.port), 'v2', 'the old version keeps serving');
 
-    fixture.write('tag.mjs', "export const tag = 'v4';\n");
-    await waitFor('the next good save', async () => (await get(first.port)) === 'v4');
-    assert.equal(ports(output).length, 1, 'no restart so far');
+      fixture.write('tag.mjs', "export const tag = 'v4';\n");
+      await waitFor('the next good save', async () => (await get(first.port)) === 'v4');
+      assert.equal(ports(output).length, 1, 'no restart so far');
 
-    fixture.write('server.mjs', `${server}// edited\n`);
-    const second = await nthServer(output, 1, 'a restart for the entry module');
-    assert.notEqual(second.pid, first.pid);
-    await waitForLog(output, /restarting: The change of \S*server\.mjs reaches \S*server\.mjs, which nothing imports/);
-    assert.equal(await get(second.port), 'v4');
-  } finally {
-    child.kill('SIGTERM');
-    await waitFor('the runner to exit', () => child.exitCode !== null || child.signalCode !== null);
-    fixture.remove();
-  }
+      fixture.write('server.mjs', `${server}// edited\n`);
+      const second = await nthServer(output, 1, 'a restart for the entry module');
+      assert.notEqual(second.pid, first.pid);
+      await waitForLog(output, /restarting: The change of \S*server\.mjs reaches \S*server\.mjs, which nothing imports/);
+      assert.equal(await get(second.port), 'v4');
+    },
+  );
 });
 
 test('modswap run app.mjs: a saved CommonJS file that an ES module imports is swapped without a restart', { timeout: 60000 }, async () => {
-  const { get, startRunner, waitFor, waitForLog, nthServer, ports } = require('./runner-helpers');
-  const fixture = makeFixture({
-    'server.mjs': HOT_HANDLER_SERVER,
-    'handler.mjs': "import config from './config.cjs';\nexport default () => config.tag;\n",
-    'config.cjs': "module.exports = { tag: require('./names.cjs').first };\n",
-    'names.cjs': "exports.first = 'c1';\n",
-  });
-  const { child, output } = startRunner(fixture.root, ['server.mjs']);
-  try {
-    const first = await nthServer(output, 0, 'the server to listen');
-    assert.equal(await get(first.port), 'c1');
+  const { get, underRunner, waitFor, waitForLog, nthServer, ports } = require('./runner-helpers');
+  await underRunner(
+    {
+      'server.mjs': HOT_HANDLER_SERVER,
+      'handler.mjs': "import config from './config.cjs';\nexport default () => config.tag;\n",
+      'config.cjs': "module.exports = { tag: require('./names.cjs').first };\n",
+      'names.cjs': "exports.first = 'c1';\n",
+    },
+    'server.mjs',
+    async ({ fixture, output }) => {
+      const first = await nthServer(output, 0, 'the server to listen');
+      assert.equal(await get(first.port), 'c1');
 
-    fixture.write('config.cjs', "module.exports = { tag: require('./names.cjs').first + '+c2' };\n");
-    await waitFor('c1+c2 to be served', async () => (await get(first.port)) === 'c1+c2');
-    await waitForLog(output, /\[modswap\] swapped config\.cjs \(\+1 importer\) in \d+\.\d ms/);
+      fixture.write('config.cjs', "module.exports = { tag: require('./names.cjs').first + '+c2' };\n");
+      await waitFor('c1+c2 to be served', async () => (await get(first.port)) === 'c1+c2');
+      await waitForLog(output, /\[modswap\] swapped config\.cjs \(\+1 importer\) in \d+\.\d ms/);
 
-    fixture.write('names.cjs', "exports.first = 'n3';\n");
-    await waitFor('n3+c2 to be served', async () => (await get(first.port)) === 'n3+c2');
-    await waitForLog(output, /\[modswap\] swapped names\.cjs \(\+2 importers\) in \d+\.\d ms/);
+      fixture.write('names.cjs', "exports.first = 'n3';\n");
+      await waitFor('n3+c2 to be served', async () => (await get(first.port)) === 'n3+c2');
+      await waitForLog(output, /\[modswap\] swapped names\.cjs \(\+2 importers\) in \d+\.\d ms/);
 
-    fixture.write('config.cjs', "module.exports = { tag: require('./names.cjs').first +;\n");
-    await waitForLog(output, /kept the previous version: \[ERR_MODSWAP_RELOAD_FAILED\] Reloading \S*config\.cjs failed: SyntaxError/);
-    assert.equal(await get(first.port), 'n3+c2', 'the old version keeps serving');
-    assert.equal(ports(output).length, 1, 'no restart');
-  } finally {
-    child.kill('SIGTERM');
-    await waitFor('the runner to exit', () => child.exitCode !== null || child.signalCode !== null);
-    fixture.remove();
-  }
+      fixture.write('config.cjs', "module.exports = { tag: require('./names.cjs').first +;\n");
+      await waitForLog(output, /kept the previous version: \[ERR_MODSWAP_RELOAD_FAILED\] Reloading \S*config\.cjs failed: SyntaxError/);
+      assert.equal(await get(first.port), 'n3+c2', 'the old version keeps serving');
+      assert.equal(ports(output).length, 1, 'no restart');
+    },
+  );
 });

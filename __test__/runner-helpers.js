@@ -73,6 +73,22 @@ async function stopRunner(child) {
 }
 
 /**
+ * Runs `scenario({ fixture, output, child })` under `modswap run entry` in a fixture made of
+ * `files`, then stops the runner and removes the fixture, whatever the scenario did.
+ */
+async function underRunner(files, entry, scenario, options = {}) {
+  const { makeFixture } = require('./helpers');
+  const fixture = makeFixture(files);
+  const { child, output } = startRunner(fixture.root, [entry], options);
+  try {
+    await scenario({ fixture, output, child });
+  } finally {
+    await stopRunner(child);
+    fixture.remove();
+  }
+}
+
+/**
  * `modswap run ...args` in `dir` to its end: `{ status, stdout, stderr }` (killed after 20 s).
  * `wrap`: a command prefix that execs what follows it (e.g. setpriv).
  */
@@ -106,4 +122,4 @@ function inotifyLimitWrap({ watches, instances }) {
 /** A regex matching `text` literally. */
 const literal = (text) => new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
 
-module.exports = { BIN, MODSWAP, get, startRunner, waitFor, waitForLog, ports, nthServer, stopRunner, runToEnd, inotifyLimitWrap, literal };
+module.exports = { BIN, MODSWAP, get, startRunner, waitFor, waitForLog, ports, nthServer, stopRunner, underRunner, runToEnd, inotifyLimitWrap, literal };

@@ -12,7 +12,7 @@ const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const { makeFixture } = require('./helpers');
 const { REGISTER, INDEX, MODES, PRELUDE, HOT_HANDLER_SERVER, counted, eachMode } = require('./esm-helpers');
-const { get, startRunner, waitFor, waitForLog, nthServer, stopRunner, runToEnd } = require('./runner-helpers');
+const { get, startRunner, underRunner, waitFor, waitForLog, nthServer, stopRunner, runToEnd } = require('./runner-helpers');
 
 const STRIPS = Boolean(process.features.typescript);
 const NO_STRIPPING = `Node ${process.version} does not strip TypeScript types (process.features.typescript is ${process.features.typescript}; Node 22.18+ and 23.6+ do)`;
@@ -197,45 +197,43 @@ test('a .cts module and a CommonJS .ts module swap through the CommonJS engine',
 });
 
 test('modswap run app.ts swaps a saved .ts file (ES modules, "type": "module")', { skip: STRIPS ? false : NO_STRIPPING, timeout: 60000 }, async () => {
-  const fixture = makeFixture({
-    'package.json': '{ "type": "module" }\n',
-    'app.ts': HOT_HANDLER_SERVER.replace("'./handler.mjs'", "'./handler.ts'").replace('const handler =', 'const handler: () => string ='),
-    'handler.ts': "const text: string = 'one';\nexport default (): string => text;\n",
-  });
-  const { child, output } = startRunner(fixture.root, ['app.ts']);
-  try {
-    const { port } = await nthServer(output, 0, 'the app to listen');
-    assert.equal(await get(port), 'one');
-    fixture.write('handler.ts', "type Text = string;\nconst text: Text = 'two';\nexport default (): Text => text;\n");
-    await waitForLog(output, /swapped handler\.ts in/);
-    assert.equal(await get(port), 'two');
-  } finally {
-    await stopRunner(child);
-    fixture.remove();
-  }
+  await underRunner(
+    {
+      'package.json': '{ "type": "module" }\n',
+      'app.ts': HOT_HANDLER_SERVER.replace("'./handler.mjs'", "'./handler.ts'").replace('const handler =', 'const handler: () => string ='),
+      'handler.ts': "const text: string = 'one';\nexport default (): string => text;\n",
+    },
+    'app.ts',
+    async ({ fixture, output }) => {
+      const { port } = await nthServer(output, 0, 'the app to listen');
+      assert.equal(await get(port), 'one');
+      fixture.write('handler.ts', "type Text = string;\nconst text: Text = 'two';\nexport default (): Text => text;\n");
+      await waitForLog(output, /swapped handler\.ts in/);
+      assert.equal(await get(port), 'two');
+    },
+  );
 });
 
 test('modswap run app.cts swaps a saved .cts file (CommonJS)', { skip: STRIPS ? false : NO_STRIPPING, timeout: 60000 }, async () => {
-  const fixture = makeFixture({
-    'app.cts': `const http = require('node:http');
-const modswap = require(${JSON.stringify(INDEX)});
-const handler: () => string = modswap.hot('./handler.cts');
-const server = http.createServer((req, res) => res.end(handler()));
-server.listen(0, '127.0.0.1', () => console.log('port ' + server.address().port + ' pid ' + process.pid));
-`,
-    'handler.cts': "const text: string = 'one';\nmodule.exports = (): string => text;\n",
-  });
-  const { child, output } = startRunner(fixture.root, ['app.cts']);
-  try {
-    const { port } = await nthServer(output, 0, 'the app to listen');
-    assert.equal(await get(port), 'one');
-    fixture.write('handler.cts', "const text: string = 'two';\nmodule.exports = (): string => text;\n");
-    await waitForLog(output, /swapped handler\.cts in/);
-    assert.equal(await get(port), 'two');
-  } finally {
-    await stopRunner(child);
-    fixture.remove();
-  }
+  await underRunner(
+    {
+      'app.cts': `const http = require('node:http');
+  const modswap = require(${JSON.stringify(INDEX)});
+  const handler: () => string = modswap.hot('./handler.cts');
+  const server = http.createServer((req, res) => res.end(handler()));
+  server.listen(0, '127.0.0.1', () => console.log('port ' + server.address().port + ' pid ' + process.pid));
+  `,
+      'handler.cts': "const text: string = 'one';\nmodule.exports = (): string => text;\n",
+    },
+    'app.cts',
+    async ({ fixture, output }) => {
+      const { port } = await nthServer(output, 0, 'the app to listen');
+      assert.equal(await get(port), 'one');
+      fixture.write('handler.cts', "const text: string = 'two';\nmodule.exports = (): string => text;\n");
+      await waitForLog(output, /swapped handler\.cts in/);
+      assert.equal(await get(port), 'two');
+    },
+  );
 });
 
 /** What an ERR_MODSWAP_TYPESCRIPT message must say: the file, the Node versions that strip, a loader. */

@@ -322,4 +322,32 @@ function notifyCommitted(retired) {
   for (const listener of committedListeners) listener(retired);
 }
 
-module.exports = { swapFiles, committedListeners };
+/**
+ * What swapFiles() did, once all of it is done: `swapped` itself, or when ES modules import some
+ * of the swapped files, a Promise of it resolved once their ES importers took new versions too
+ * (their files added to `evaluated`).
+ */
+function completed(swapped) {
+  if (swapped.esm === undefined) return swapped;
+  return swapped.esm.then((esm) => ({
+    ...swapped,
+    esm: undefined,
+    evaluated: [...new Set([...swapped.evaluated, ...esm.evaluated])],
+  }));
+}
+
+/**
+ * Runs `swap()` (a swap's result, or a Promise of one) and hands the result to `done` or the
+ * error to `failed`: at once when the swap was synchronous (a CommonJS one), else once it settles.
+ */
+function settle(swap, done, failed) {
+  let result;
+  try {
+    result = swap();
+  } catch (error) {
+    return failed(error);
+  }
+  return result instanceof Promise ? result.then(done, failed) : done(result);
+}
+
+module.exports = { swapFiles, completed, settle, committedListeners };

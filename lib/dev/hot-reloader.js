@@ -5,7 +5,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const Module = require('node:module');
-const { swapFiles } = require('../swap');
+const { swapFiles, completed, settle } = require('../swap');
 const { swapEsm, isKnownEsm, knownEsmFiles } = require('../esm/swap');
 const { listenToInvalidations } = require('../hot/invalidations');
 const { matchesName } = require('./config');
@@ -115,8 +115,20 @@ class HotReloader {
 
   /** Swaps changed ES modules (asynchronous: their boundaries are imported again). */
   swapEsm(files) {
-    return swapEsm(files).then(
-      ({ evaluated, ms }) => this.logSwapped(files, evaluated, ms),
+    return this.report(files, () => swapEsm(files));
+  }
+
+  /** Swaps changed CommonJS files (and the ES importers of those that ES modules import). */
+  swap(files) {
+    return this.report(files, () => completed(swapFiles(files, { unaccepted: 'refuse' })));
+  }
+
+  /** Logs what `run()` swapped (at once, or when its Promise settles), or handles its failure. */
+  report(files, run) {
+    const started = process.hrtime.bigint();
+    return settle(
+      run,
+      ({ evaluated }) => this.logSwapped(files, evaluated, Number(process.hrtime.bigint() - started) / 1e6),
       (error) => this.onSwapFailed(error),
     );
   }
@@ -148,24 +160,6 @@ class HotReloader {
     if (changed.length > 0) this.swap(changed);
     if (esm.length > 0) this.swapEsm(esm);
     if (changed.length === 0 && esm.length === 0) this.host.log(`${this.config.signal}: no loaded file changed`);
-  }
-
-  swap(files) {
-    const started = process.hrtime.bigint();
-    try {
-      const { evaluated, esm } = swapFiles(files, { unaccepted: 'refuse' });
-      if (esm === undefined) return this.logSwapped(files, evaluated, Number(process.hrtime.bigint() - started) / 1e6);
-      // ES modules import some of the files: their importers take new versions, asynchronously.
-      return esm.then(
-        (swapped) => {
-          const all = [...new Set([...evaluated, ...swapped.evaluated])];
-          this.logSwapped(files, all, Number(process.hrtime.bigint() - started) / 1e6);
-        },
-        (error) => this.onSwapFailed(error),
-      );
-    } catch (error) {
-      this.onSwapFailed(error);
-    }
   }
 
   /** Loaded CommonJS files under the watched roots, outside node_modules. */

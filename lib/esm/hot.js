@@ -7,10 +7,10 @@
 // version has its own). lib/esm/swap.js asks this file for the boundaries the declarations
 // make, refuses declined swaps, runs the disposers and accept handlers, and commits or rolls
 // back the states with the versions.
-const { fileURLToPath, pathToFileURL } = require('node:url');
+const { fileURLToPath } = require('node:url');
 const { binding, callNative } = require('../native');
 const { ModswapError } = require('../errors');
-const { withVersion } = require('./resolve');
+const { versionedUrl: urlOf } = require('./resolve');
 const { runDisposeHandlers, acceptFailed, reportToSelfErrorHandler, messageOf } = require('../hot/handlers');
 const { registry, setStatus } = require('../hot/api');
 const versionContext = require('./version-context');
@@ -60,8 +60,6 @@ const declaring = new Set();
 const pendingData = new Map();
 /** Set by swap.js: `invalidate()` swaps the module's file through it. */
 const hooks = { requestSwap: null };
-
-const urlOf = (path, version) => withVersion(pathToFileURL(path).href, version);
 
 /** The state of the current version of `path`, if it evaluated with the prefix. */
 const currentState = (path) => states.get(urlOf(path, callNative(() => binding.esmVersionOf(path))));

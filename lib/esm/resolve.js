@@ -6,7 +6,7 @@
 // file's current version, `file:///app/x.mjs?modswap=3`. Version 0 is the plain URL, so an app
 // that never swaps loads exactly what it would without modswap.
 const path = require('node:path');
-const { fileURLToPath } = require('node:url');
+const { fileURLToPath, pathToFileURL } = require('node:url');
 const { binding } = require('../native');
 
 const QUERY_KEY = 'modswap';
@@ -91,4 +91,7 @@ function resolveSync(specifier, context, nextResolve) {
   return versionedResolution(nextResolve(specifier, context), context);
 }
 
-module.exports = { resolveSync, versionedResolution, withVersion, versionInUrl, QUERY_KEY };
+/** The URL of version `version` of the file at `path`. */
+const versionedUrl = (path, version) => withVersion(pathToFileURL(path).href, version);
+
+module.exports = { resolveSync, versionedResolution, withVersion, versionedUrl, versionInUrl, QUERY_KEY };

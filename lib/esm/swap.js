@@ -19,7 +19,7 @@ const { fileURLToPath, pathToFileURL } = require('node:url');
 const { binding, callNative } = require('../native');
 const { ModswapError } = require('../errors');
 const { failure, locate } = require('../failure');
-const { withVersion } = require('./resolve');
+const { versionedUrl: urlOf } = require('./resolve');
 const { installedWith } = require('./register');
 const hot = require('./hot');
 const { forwardedKeyTraps } = require('../proxy-keys');
@@ -42,8 +42,6 @@ function enqueue(task) {
   queue = run.catch(() => {});
   return run;
 }
-
-const urlOf = (path, version) => withVersion(pathToFileURL(path).href, version);
 
 function requireHooks(what) {
   if (installedWith() !== undefined) return;
@@ -218,7 +216,7 @@ hot.hooks.requestSwap = (path) =>
  */
 function importedCommonJs(files) {
   if (installedWith() === undefined) return [];
-  return files.filter((file) => callNative(() => binding.esmImportersOf(file)).length > 0);
+  return callNative(() => binding.esmImported(files));
 }
 
 /**

@@ -3,7 +3,7 @@
 const Module = require('node:module');
 const { callerFile, resolveOrThrow } = require('../caller');
 const { ModswapError } = require('../errors');
-const { swapFiles } = require('../swap');
+const { swapFiles, completed, settle } = require('../swap');
 const { hotApi, installModuleHot, registry } = require('./api');
 const { hotHandle } = require('./handle');
 const { installedWith } = require('../esm/register');
@@ -62,16 +62,16 @@ function swap(files) {
   const loaded = unique.filter((file) => Module._cache[file] !== undefined);
   const esm = unique.filter((file) => Module._cache[file] === undefined && isKnownEsm(file));
   const started = process.hrtime.bigint();
-  const cjs = loaded.length === 0 ? { files: [], evaluated: [], ms: 0 } : { files: loaded, ...swapFiles(loaded, {}) };
-  const result = { files: cjs.files, evaluated: cjs.evaluated, ms: Number(process.hrtime.bigint() - started) / 1e6 };
+  const elapsed = () => Number(process.hrtime.bigint() - started) / 1e6;
+  const cjs = loaded.length === 0 ? { evaluated: [] } : completed(swapFiles(loaded, {}));
   // ES modules are evaluated by import(), which is asynchronous: the result comes as a Promise.
-  // So do the ES importers of swapped CommonJS files (cjs.esm).
-  const pending = [cjs.esm, esm.length > 0 ? esmSwap().swapEsm(esm) : undefined].filter(Boolean);
-  if (pending.length === 0) return result;
-  return Promise.all(pending).then((swaps) => ({
-    files: [...new Set([...result.files, ...swaps.flatMap((swapped) => swapped.files)])],
-    evaluated: [...new Set([...result.evaluated, ...swaps.flatMap((swapped) => swapped.evaluated)])],
-    ms: Number(process.hrtime.bigint() - started) / 1e6,
+  // So do the ES importers of swapped CommonJS files (a Promise from completed()).
+  const esmSwapped = esm.length > 0 ? esmSwap().swapEsm(esm) : undefined;
+  if (!(cjs instanceof Promise) && esmSwapped === undefined) return { files: loaded, evaluated: cjs.evaluated, ms: elapsed() };
+  return Promise.all([cjs, esmSwapped]).then(([cjsSwapped, esmResult]) => ({
+    files: [...loaded, ...(esmResult?.files ?? [])],
+    evaluated: [...new Set([...cjsSwapped.evaluated, ...(esmResult?.evaluated ?? [])])],
+    ms: elapsed(),
   }));
 }
 
@@ -81,18 +81,11 @@ function swap(files) {
  */
 function swapInvalidated(file) {
   const started = process.hrtime.bigint();
-  try {
-    const { evaluated, esm } = swapFiles([file], { unaccepted: reloaderListens() ? 'refuse' : 'swap' });
-    const ms = () => Number(process.hrtime.bigint() - started) / 1e6;
-    if (esm === undefined) return invalidationSwapped([file], evaluated, ms());
-    // ES modules import the file: their importers take new versions, asynchronously.
-    esm.then(
-      (swapped) => invalidationSwapped([file], [...new Set([...evaluated, ...swapped.evaluated])], ms()),
-      (error) => invalidationFailed(error, () => process.emitWarning(error)),
-    );
-  } catch (error) {
-    invalidationFailed(error, () => process.emitWarning(error));
-  }
+  settle(
+    () => completed(swapFiles([file], { unaccepted: reloaderListens() ? 'refuse' : 'swap' })),
+    ({ evaluated }) => invalidationSwapped([file], evaluated, Number(process.hrtime.bigint() - started) / 1e6),
+    (error) => invalidationFailed(error, () => process.emitWarning(error)),
+  );
 }
 
 const resourceTracker = require('../dev/resources');

@@ -162,6 +162,19 @@ pub fn esm_importers_of(path: String) -> Result<Vec<String>> {
     })
 }
 
+/// The files among `paths` that some current ES module version imports: one call for a whole
+/// CommonJS swap's retired files (the ESM loader pins what it imported of those).
+#[napi]
+pub fn esm_imported(paths: Vec<String>) -> Result<Vec<String>> {
+    guarded("esmImported", || {
+        let registry = registry().lock();
+        Ok(paths
+            .into_iter()
+            .filter(|path| registry.is_imported(path))
+            .collect())
+    })
+}
+
 /// Flags of a row of `esmGenerations`.
 const ROW_CURRENT: f64 = 1.0;
 const ROW_FAILED: f64 = 2.0;

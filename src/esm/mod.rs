@@ -333,6 +333,16 @@ impl EsmRegistry {
         importers
     }
 
+    /// Whether the current version of some file imports `path`.
+    pub fn is_imported(&self, path: &str) -> bool {
+        self.id(path).is_some_and(|id| {
+            self.files[id as usize]
+                .importers
+                .iter()
+                .any(|&(parent, version)| self.files[parent as usize].current == version)
+        })
+    }
+
     /// Current importers of `path`, sorted.
     pub fn importers_of(&self, path: &str) -> Vec<String> {
         let Some(id) = self.id(path) else {

@@ -318,3 +318,20 @@ fn a_rolled_back_swap_leaves_every_import_on_the_committed_version() {
     assert_eq!(r.resolve(Some(("/app/main.mjs", 0)), "/app/leaf.mjs", 0), 1);
     assert_eq!(r.version_of("/app/leaf.mjs"), 1);
 }
+
+#[test]
+fn is_imported_follows_the_current_version_of_importers() {
+    let mut registry = EsmRegistry::new();
+    registry.record_import(Some(("/app/a.mjs", 0)), "/app/config.cjs");
+    assert!(registry.is_imported("/app/config.cjs"));
+    assert!(
+        !registry.is_imported("/app/a.mjs"),
+        "nothing imports the entry"
+    );
+    assert!(!registry.is_imported("/app/unknown.cjs"));
+    // Version 1 of a.mjs no longer imports config.cjs.
+    registry.bump(&["/app/a.mjs"]).unwrap();
+    registry.record_import(Some(("/app/a.mjs", 1)), "/app/other.mjs");
+    assert!(!registry.is_imported("/app/config.cjs"));
+    assert!(registry.is_imported("/app/other.mjs"));
+}
