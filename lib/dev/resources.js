@@ -42,6 +42,7 @@ const { getTracker, moduleFile, entryModule } = require('../tracker');
 let kindsModule;
 const kinds = () => (kindsModule ??= require('./resource-kinds'));
 const { ModswapError } = require('../errors');
+const { EMPTY, growable } = require('../lazy-list');
 
 const POLICIES = ['dispose', 'warn', 'off'];
 const STACK_MODES = ['auto', 'always'];
@@ -49,8 +50,6 @@ const DEFAULT_GRACE_MS = 5000;
 /** A record's lists are swept when they reach this length, then at twice what survived. */
 const SWEEP_MIN = 64;
 const kState = Symbol.for('modswap.resources.state');
-/** The empty list of a record that recorded nothing of a kind (see GenerationRecord). */
-const NOTHING = Object.freeze([]);
 
 /** Phases of a generation: running, being disposed (servers draining), done, or left running. */
 const LIVE = 'live';
@@ -72,14 +71,14 @@ class GenerationRecord {
     this.moduleRef = new WeakRef(mod);
     /**
      * The Timeout and Immediate objects it created: the objects while current, then WeakRefs.
-     * NOTHING (shared, frozen) until the first: most generations never start anything, and a
+     * EMPTY (shared, frozen) until the first: most generations never start anything, and a
      * record is made for every module loaded.
      */
-    this.timers = NOTHING;
+    this.timers = EMPTY;
     this.weakTimers = false;
     this.timerSweepAt = SWEEP_MIN;
     /** Everything else: { type, ref, detail, listenerRef, event, sockets, listenId }. */
-    this.entries = NOTHING;
+    this.entries = EMPTY;
     this.entrySweepAt = SWEEP_MIN;
     this.phase = LIVE;
     this.stackVersion = -1;
@@ -123,7 +122,7 @@ const timerOf = (record, item) => (record.weakTimers ? item.deref() : item);
 
 function sweepTimers(record) {
   const { timers } = record;
-  if (timers === NOTHING) return;
+  if (timers === EMPTY) return;
   let kept = 0;
   for (const item of timers) {
     const timer = timerOf(record, item);
@@ -149,7 +148,7 @@ function onModuleRetired(mod) {
 
 function sweepEntries(record) {
   const { entries } = record;
-  if (entries === NOTHING) return;
+  if (entries === EMPTY) return;
   let kept = 0;
   for (const entry of entries) if (liveTarget(entry) !== undefined) entries[kept++] = entry;
   entries.length = kept;
@@ -157,8 +156,7 @@ function sweepEntries(record) {
 }
 
 function addEntry(record, entry) {
-  if (record.entries === NOTHING) record.entries = [];
-  record.entries.push(entry);
+  growable(record, 'entries').push(entry);
   if (record.entries.length >= record.entrySweepAt) sweepEntries(record);
   return entry;
 }
@@ -306,8 +304,7 @@ function generationFor(mod) {
 }
 
 function recordTimer(record, timer, api) {
-  if (record.timers === NOTHING) record.timers = [];
-  record.timers.push(record.weakTimers ? new WeakRef(timer) : timer);
+  growable(record, 'timers').push(record.weakTimers ? new WeakRef(timer) : timer);
   if (record.timers.length >= record.timerSweepAt) sweepTimers(record);
   if (record.wantsStacks()) rememberStack(timer, api);
 }

@@ -14,20 +14,9 @@ const { versionedUrl: urlOf } = require('./resolve');
 const { runDisposeHandlers, acceptFailed, reportToSelfErrorHandler, messageOf } = require('../hot/handlers');
 const { registry, setStatus } = require('../hot/api');
 const versionContext = require('./version-context');
+const { EMPTY, growable } = require('../lazy-list');
 
 const GLOBAL_KEY = Symbol.for('modswap.esm.hot');
-
-/**
- * The empty list of a state that declared nothing of a kind: the loader keeps every version, and
- * with it its state, so lists are made only for what a version declares (see growable).
- */
-const NONE = Object.freeze([]);
-
-/** `state[key]`, ready for a push: its own list instead of NONE. */
-function growable(state, key) {
-  if (state[key] === NONE) state[key] = [];
-  return state[key];
-}
 
 /** Declarations of one module instance (one version of one file). */
 class EsmHotState {
@@ -43,9 +32,9 @@ class EsmHotState {
     /** Paths of the dependencies `decline(deps)` declines (null: none). */
     this.declinedDependencies = null;
     /** [{ files, single, callback, errorHandler }] of `accept(deps, callback, errorHandler)`. */
-    this.acceptedDependencies = NONE;
-    this.disposeHandlers = NONE;
-    this.pruneHandlers = NONE;
+    this.acceptedDependencies = EMPTY;
+    this.disposeHandlers = EMPTY;
+    this.pruneHandlers = EMPTY;
   }
 }
 
@@ -360,9 +349,9 @@ function retire(state) {
   states.delete(state.url);
   declaring.delete(state);
   state.selfAccepted = false;
-  state.acceptedDependencies = NONE;
-  state.disposeHandlers = NONE;
-  state.pruneHandlers = NONE;
+  state.acceptedDependencies = EMPTY;
+  state.disposeHandlers = EMPTY;
+  state.pruneHandlers = EMPTY;
 }
 
 /**
