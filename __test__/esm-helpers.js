@@ -32,9 +32,12 @@ const failureOf = async (promise) => {
 /** Source line that counts an evaluation of module `name`. */
 const counted = (name) => `(globalThis.evaluations ??= {})[${JSON.stringify(name)}] = ((globalThis.evaluations ??= {})[${JSON.stringify(name)}] ?? 0) + 1;\n`;
 
-/** Runs `main.mjs` of `fixture` with the hooks; returns its JSON report. */
-function runApp(fixture, mode) {
-  const child = spawnSync(process.execPath, ['--import', REGISTER, fixture.path('main.mjs')], {
+/**
+ * Runs `main.mjs` of `fixture` with the hooks, preloaded with `preload` ('--import' or '-r');
+ * returns its JSON report.
+ */
+function runApp(fixture, mode, preload = '--import') {
+  const child = spawnSync(process.execPath, [preload, REGISTER, fixture.path('main.mjs')], {
     cwd: fixture.root,
     encoding: 'utf8',
     timeout: 30_000,
@@ -47,17 +50,23 @@ function runApp(fixture, mode) {
   return report;
 }
 
-/** Runs `scenario(mode)` once per hooks API, each in a fresh fixture. */
-function eachMode(name, files, check) {
+/**
+ * Runs the app `files()` makes once per hooks API (and per preload flag in `preloads`), each in a
+ * fresh fixture, and `check`s its report.
+ */
+function eachMode(name, files, check, { preloads = ['--import'] } = {}) {
   for (const mode of MODES) {
-    test(`${name} (${mode})`, () => {
-      const fixture = makeFixture(files());
-      try {
-        check(runApp(fixture, mode), fixture);
-      } finally {
-        fixture.remove();
-      }
-    });
+    for (const preload of preloads) {
+      const flag = preload === '--import' ? '' : `, ${preload} preload`;
+      test(`${name} (${mode}${flag})`, () => {
+        const fixture = makeFixture(files());
+        try {
+          check(runApp(fixture, mode, preload), fixture);
+        } finally {
+          fixture.remove();
+        }
+      });
+    }
   }
 }
 

@@ -46,6 +46,8 @@ console.log(JSON.stringify(report));
     assert.equal(report.stale, 1);
     assert.deepEqual(report.counts, { main: 1, leaf: 4, self: 4 });
   },
+  // Node 20 runs -r preloads on the module.register thread too: the hooks once, not twice.
+  { preloads: ['--import', '-r'] },
 );
 
 eachMode(
