@@ -12,7 +12,9 @@
 //   watch   the same change made by writing the file: timed from the write (the tool's own file
 //           watcher sees it) to the boundary serving the new version.
 //   memory  heap retained per swap (forced GC before and after N swaps) for the router, an
-//           8 MB module whose disposer releases its state, and the same module without one.
+//           8 MB module whose disposer releases its state, and the same module without one:
+//           the main thread's heap plus, for hooks on Node's module.register thread, that
+//           thread's (esm-hooks-heap-probe.mjs).
 //
 // Prints one JSON line: { load, targets: { router, leaf } | cases }.
 import fs from 'node:fs';
@@ -217,6 +219,25 @@ async function settledHeap() {
   return process.memoryUsage().heapUsed;
 }
 
+/**
+ * The used heap of Node's module.register hooks thread after forced GCs, through
+ * esm-hooks-heap-probe.mjs; a function that resolves to 0 when the contender's hooks run in this
+ * thread (modswap's registerHooks, the floor) and the thread does not exist.
+ */
+function hooksThreadHeap(contender) {
+  if (!/\bregister\b/.test(contender.hooks)) return async () => 0;
+  const { MessageChannel } = require('node:worker_threads');
+  const { register } = require('node:module');
+  const { port1, port2 } = new MessageChannel();
+  register(new URL('./esm-hooks-heap-probe.mjs', import.meta.url).href, { data: { port: port2 }, transferList: [port2] });
+  port1.unref();
+  return () =>
+    new Promise((resolve) => {
+      port1.once('message', resolve);
+      port1.postMessage('heap?');
+    });
+}
+
 /** Heap retained per swap of `file` (rewritten with `source(version)` before each swap). */
 async function retainedPerSwap(contender, file, source, swaps) {
   fs.writeFileSync(file, source(0));
@@ -229,15 +250,20 @@ async function retainedPerSwap(contender, file, source, swaps) {
     if ((await served(current)) !== version) fail(`${path.basename(file)} does not serve version ${version}`);
     await nextTurn(); // swaps one event-loop turn apart, as file changes come
   };
+  await contender.hooksHeap(); // its GCs reclaim what the first import left on the hooks thread
   for (let i = 0; i < 3; i++) await swapTo(); // first-swap costs (code paths, maps) are not per-swap
   const before = await settledHeap();
+  const hooksBefore = await contender.hooksHeap();
   for (let i = 0; i < swaps; i++) await swapTo();
   const after = await settledHeap();
+  const hooksAfter = await contender.hooksHeap();
   return {
     swaps,
     before,
     after,
-    perSwap: (after - before) / swaps,
+    mainPerSwap: (after - before) / swaps,
+    hooksPerSwap: (hooksAfter - hooksBefore) / swaps,
+    perSwap: (after - before + hooksAfter - hooksBefore) / swaps,
     codeBytes: Buffer.byteLength(source(version)),
   };
 }
@@ -270,6 +296,7 @@ async function main() {
     floor: floorContender,
   };
   const contender = await contenders[tool]();
+  contender.hooksHeap = hooksThreadHeap(contender);
   fs.writeFileSync(ROUTER, routerSource(0));
   const loadStarted = nowMs();
   const current = await contender.load(ROUTER);

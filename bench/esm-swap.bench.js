@@ -42,7 +42,7 @@ const KB = 1024;
 const MB = 1 << 20;
 
 const GOALS = { swapP50Ms: 5, codeSizeFactor: 2 };
-const FULL = { runs: 3, warmup: 5, swaps: 40, small: 200, big: 40, kept: 15 };
+const FULL = { runs: 3, warmup: 5, swaps: 40, small: 200, big: 100, kept: 15 };
 const QUICK = { runs: 1, warmup: 2, swaps: 10, small: 30, big: 8, kept: 4 };
 const MODES = ['api', 'watch', 'memory'];
 const TOOLS = ['modswap', 'modswap-untracked', 'hot-hook', 'floor'];
@@ -70,7 +70,7 @@ function parseArgs(argv) {
  */
 function applies(tool, mode) {
   if (tool === 'floor') return mode !== 'watch';
-  if (tool === 'modswap-untracked') return mode === 'api';
+  if (tool === 'modswap-untracked') return mode !== 'watch';
   return true;
 }
 
@@ -103,6 +103,16 @@ function latencySummaries(runs) {
   return summaries;
 }
 
+/** Per memory case, the run whose per-swap figure is the median (heaps move by ~0.5 KB per swap between runs). */
+function memorySummary(runs) {
+  const summary = { loadMs: median(runs.map((run) => run.load.ms)) };
+  for (const name of Object.keys(runs[0].cases)) {
+    const ordered = runs.map((run) => run.cases[name]).sort((a, b) => a.perSwap - b.perSwap);
+    summary[name] = { ...ordered[(ordered.length - 1) >> 1], runPerSwap: runs.map((run) => run.cases[name].perSwap) };
+  }
+  return summary;
+}
+
 function latencySummary(runs) {
   const perRun = runs.map((run) => ({ p50: percentile(run.samples, 50), p95: percentile(run.samples, 95) }));
   const pooled = runs.flatMap((run) => run.samples);
@@ -129,7 +139,7 @@ function measure(args, appDir) {
     const perNode = (results.nodes[version] = { path: node, latency: {}, memory: {}, hooks: {} });
     for (const mode of args.only) {
       const before = cpuNoise.snapshot();
-      const runs = mode === 'memory' ? 1 : args.runs;
+      const runs = args.runs;
       const collected = {};
       // Runs interleave the tools, so a busy spell of the machine hits them alike.
       for (let run = 0; run < runs; run++) {
@@ -141,7 +151,7 @@ function measure(args, appDir) {
         }
       }
       for (const [tool, list] of Object.entries(collected)) {
-        if (mode === 'memory') perNode.memory[tool] = { ...list[0].cases, loadMs: list[0].load.ms };
+        if (mode === 'memory') perNode.memory[tool] = memorySummary(list);
         else (perNode.latency[mode] ??= {})[tool] = latencySummaries(list);
       }
       results.otherCores[`${version} ${mode}`] = cpuNoise.otherCores(before, cpuNoise.snapshot());
@@ -224,8 +234,26 @@ function memoryRows(perNode) {
       ratio(m?.perSwap, h?.perSwap),
       memoryGoal(name, m, h),
     ]);
+    const u = memory['modswap-untracked']?.[name];
+    if (u) rows.push(["  same, modswap with resourcePolicy('off')", formatBytes(u.perSwap), '', '', ratio(u.perSwap, h?.perSwap), '']);
   }
   return rows;
+}
+
+/** Per tool and case: each run's bytes per swap, and the hooks thread's share in the median run. */
+function memoryDetails(perNode) {
+  const out = [];
+  for (const [tool, cases] of Object.entries(perNode.memory)) {
+    for (const name of Object.keys(MEMORY_LABELS)) {
+      const c = cases[name];
+      if (!c) continue;
+      out.push(
+        `${tool} ${name}: runs ${c.runPerSwap.map(formatBytes).join(', ')}; median run: main thread ` +
+          `${formatBytes(c.mainPerSwap)} + hooks thread ${formatBytes(c.hooksPerSwap)}`,
+      );
+    }
+  }
+  return out;
 }
 
 function loadRow(perNode) {
@@ -253,6 +281,7 @@ function report(results, args) {
     out.push(`Node ${version} (${perNode.path}); hooks ${hooks}`);
     const rows = [...latencyRows(perNode), ...memoryRows(perNode), loadRow(perNode)];
     out.push(renderTable(['measurement', 'modswap', 'hot-hook', 'floor (plain Node)', 'modswap/hot-hook', 'goal'], rows));
+    out.push(...memoryDetails(perNode));
     for (const target of Object.keys(TARGET_LABELS)) {
       const api = perNode.latency.api?.modswap?.[target];
       if (!api) continue;
@@ -268,8 +297,10 @@ function report(results, args) {
   out.push(
     `latency: medians over ${args.runs} run(s) of each run's p50/p95 over ${args.swaps} swaps (after ${args.warmup} warm-up), ` +
       'one fresh process per run, tools interleaved',
-    'memory: (heapUsed after 6 forced GCs after N swaps - before) / N, after 3 warm-up swaps; ' +
-      `N = ${args.small} (router), ${args.big} (8 MB, disposer), ${args.kept} (8 MB, none); one process per tool`,
+    'memory: (heap used after 6 forced GCs after N swaps - before) / N, after 3 warm-up swaps, main thread plus ' +
+      "the module.register hooks thread where the tool's hooks run there; " +
+      `N = ${args.small} (router), ${args.big} (8 MB, disposer), ${args.kept} (8 MB, none); ` +
+      `median of ${args.runs} run(s), one fresh process per run`,
     'floor: plain Node importing router.mjs?floor=N (no hooks, no watcher): what any swap through the ESM loader costs',
   );
   const busy = Object.entries(results.otherCores).filter(([, cores]) => cores !== null);
