@@ -444,6 +444,90 @@ declare global {
  */
 export declare function stale(): StaleGeneration[];
 
+/**
+ * How an old generation is held, read off its retainer path (the most specific that applies):
+ * `'timer'` a Timeout or Immediate on the path; `'process-listener'` / `'listener'` an
+ * emitter's `_events` (process's or another's); `'children'` a Module modswap does not track
+ * lists it in `children`; `'last-parent'` Node >= 22's record of the module that required it
+ * last; `'package'` something under node_modules; `'captured-exports'` a module that was not
+ * reloaded keeps its exports; `'other'` none of these.
+ */
+export type HolderKind =
+  | 'timer'
+  | 'process-listener'
+  | 'listener'
+  | 'children'
+  | 'last-parent'
+  | 'package'
+  | 'captured-exports'
+  | 'other';
+
+/** One old generation found alive in the snapshot, with what holds it. */
+export interface ExplainedGeneration {
+  /** Absolute path of the module. */
+  file: string;
+  /** Its generation number (as in {@link generations}); 0 when the snapshot's marker had none yet. */
+  generation: number;
+  /** Which of its values the path leads to: the Module object, its exports, or one exported function. */
+  held: 'module' | 'exports' | 'export';
+  /** The export's name when `held` is `'export'`. */
+  exportName?: string;
+  /** From a GC root to the held value (the shortest path to any of the generation's values). */
+  path: RetainerStep[];
+  /** `path` on one line: `(GC roots) → … → Timeout._onTimeout → … → Module(/app/x.js #3)`. */
+  pathText: string;
+  /** The step of `path` that holds the generation, and what kind of holder it is. */
+  holder: { kind: HolderKind; edge: string; node: string; step: number };
+  /** What to change so that the generation can be collected. */
+  fix: string;
+  /** `false` when only weak references lead to it (it goes at the next GCs). Absent otherwise. */
+  found?: false;
+}
+
+/** Generations held the same way (the same path but for the generation's own objects). */
+export interface ExplainedGroup {
+  kind: HolderKind;
+  fix: string;
+  /** The path of the group's first generation. */
+  pathText: string;
+  generations: Array<{ file: string; generation: number }>;
+}
+
+/** What {@link explain} found. */
+export interface Explanation {
+  generations: ExplainedGeneration[];
+  groups: ExplainedGroup[];
+  /** stale() rows the snapshot did not show: collected already, their finalizers not run yet. */
+  notFound: Array<Omit<StaleGeneration, 'pinned'>>;
+  /**
+   * ES module versions Node's ESM loader pins (see {@link stale}): never collected, so there is
+   * no holder to explain.
+   */
+  pinned: number;
+  /** The snapshot: its path when kept (`keepSnapshot`), else null; null when none was taken. */
+  snapshot: { file: string | null; bytes: number; nodes: number } | null;
+  /** `snapshot`: V8 writing it (the main thread waits); `analysis`: the engine, off the main thread. */
+  timingsMs: { snapshot: number; analysis: number; total: number };
+}
+
+/** Options of {@link explain}. */
+export interface ExplainOptions {
+  /** Directory for the snapshot (an existing one); default: a temporary directory, removed after. */
+  snapshotDir?: string;
+  /** Keep the snapshot file and report its path in `snapshot.file` (default false). */
+  keepSnapshot?: boolean;
+}
+
+/**
+ * Why is each old generation (of module `id`, or of every module) still alive? Writes a heap
+ * snapshot of this process (V8 stops the main thread while it writes), reads it off the main
+ * thread and gives, for each generation {@link stale} lists, the shortest retainer path from
+ * the GC roots to its Module or its exports, the holder and the likely fix. Generations are
+ * found exactly, by marker objects modswap attaches to what an old generation leaves alive. No
+ * snapshot is taken when nothing is stale. Rejects with ERR_MODSWAP_INVALID_ARG for bad options.
+ */
+export declare function explain(id?: string, options?: ExplainOptions): Promise<Explanation>;
+
 /** The payload of memwatch's `'stats'` event, emitted after every full (mark-sweep-compact) GC. */
 export interface MemwatchStats {
   /** Full GCs observed while listened to. */

@@ -38,6 +38,17 @@ function stale() {
 }
 
 /**
+ * Why each old generation (of module `id`, or of every module) is still alive: a heap snapshot
+ * of this process, with the shortest retainer path of each generation, what holds it and what
+ * to change. Loaded on first call: it is a debugging aid, not a start-up cost.
+ */
+async function explain(id, options) {
+  if (id !== undefined) expectString(id);
+  const filename = id === undefined ? undefined : (resolveQuietly(id, callerFile(explain)) ?? id);
+  return require('./lib/explain').explainFile(filename, options ?? {});
+}
+
+/**
  * An enumerable export loaded on first read. memwatch and heap are: a process that preloads
  * modswap for hot swaps (`node -r modswap`) would otherwise load both at start-up.
  */
@@ -61,6 +72,7 @@ module.exports.untracked = untracked;
 module.exports.resourcesSettled = resourcesSettled;
 module.exports.generations = generations;
 module.exports.stale = stale;
+module.exports.explain = explain;
 lazyExport('memwatch', () => require('./lib/memwatch'));
 lazyExport('heap', () => require('./lib/heap'));
 module.exports.ModswapError = ModswapError;

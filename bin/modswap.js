@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 'use strict';
 // The modswap command: `modswap run app.js` (lib/dev/runner.js) and
-// `modswap heap analyze|diff|leaks ...` (lib/heap/cli.js).
+// `modswap heap analyze|diff|leaks ...` and `modswap why FILE` (lib/heap/cli.js).
 const argv = process.argv.slice(2);
 
 if (argv[0] === 'run') {

@@ -133,7 +133,7 @@ class Surgery {
 
   /** Keeps the changes and starts watching the removed instances for collection. */
   commit() {
-    for (const [id, mod] of this.retired) this.tracker.watchCollection(id, mod);
+    if (this.retired.length > 0) this.tracker.watchRetired(this.retired);
     this.undo = [];
   }
 

@@ -8,6 +8,7 @@
 const Module = require('node:module');
 const { binding, callNative } = require('./native');
 const { readParent, writeParent } = require('./module-parent');
+const { markGeneration, numberMarkers } = require('./explain/markers');
 
 const OP_LOAD = 1;
 const OP_EDGE = 2;
@@ -30,20 +31,21 @@ const EXPORTED_FUNCTIONS_WATCHED = 256;
 const isReferenceValue = (value) => (typeof value === 'object' && value !== null) || typeof value === 'function';
 
 /**
- * The values an old generation exported and that die with it: the exports, unless they are a
- * child's (a re-export), and their own function-valued data properties (getters are not run).
+ * The values an old generation exported and that die with it, as [value, name] pairs: the
+ * exports (name ''), unless they are a child's (a re-export), and their own function-valued data
+ * properties (getters are not run).
  */
 function exportedValues(mod) {
   const exported = mod.exports;
   if (!isReferenceValue(exported)) return [];
   const children = Array.isArray(mod.children) ? mod.children : [];
   if (children.some((child) => child !== null && typeof child === 'object' && child.exports === exported)) return [];
-  const values = [exported];
+  const values = [[exported, '']];
   try {
     const keys = Object.keys(exported);
     for (let i = 0; i < keys.length && i < EXPORTED_FUNCTIONS_WATCHED; i++) {
       const value = Object.getOwnPropertyDescriptor(exported, keys[i])?.value;
-      if (typeof value === 'function') values.push(value);
+      if (typeof value === 'function') values.push([value, keys[i]]);
     }
   } catch {
     // A Proxy whose traps throw: the exports object itself is still watched.
@@ -85,6 +87,8 @@ class Tracker {
     this.openTransaction = null;
     /** Called with each Module retired (lib/dev/resources.js lets go of what it holds strongly). */
     this.onRetire = null;
+    /** id -> snapshot markers (lib/explain/markers.js) made before the table had its generation number. */
+    this.unnumbered = new Map();
   }
 
   /** The id of `mod`, adopting it (and any children it already lists) on first sight. */
@@ -141,7 +145,7 @@ class Tracker {
     const id = this.assignId(mod, OP_REQUIRER);
     mod[kRequirer] = true;
     // Watched from the start: a requirer is dropped from the graph once it is collected.
-    this.watchCollection(id, mod, [mod]);
+    this.watchCollection(id, mod, []);
     return id;
   }
 
@@ -241,7 +245,7 @@ class Tracker {
         this.logParent(this.idOf(child), NO_NODE);
       }
       this.retire(id, mod);
-      this.watchCollection(id, mod);
+      this.watchRetired([[id, mod]]);
     }
   }
 
@@ -266,6 +270,18 @@ class Tracker {
     this.ops.length = 0;
     this.files.length = 0;
     callNative(() => this.graph.ingest(ops, files));
+    if (this.unnumbered.size > 0) this.numberUnnumbered();
+  }
+
+  /** Gives the markers made before their generation was ingested their number. */
+  numberUnnumbered() {
+    const ids = [...this.unnumbered.keys()];
+    const numbers = callNative(() => this.graph.generationsOf(Uint32Array.from(ids)));
+    ids.forEach((id, i) => {
+      if (numbers[i] === 0) return;
+      numberMarkers(this.unnumbered.get(id), numbers[i]);
+      this.unnumbered.delete(id);
+    });
   }
 
   /** Ids of the given modules, with the graph up to date. */
@@ -306,11 +322,25 @@ class Tracker {
    * the old versions of what it imported. A re-export of a child's exports is not the old
    * generation's own and is not watched.
    */
-  watchCollection(id, mod, values = exportedValues(mod)) {
+  watchCollection(id, mod, exported) {
     const token = this.refs.get(id);
-    const watched = new Set([mod, ...values]);
+    const watched = new Set([mod, ...exported.map(([value]) => value)]);
     this.pendingCollections.set(id, watched.size);
     for (const target of watched) this.collector.register(target, id, token);
+  }
+
+  /**
+   * Watches the old generations `retired` ([id, Module] pairs) for collection and marks what
+   * each leaves alive for heap snapshots (`modswap.explain()`, `modswap why`).
+   */
+  watchRetired(retired) {
+    const numbers = callNative(() => this.graph.generationsOf(Uint32Array.from(retired, ([id]) => id)));
+    retired.forEach(([id, mod], i) => {
+      const exported = exportedValues(mod);
+      this.watchCollection(id, mod, exported);
+      const made = markGeneration(moduleFile(mod), numbers[i], mod, exported);
+      if (numbers[i] === 0 && made.length > 0) this.unnumbered.set(id, made);
+    });
   }
 
   onCollected(id) {
@@ -320,6 +350,7 @@ class Tracker {
       return;
     }
     this.pendingCollections.delete(id);
+    this.unnumbered.delete(id);
     this.refs.delete(id);
     this.aliases.delete(id);
     this.ops.push(OP_COLLECTED, id);

@@ -39,8 +39,29 @@ function wantsEsmHooks(config) {
   return findEsmFile(config.watch) !== undefined;
 }
 
+/** Prints modswap.explain()'s report (the runner's `why` key) without holding the app up. */
+async function explainOnRequest() {
+  try {
+    const explanation = await require('../explain').explainFile(undefined);
+    const { formatExplanation } = require('../explain/format');
+    process.stderr.write(`[modswap] why:\n${formatExplanation(explanation)}\n`);
+  } catch (error) {
+    log(`why failed: ${error.code ? `[${error.code}] ` : ''}${error.message}`);
+  }
+}
+
+/** The runner's requests over IPC; the channel must not keep an app that is done alive. */
+function listenToRunner() {
+  if (typeof process.send !== 'function' || !process.env[CONFIG_ENV]) return;
+  process.on('message', (message) => {
+    if (message && message.modswap === 'explain') explainOnRequest();
+  });
+  process.channel?.unref();
+}
+
 function start() {
   const config = process.env[CONFIG_ENV] ? JSON.parse(process.env[CONFIG_ENV]) : loadConfig(process.cwd());
+  listenToRunner();
   if (wantsEsmHooks(config)) require('../esm/register').install();
   const reloader = new HotReloader(config, { log, restart: requestRestart });
   reloader.start();

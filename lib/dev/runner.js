@@ -1,7 +1,8 @@
 'use strict';
 // The parent half of `modswap run app.js`: runs the app with the hot reloader preloaded and
 // restarts it, as nodemon would, only when a change cannot be swapped (the app asks over IPC),
-// on `rs` typed on stdin, or on the first change after the app exited.
+// on `rs` typed on stdin, or on the first change after the app exited. `why` typed on stdin asks
+// the app to explain its old generations still alive (modswap.explain(), printed by the app).
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -102,15 +103,24 @@ class Runner {
     this.exitWatcher = null;
   }
 
-  /** `rs` + Enter restarts; anything else typed goes to the app. */
+  /** `rs` + Enter restarts, `why` + Enter explains old generations; anything else typed goes to the app. */
   listenToStdin() {
     if (!this.stdin || typeof this.stdin.on !== 'function') return;
     this.stdin.on('data', (chunk) => {
-      if (String(chunk).trim() === 'rs') return this.restart('rs typed');
+      const typed = String(chunk).trim();
+      if (typed === 'rs') return this.restart('rs typed');
+      if (typed === 'why') return this.askWhy();
       if (this.child !== null && this.child.stdin.writable) this.child.stdin.write(chunk);
     });
     this.stdin.on('end', () => this.child?.stdin.end());
     if (typeof this.stdin.unref === 'function') this.stdin.unref();
+  }
+
+  /** Asks the app (over IPC) to print why its old generations are alive. */
+  askWhy() {
+    if (this.child === null || !this.child.connected) return this.log('why: the app is not running');
+    this.log('why: taking a heap snapshot of the app…');
+    this.child.send({ modswap: 'explain' });
   }
 
   stop(signal) {

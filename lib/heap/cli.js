@@ -39,6 +39,22 @@ Exit codes: 0 done, 1 failed, 2 bad usage, 65 not a valid heap snapshot,
 73 cannot write the HTML report.
 `;
 
+const WHY_USAGE = `Usage: modswap why FILE.heapsnapshot [--json] [--html FILE]
+
+Why is each old generation of a CommonJS module still alive in this snapshot? For each one:
+the shortest retainer path from the GC roots to its Module or its exports, what holds it and
+the likely fix. The snapshot can come from anywhere (DevTools, v8.writeHeapSnapshot(),
+--heapsnapshot-signal, modswap.explain({ keepSnapshot: true })) as long as the process ran
+modswap: it marks what old generations leave alive.
+
+For a running app: type why + Enter in the terminal of \`modswap run\`, or call
+await require('modswap').explain() in the app.
+
+Options:
+  --json        print the explanation as JSON on stdout (no text report)
+  --html FILE   also write a self-contained, offline HTML report to FILE
+`;
+
 const COMMANDS = {
   analyze: { operands: ['FILE'], key: 'analysis', format: formatAnalysis },
   diff: { operands: ['BEFORE', 'AFTER'], key: 'diff', format: formatDiff },
@@ -241,12 +257,34 @@ function version() {
   return require('../../package.json').version;
 }
 
+/** `modswap why FILE.heapsnapshot`: lib/explain on a snapshot taken earlier. */
+async function runWhy(rest, io) {
+  const { values, positionals } = parse(rest);
+  if (values.help) return void io.stdout.write(WHY_USAGE);
+  if (positionals.length !== 1) {
+    throw new CliError(EXIT.usage, `why expects one snapshot file, got ${positionals.length}\n\n${WHY_USAGE}`);
+  }
+  const [file] = positionals;
+  await checkSnapshotFile(file);
+  if (values.html !== undefined) checkHtmlTarget(values.html);
+  let explanation;
+  try {
+    explanation = await require('../explain').explainSnapshot(file);
+  } catch (error) {
+    throw new CliError(engineExitCode(error), printable(error && error.message ? error.message : error));
+  }
+  const { formatExplanation } = require('../explain/format');
+  io.stdout.write(values.json ? `${JSON.stringify(explanation, null, 2)}\n` : `${formatExplanation(explanation)}\n`);
+  if (values.html !== undefined) writeHtml(values.html, { explanation }, undefined, io);
+}
+
 async function dispatch(argv, io) {
   if (argv.length === 0) throw usageError('missing command');
   const [group, ...rest] = argv;
   if (group === '-h' || group === '--help') return void io.stdout.write(USAGE);
   if (group === '--version') return void io.stdout.write(`${version()}\n`);
-  if (group !== 'heap') throw usageError(`unknown command '${printable(group)}' (modswap has: heap)`);
+  if (group === 'why') return runWhy(rest, io);
+  if (group !== 'heap') throw usageError(`unknown command '${printable(group)}' (modswap has: run, heap, why)`);
   const { values, positionals } = parse(rest);
   if (values.help) return void io.stdout.write(USAGE);
   if (values.version) return void io.stdout.write(`${version()}\n`);
@@ -280,4 +318,4 @@ async function main(argv, io = {}) {
   }
 }
 
-module.exports = { main, EXIT, USAGE };
+module.exports = { main, EXIT, USAGE, WHY_USAGE };

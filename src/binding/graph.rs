@@ -185,6 +185,17 @@ impl BindingModuleGraph {
         })
     }
 
+    /// The generation number of each instance of `ids`; 0 for an id the graph does not know
+    /// (not ingested yet, a requirer, or collected).
+    #[napi]
+    pub fn generations_of(&self, ids: Uint32Array) -> Uint32Array {
+        let numbers: Vec<u32> = ids
+            .iter()
+            .map(|&id| self.inner.generation_of(id).unwrap_or(0))
+            .collect();
+        Uint32Array::new(numbers)
+    }
+
     /// Size counters.
     #[napi]
     pub fn stats(&self) -> BindingGraphStats {

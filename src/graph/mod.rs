@@ -485,6 +485,12 @@ impl ModuleGraph {
         stale.into_iter().map(|(_, info)| info).collect()
     }
 
+    /// The generation number of instance `id`, or `None` for an id the graph does not know (not
+    /// ingested yet, a requirer, or collected).
+    pub fn generation_of(&self, id: NodeId) -> Option<u32> {
+        self.node(id).filter(|n| !n.requirer).map(|n| n.generation)
+    }
+
     /// Size counters.
     pub fn stats(&self) -> GraphStats {
         GraphStats {
