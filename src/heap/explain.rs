@@ -221,7 +221,7 @@ fn find_markers(graph: &HeapGraph, class: &str) -> Vec<Marker> {
     (0..graph.node_count() as NodeIndex)
         .filter(|&n| graph.node_type_index(n) == object && graph.node_name(n) == class)
         .map(|n| {
-            let field = |name| string_property(graph, n, name).unwrap_or("").to_owned();
+            let field = |name| string_property(graph, n, name).unwrap_or_default();
             Marker {
                 node: n,
                 file: field("file"),
@@ -405,7 +405,7 @@ fn node_info(graph: &HeapGraph, held: &HeldIndex, n: NodeIndex) -> NodeInfo {
 }
 
 /// The file of a `Module` object (its `filename`, else its `id`).
-pub fn module_file(graph: &HeapGraph, n: NodeIndex) -> Option<&str> {
+pub fn module_file(graph: &HeapGraph, n: NodeIndex) -> Option<String> {
     if graph.node_kind(n) != NodeKind::Object || graph.node_name(n) != "Module" {
         return None;
     }
@@ -413,22 +413,32 @@ pub fn module_file(graph: &HeapGraph, n: NodeIndex) -> Option<&str> {
 }
 
 /// The value of a property of `n` that holds a string.
-pub(crate) fn string_property<'g>(
-    graph: &'g HeapGraph,
-    n: NodeIndex,
-    name: &str,
-) -> Option<&'g str> {
+pub(crate) fn string_property(graph: &HeapGraph, n: NodeIndex, name: &str) -> Option<String> {
     graph.edges(n).find_map(|e| {
-        let target = graph.edge_target(e);
-        let is_string = matches!(
-            graph.node_kind(target),
-            NodeKind::String | NodeKind::ConsString | NodeKind::SlicedString
-        );
-        (graph.edge_kind(e) == EdgeKind::Property
-            && graph.edge_name(e) == EdgeName::Name(name)
-            && is_string)
-            .then(|| graph.node_name(target))
+        (graph.edge_kind(e) == EdgeKind::Property && graph.edge_name(e) == EdgeName::Name(name))
+            .then(|| string_value(graph, graph.edge_target(e)))
+            .flatten()
     })
+}
+
+/// A string node's text: V8 names a concatenated string `(concatenated string)` and writes
+/// its halves as `first` and `second`, so those are joined. `None` for a sliced string (its
+/// offset is not in the snapshot) and for other nodes.
+fn string_value(graph: &HeapGraph, n: NodeIndex) -> Option<String> {
+    match graph.node_kind(n) {
+        NodeKind::String => Some(graph.node_name(n).to_owned()),
+        NodeKind::ConsString => {
+            let half = |wanted: &str| {
+                graph.edges(n).find_map(|e| {
+                    (graph.edge_name(e) == EdgeName::Name(wanted))
+                        .then(|| string_value(graph, graph.edge_target(e)))
+                        .flatten()
+                })
+            };
+            Some(half("first")? + &half("second")?)
+        }
+        _ => None,
+    }
 }
 
 /// An edge's name or index as text.

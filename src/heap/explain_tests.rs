@@ -537,3 +537,31 @@ fn a_snapshot_without_markers_explains_nothing() {
     assert_eq!(e.markers, 0);
     assert!(e.generations.is_empty() && e.groups.is_empty());
 }
+
+#[test]
+fn a_module_named_by_a_concatenated_string_shows_its_whole_file() {
+    let mut app = App::new();
+    let (module, _, _) = app.old_generation("/app/x.js", "1");
+    let stranger = app.s.node("object", "Module", 80);
+    let joined = app
+        .s
+        .node("concatenated string", "(concatenated string)", 32);
+    let dir = app.string("/app/");
+    let base = app.string("stranger.js");
+    app.s.edge(joined, "internal", "first", dir);
+    app.s.edge(joined, "internal", "second", base);
+    app.s.edge(stranger, "property", "filename", joined);
+    app.s.edge(app.global, "property", "__stranger", stranger);
+    let children = app.s.node("object", "Array", 16);
+    app.s.edge(stranger, "property", "children", children);
+    app.s.edge(children, "element", "0", module);
+    let e = app.explain();
+    assert_eq!(
+        culprit(only(&e)),
+        (
+            HolderKind::Children,
+            "children",
+            "Module(/app/stranger.js)".to_owned()
+        )
+    );
+}

@@ -136,9 +136,12 @@ impl<'g> PathFacts<'g> {
     }
 }
 
+/// One rule: the holder it finds on a path to a value of the generation of a file.
+type Rule = fn(&PathFacts, &str, &[PathStep]) -> Option<Holder>;
+
 /// Classifies the path to a value of the generation of `file`.
 pub(crate) fn classify(facts: &PathFacts, file: &str, path: &[PathStep]) -> Holder {
-    let rules: [fn(&PathFacts, &str, &[PathStep]) -> Option<Holder>; 7] = [
+    let rules: [Rule; 7] = [
         last_parent,
         first_parent,
         children,
@@ -239,7 +242,7 @@ fn is_package_file(file: &str) -> bool {
 /// `exports`, its closures and their contexts.
 fn package_owned(facts: &PathFacts, path: &[PathStep], i: usize) -> bool {
     let n = path[i].node;
-    if module_file(facts.graph, n).is_some_and(is_package_file)
+    if module_file(facts.graph, n).is_some_and(|f| is_package_file(&f))
         || facts.closure_script(n).is_some_and(is_package_file)
     {
         return true;
@@ -248,7 +251,8 @@ fn package_owned(facts: &PathFacts, path: &[PathStep], i: usize) -> bool {
         return false;
     };
     let via = facts.edge_name(&path[i]);
-    let owner_is_package_module = module_file(facts.graph, owner).is_some_and(is_package_file);
+    let owner_is_package_module =
+        module_file(facts.graph, owner).is_some_and(|f| is_package_file(&f));
     let owner_is_package_closure = facts.closure_script(owner).is_some_and(is_package_file);
     (via == "exports" && owner_is_package_module) || (via == "context" && owner_is_package_closure)
 }
@@ -263,7 +267,7 @@ fn package(facts: &PathFacts, file: &str, path: &[PathStep]) -> Option<Holder> {
     }
     let nodes = || (0..=last).rev().map(|i| path[i].node);
     let owner = nodes()
-        .find(|&n| module_file(facts.graph, n).is_some_and(is_package_file))
+        .find(|&n| module_file(facts.graph, n).is_some_and(|f| is_package_file(&f)))
         .or_else(|| nodes().find(|&n| facts.closure_script(n).is_some_and(is_package_file)));
     Some(holder(HolderKind::Package, after(path, last), owner))
 }
@@ -274,7 +278,7 @@ fn captured_owner(facts: &PathFacts, file: &str, path: &[PathStep]) -> Option<us
     let g = facts.graph;
     let app_file = |f: &str| f != file && !is_package_file(f);
     let other_module = |n: NodeIndex| {
-        !facts.held.values.contains_key(&n) && module_file(g, n).is_some_and(app_file)
+        !facts.held.values.contains_key(&n) && module_file(g, n).is_some_and(|f| app_file(&f))
     };
     let app_closure = |n: NodeIndex| {
         facts
