@@ -18,6 +18,7 @@ use std::time::Instant;
 /// A node of an explanation's path.
 #[napi(object)]
 pub struct StaleNodeRef {
+    /// V8's snapshot id.
     pub id: u32,
     /// `Module(<filename>)` for `Module` objects, V8's name otherwise; ` #<generation>` after
     /// a value of a stale generation.
@@ -25,6 +26,7 @@ pub struct StaleNodeRef {
     /// V8's node type: `object`, `closure`, `array`, …
     #[napi(js_name = "type")]
     pub kind: String,
+    /// Bytes, as written in the snapshot.
     pub self_size: f64,
 }
 
@@ -34,7 +36,9 @@ pub struct StaleNodeRef {
 pub struct StaleStep {
     /// The edge's name (an index as digits for `element` and `hidden` edges).
     pub edge: String,
+    /// V8's edge type: `property`, `element`, `context`, `internal`, …
     pub edge_type: String,
+    /// The node the edge leads to.
     pub node: StaleNodeRef,
 }
 
@@ -59,6 +63,7 @@ pub struct StaleHolder {
 /// A stale generation and its shortest retainer path.
 #[napi(object)]
 pub struct StaleGenerationReport {
+    /// The module's file, as its marker names it.
     pub file: String,
     /// The generation number (0 when the marker's text is not a number).
     pub generation: f64,
@@ -84,6 +89,7 @@ pub struct StaleGenerationReport {
 /// Generations held the same way.
 #[napi(object)]
 pub struct StaleGroup {
+    /// The holder kind the generations share.
     pub kind: String,
     /// The path's edges and node classes, without ids and the held value's own name.
     pub signature: String,
@@ -94,16 +100,22 @@ pub struct StaleGroup {
 /// Milliseconds spent loading the snapshot, explaining it, and in all.
 #[napi(object)]
 pub struct ExplainTimings {
+    /// Reading and parsing the snapshot (for a stream: waiting for its parser to finish).
     pub load: f64,
+    /// Finding the markers, the retainer paths and the holders.
     pub explain: f64,
+    /// Both, and freeing the graph.
     pub total: f64,
 }
 
 /// What `explainHeapSnapshot` resolves to.
 #[napi(object)]
 pub struct HeapExplanation {
+    /// The file, or the name a stream was given.
     pub file: String,
+    /// The snapshot's size in bytes.
     pub file_bytes: f64,
+    /// Nodes in the snapshot.
     pub node_count: f64,
     /// Marker objects found (a marker whose value could not be resolved is counted too).
     pub markers: f64,
@@ -111,6 +123,7 @@ pub struct HeapExplanation {
     pub generations: Vec<StaleGenerationReport>,
     /// Found generations by holder kind and path signature, largest group first.
     pub groups: Vec<StaleGroup>,
+    /// Where the time went.
     pub timings_ms: ExplainTimings,
 }
 
