@@ -17,6 +17,7 @@ use napi::{Env, Result, Task};
 use napi_derive::napi;
 
 use super::coded;
+use super::explain::ExplainTask;
 use super::graph::guarded;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -65,7 +66,7 @@ impl HeapProgress {
     }
 }
 
-fn progress_of(handle: Option<&HeapProgress>, files: u32) -> Arc<Progress> {
+pub(super) fn progress_of(handle: Option<&HeapProgress>, files: u32) -> Arc<Progress> {
     handle.map_or_else(|| Arc::new(Progress::new(files)), |h| Arc::clone(&h.inner))
 }
 
@@ -347,7 +348,7 @@ fn timings(phases: &[(&'static str, f64)], report: f64) -> PhaseTimings {
 // --- analyze ---------------------------------------------------------------------------------
 
 /// Where an analysis gets its snapshot.
-enum Source {
+pub(super) enum Source {
     File(PathBuf),
     /// Chunks already handed to a parsing thread; `name` stands for the file in results.
     Stream {
@@ -358,7 +359,7 @@ enum Source {
 }
 
 impl Source {
-    fn name(&self) -> String {
+    pub(super) fn name(&self) -> String {
         match self {
             Source::File(path) => path.display().to_string(),
             Source::Stream { name, .. } => name.clone(),
@@ -366,7 +367,7 @@ impl Source {
     }
 
     /// The graph and the snapshot's size in bytes.
-    fn graph(&mut self, progress: &Progress) -> Result<(HeapGraph, u64)> {
+    pub(super) fn graph(&mut self, progress: &Progress) -> Result<(HeapGraph, u64)> {
         match self {
             Source::File(path) => load(path, progress, 1),
             Source::Stream {
@@ -538,6 +539,18 @@ impl HeapSnapshotStream {
             },
             progress: progress_of(progress, 1),
         })
+    }
+
+    /// Ends the input and explains the snapshot's stale module generations off the main
+    /// thread (see `explainHeapSnapshot`).
+    #[napi]
+    pub fn explain(&mut self, progress: Option<&HeapProgress>) -> AsyncTask<ExplainTask> {
+        let source = Source::Stream {
+            name: self.name.clone(),
+            parser: self.parser.take(),
+            bytes: self.bytes,
+        };
+        AsyncTask::new(ExplainTask::new(source, progress_of(progress, 1)))
     }
 }
 

@@ -3,6 +3,7 @@
 //! `error.code`.
 
 mod esm;
+mod explain;
 mod graph;
 mod heap;
 mod heapdiff;

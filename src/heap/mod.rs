@@ -18,7 +18,11 @@ pub mod dominators;
 #[cfg(test)]
 mod engine_tests;
 pub mod essential;
+pub mod explain;
+#[cfg(test)]
+mod explain_tests;
 pub mod graph;
+pub mod holder;
 #[cfg(test)]
 mod leak_tests;
 pub mod leaks;
