@@ -448,8 +448,8 @@ export declare function stale(): StaleGeneration[];
  * How an old generation is held, read off its retainer path (the most specific that applies):
  * `'timer'` a Timeout or Immediate on the path; `'process-listener'` / `'listener'` an
  * emitter's `_events` (process's or another's); `'children'` a Module modswap does not track
- * lists it in `children`; `'last-parent'` Node >= 22's record of the module that required it
- * last; `'package'` something under node_modules; `'captured-exports'` a module that was not
+ * lists it in `children`; `'first-parent'` a module modswap did not re-point names it as its
+ * parent; `'last-parent'` Node >= 22's record of the module that required it last; `'package'` something under node_modules; `'captured-exports'` a module that was not
  * reloaded keeps its exports; `'other'` none of these.
  */
 export type HolderKind =
@@ -457,6 +457,7 @@ export type HolderKind =
   | 'process-listener'
   | 'listener'
   | 'children'
+  | 'first-parent'
   | 'last-parent'
   | 'package'
   | 'captured-exports'
@@ -473,7 +474,7 @@ export interface ExplainedGeneration {
   /** The export's name when `held` is `'export'`. */
   exportName?: string;
   /** From a GC root to the held value (the shortest path to any of the generation's values). */
-  path: RetainerStep[];
+  path: ExplainedStep[];
   /** `path` on one line: `(GC roots) → … → Timeout._onTimeout → … → Module(/app/x.js #3)`. */
   pathText: string;
   /** The step of `path` that holds the generation, and what kind of holder it is. */
@@ -482,6 +483,15 @@ export interface ExplainedGeneration {
   fix: string;
   /** `false` when only weak references lead to it (it goes at the next GCs). Absent otherwise. */
   found?: false;
+}
+
+/** One step of an explained retainer path: the edge taken and the node it leads to. */
+export interface ExplainedStep {
+  /** The edge's name (an index as digits for `element` and `hidden` edges). */
+  edge: string;
+  edgeType: string;
+  /** `name` reads `Module(/app/x.js)` for a Module, with ` #3` on a generation's own values. */
+  node: { id: number; name: string; type: string; selfSize: number };
 }
 
 /** Generations held the same way (the same path but for the generation's own objects). */

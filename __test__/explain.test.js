@@ -63,7 +63,8 @@ test('a timer closure that captured module: held by a timer, through _onTimeout'
   const { report, fixture } = runApp(
     {
       'a.js': 'let ticks = 0;\nsetInterval(() => { ticks++; module.exports.ticks = ticks; }, 1e6).unref();\nexports.ticks = 0;\n',
-      'main.js': MAIN("require('./a.js');"),
+      // Resource tracking would clear the old generation's timer: as with tracking off.
+      'main.js': MAIN("modswap.resourcePolicy('off');\nrequire('./a.js');"),
     },
     { keep: true },
   );
@@ -78,12 +79,12 @@ test('a timer closure that captured module: held by a timer, through _onTimeout'
   }
 });
 
-test('an export captured by a module that was not reloaded: captured-exports', () => {
+test('an export captured by a module that was not reloaded (the entry): captured-exports', () => {
   const { report, fixture } = runApp(
     {
       'a.js': 'exports.handler = function handler() { return 1; };\n',
-      'b.js': "const { handler } = require('./a.js');\nexports.run = () => handler();\n",
-      'main.js': MAIN("globalThis.b = require('./b.js');"),
+      // reload() re-executes a's importers up to the entry, which it never re-executes.
+      'main.js': MAIN("const { handler } = require('./a.js');\nglobalThis.callHandler = () => handler();"),
     },
     { keep: true },
   );
@@ -101,7 +102,7 @@ test('a process.on() listener: held by a process listener', () => {
   const { report, fixture } = runApp(
     {
       'a.js': "process.on('modswap-test-event', function onEvent() { return module.exports; });\nexports.x = 1;\n",
-      'main.js': MAIN("require('./a.js');"),
+      'main.js': MAIN("modswap.resourcePolicy('off');\nrequire('./a.js');"),
     },
     { keep: true },
   );
@@ -144,9 +145,11 @@ test('a closure kept in the cache of a package under node_modules: package', () 
   const { report, fixture } = runApp(
     {
       'node_modules/memo-cache/package.json': '{ "name": "memo-cache", "main": "index.js" }\n',
-      'node_modules/memo-cache/index.js': 'const entries = new Map();\nexports.remember = (key, fn) => entries.set(key, fn);\n',
-      'a.js': "require('memo-cache').remember('a', () => module.exports);\nexports.x = 1;\n",
-      'main.js': MAIN("require('./a.js');"),
+      // A registry that only grows: every generation's callback stays.
+      'node_modules/memo-cache/index.js': 'const callbacks = [];\nexports.register = (fn) => callbacks.push(fn);\n',
+      'a.js': "require('memo-cache').register(() => module.exports);\nexports.x = 1;\n",
+      // The entry requires the package first: Node >= 22's last-parent record names the entry.
+      'main.js': MAIN("require('memo-cache');\nrequire('./a.js');"),
     },
     { keep: true },
   );
@@ -154,6 +157,33 @@ test('a closure kept in the cache of a package under node_modules: package', () 
     const g = onlyGeneration(report, fixture);
     assert.equal(g.kind, 'package');
     assert.match(g.pathText, /node_modules/);
+  } finally {
+    fixture.remove();
+  }
+});
+
+const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
+
+test("a package the old generation required first: Node >= 22's last-parent record (Node 20 has none)", () => {
+  const { report, fixture } = runApp(
+    {
+      'node_modules/plain/package.json': '{ "name": "plain", "main": "index.js" }\n',
+      'node_modules/plain/index.js': 'exports.value = 1;\n',
+      'a.js': "require('plain');\nexports.x = 1;\n",
+      'main.js': MAIN("require('./a.js');"),
+    },
+    { keep: true },
+  );
+  try {
+    if (NODE_MAJOR < 22) {
+      assert.deepEqual(report.stale, [], 'Node 20 keeps no last parent: generation 1 is collected');
+      return;
+    }
+    const g = onlyGeneration(report, fixture);
+    assert.equal(g.kind, 'last-parent');
+    assert.match(g.edge, /last_parent/);
+    assert.match(g.node, /node_modules\/plain\/index\.js/);
+    assert.match(g.fix, /never reload/);
   } finally {
     fixture.remove();
   }
@@ -175,6 +205,7 @@ test('explain(id) explains the generations of that module only; keepSnapshot kee
     'c.js': "process.on('modswap-c', () => module);\nexports.c = 1;\n",
     'main.js': `
 const modswap = require(${JSON.stringify(INDEX)});
+modswap.resourcePolicy('off');
 require('./a.js'); require('./c.js');
 modswap.reload('./a.js'); modswap.reload('./c.js');
 setImmediate(async () => {
@@ -216,6 +247,36 @@ test('modswap why on a file that is not a snapshot fails with the file and exit 
     assert.equal(why.status, 65);
     assert.match(why.stderr, /bad\.heapsnapshot/);
   } finally {
+    fixture.remove();
+  }
+});
+
+test('modswap run: why + Enter prints the explanation of the app\'s old generations', { timeout: 60000 }, async () => {
+  const { MODSWAP, get, startRunner, waitFor, waitForLog, ports, stopRunner } = require('./runner-helpers');
+  const fixture = makeFixture({
+    'server.js': `const http = require('node:http');
+const modswap = require(${JSON.stringify(MODSWAP)});
+const handler = modswap.hot('./handler');
+http.createServer((req, res) => res.end(handler())).listen(0, '127.0.0.1', function () {
+  console.log('port ' + this.address().port + ' pid ' + process.pid);
+});
+`,
+    // Every generation files its handler in a global list: the old ones stay.
+    'handler.js': "module.exports = () => 'v1';\n(globalThis.handlers ??= []).push(module.exports);\n",
+  });
+  const { child, output } = startRunner(fixture.root);
+  try {
+    const { port } = await waitFor('the server to listen', () => ports(output)[0]);
+    fixture.write('handler.js', "module.exports = () => 'v2';\n(globalThis.handlers ??= []).push(module.exports);\n");
+    await waitFor('v2 to be served', async () => (await get(port)) === 'v2');
+    child.stdin.write('why\n');
+    await waitForLog(output, /held by [^\n]*\n\s+global\.handlers/);
+    assert.match(output.stderr, /why: taking a heap snapshot/);
+    assert.match(output.stderr, /1 old generation still alive/);
+    assert.match(output.stderr, new RegExp(`${fixture.path('handler.js').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} #1`));
+    assert.equal(ports(output).length, 1, 'no restart');
+  } finally {
+    await stopRunner(child);
     fixture.remove();
   }
 });

@@ -124,3 +124,23 @@ void metaStatus;
 declare const meta: ImportMeta;
 meta.hot?.accept();
 void carried;
+
+// modswap.explain(): why old generations are still alive.
+async function explainUsage(): Promise<void> {
+  const all: modswap.Explanation = await modswap.explain();
+  const one = await modswap.explain('./b', { keepSnapshot: true, snapshotDir: '/tmp' });
+  for (const g of all.generations) {
+    const kind: modswap.HolderKind = g.holder.kind;
+    const line: string = `${g.file} #${g.generation} ${g.held} ${g.exportName ?? ''}: ${g.pathText} (${kind}) ${g.fix}`;
+    const steps: string[] = g.path.map((step: modswap.ExplainedStep) => `${step.edge} ${step.node.name} ${step.node.selfSize}`);
+    void line;
+    void steps;
+  }
+  const groups: modswap.ExplainedGroup[] = one.groups;
+  const kept: string | null | undefined = one.snapshot?.file;
+  const ms: number = one.timingsMs.snapshot + one.timingsMs.analysis + one.pinned + one.notFound.length;
+  void groups;
+  void kept;
+  void ms;
+}
+void explainUsage;

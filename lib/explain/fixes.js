@@ -18,10 +18,16 @@ const FIXES = {
     "a Module object modswap does not track lists the old generation in its children (made " +
     'with new Module() or by a loader that bypasses require()): require the module through a ' +
     'tracked module, or splice it out of that children array when you reload',
+  'first-parent':
+    "a module that is not modswap's to re-point still names the old generation as its parent " +
+    '(module.parent / the first-parent record): it was loaded behind the tracker (a loader, a ' +
+    'Module made by hand); reload that module too, or require the module through require()',
   'last-parent':
-    "Node >= 22 remembers the module that required a module last (module[kLastModuleParent]); " +
-    'it still names the old generation: require the module again from a current module, or ' +
-    'reload the module that required it last',
+    'Node >= 22 records in each module the module that first required it (a private field ' +
+    "no JavaScript can reset, and a cached module's later requirers do not replace it): the " +
+    'old generation required this module first. Require that module once from a module you ' +
+    'never reload (the entry, a preload) before the reloadable one does; only that one ' +
+    'generation is kept this way',
   'captured-exports':
     'a module that was not reloaded keeps what the old generation exported (const { fn } = ' +
     "require('./x') at its top level): call require('./x').fn() where you use it, reach it " +

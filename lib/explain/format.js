@@ -20,6 +20,7 @@ const HOLDER_TITLES = {
   'process-listener': 'a process listener',
   listener: 'an event listener',
   children: "another Module's children array",
+  'first-parent': 'a module that names it as parent',
   'last-parent': "Node's last-parent record",
   package: 'a package under node_modules',
   'captured-exports': 'a module that kept its exports',
@@ -56,7 +57,7 @@ function formatExplanation(explanation) {
     out.push('');
     out.push(`${generationList(group.generations)}: held by ${HOLDER_TITLES[group.kind] ?? group.kind}`);
     out.push(`  ${group.pathText}`);
-    if (first && first.holder.edge !== '') out.push(`  holder: ${first.holder.node || '(unnamed)'} → ${first.holder.edge}`);
+    if (first && first.holder.edge !== '') out.push(`  holder: ${first.holder.node || '(GC roots)'} → ${first.holder.edge}`);
     out.push(`  fix: ${group.fix}`);
   }
   if (explanation.notFound.length > 0) {

@@ -18,8 +18,16 @@ const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 
 /** The holder kind fixes.js knows it by: a listener on `process` gets its own advice. */
 function holderKind(holder) {
-  if (holder.kind === 'listener' && holder.node?.name === 'process') return 'process-listener';
+  if (holder === undefined) return 'other';
+  if (holder.kind === 'listener' && holder.onProcess) return 'process-listener';
   return holder.kind;
+}
+
+/** The holding object's name ('(closure)' for an anonymous one; '' for a GC root). */
+function holderName(holder) {
+  const node = holder?.node;
+  if (node === undefined || node === null) return '';
+  return node.name !== '' ? node.name : `(${node.type})`;
 }
 
 /** One generation of the engine's result, as explain() reports it. */
@@ -31,7 +39,7 @@ function explainedGeneration(row) {
     held: row.role,
     path: row.path,
     pathText: formatPath(row.path, { maxSteps: 12 }),
-    holder: { kind, edge: row.holder.edge, node: row.holder.node?.name ?? '', step: row.holder.step },
+    holder: { kind, edge: row.holder?.edge ?? '', node: holderName(row.holder), step: row.holder?.step ?? -1 },
     fix: fixFor(kind),
   };
   if (row.exportName) out.exportName = row.exportName;

@@ -2040,7 +2040,10 @@ fn a_boundary_root_does_not_reach_the_holders_of_its_older_versions() {
 
 #[test]
 fn generation_of_names_each_instance_and_nothing_for_requirers_or_collected_ones() {
-    let mut graph = build(&[(0, "/a.js"), (1, "/b.js"), (2, "/a.js"), (3, "/a.js")], &[]);
+    let mut graph = build(
+        &[(0, "/a.js"), (1, "/b.js"), (2, "/a.js"), (3, "/a.js")],
+        &[],
+    );
     requirer(&mut graph, 4, "/a.js");
     assert_eq!(graph.generation_of(0), Some(1));
     assert_eq!(graph.generation_of(2), Some(2));

@@ -382,17 +382,25 @@ fn trace(graph: &HeapGraph, tree: &RetainerTree, facts: &PathFacts, g: &mut Stal
     g.path = path;
 }
 
-/// A node's name for people: `Module(<filename>)` for `Module` objects, V8's name otherwise,
-/// and ` #<generation>` after a held value.
+/// A node's name for people: `Module(<filename>)` for `Module` objects, V8's name otherwise;
+/// a held value also names its generation, as the example reads:
+/// `Module(/app/x.js #3)`, `exports(/app/x.js #3)`, `handler(/app/x.js #3)`.
 pub(crate) fn display_name(graph: &HeapGraph, held: &HeldIndex, n: NodeIndex) -> String {
-    let base = match module_file(graph, n) {
-        Some(file) => format!("Module({file})"),
-        None => graph.node_name(n).to_owned(),
+    let file = module_file(graph, n);
+    let Some(mark) = held.get(n) else {
+        return match file {
+            Some(file) => format!("Module({file})"),
+            None => graph.node_name(n).to_owned(),
+        };
     };
-    match held.get(n) {
-        Some(mark) => format!("{base} #{}", mark.generation),
-        None => base,
-    }
+    let label = match (&file, mark.role) {
+        (Some(_), _) | (None, Role::Module) => "Module".to_owned(),
+        (None, Role::Exports) => "exports".to_owned(),
+        (None, Role::Export) if !mark.name.is_empty() => mark.name.clone(),
+        (None, Role::Export) => graph.node_name(n).to_owned(),
+    };
+    let owner = file.unwrap_or_else(|| mark.file.clone());
+    format!("{label}({owner} #{})", mark.generation)
 }
 
 fn node_info(graph: &HeapGraph, held: &HeldIndex, n: NodeIndex) -> NodeInfo {

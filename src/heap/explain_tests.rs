@@ -157,7 +157,7 @@ fn markers_resolve_to_the_values_they_mark() {
     assert_eq!(g.chosen_value().role, Role::Module);
     assert_eq!(g.distance, Some(2));
     assert_eq!(edges(g), vec!["1", "keep"]);
-    assert_eq!(g.node.name, "Module(/app/x.js) #3");
+    assert_eq!(g.node.name, "Module(/app/x.js #3)");
     assert_eq!(g.node.id as u64, app.id(module));
 }
 
@@ -177,7 +177,7 @@ fn the_value_nearest_the_roots_is_explained() {
     assert_eq!(g.chosen_value().export_name, "handler");
     assert_eq!(g.distance, Some(2));
     assert_eq!(edges(g), vec!["1", "direct"]);
-    assert_eq!(g.node.name, "handler #2");
+    assert_eq!(g.node.name, "handler(/app/x.js #2)");
 }
 
 #[test]
@@ -307,7 +307,7 @@ fn a_second_parent_lists_the_old_module_in_its_children() {
             "Module(/app/stranger.js)".to_owned()
         )
     );
-    assert_eq!(g.steps.last().unwrap().node.name, "Module(/app/x.js) #4");
+    assert_eq!(g.steps.last().unwrap().node.name, "Module(/app/x.js #4)");
 }
 
 #[test]
