@@ -7,7 +7,7 @@ const FIXES = {
   timer:
     'a timer the old generation started is still scheduled: clear it in a dispose handler ' +
     '(module.hot.dispose(() => clearInterval(timer))), or leave it to resource tracking ' +
-    "(modswap run closes an old generation's timers unless resourcePolicy says 'keep')",
+    "(a swap clears an old generation's timers unless its resourcePolicy is 'warn' or 'off')",
   listener:
     'a listener the old generation added is still registered on an emitter that outlives it: ' +
     'remove it in a dispose handler (module.hot.dispose(() => emitter.off(event, listener)))',
