@@ -77,6 +77,20 @@ class Memwatch extends EventEmitter {
     return { detector: this.detectorKind };
   }
 
+  /**
+   * Names the allocation sites whose live bytes keep growing over `durationMs`, from V8's
+   * sampling heap profiler (lib/memwatch/profile.js; loaded on first use, as Node builds
+   * without the inspector have no node:inspector).
+   */
+  profile(options) {
+    return require('./profile').profile(options);
+  }
+
+  /** Compares two sampling heap profiles of one session (lib/memwatch/profile.js). */
+  profileDiff(before, after, options) {
+    return require('./profile').profileDiff(before, after, options);
+  }
+
   /** Runs a full garbage collection now (no --expose-gc needed); a 'stats' event follows. */
   gc() {
     if (forceFullGc === undefined) {

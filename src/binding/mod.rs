@@ -8,6 +8,7 @@ mod graph;
 mod heap;
 mod heapdiff;
 mod memwatch;
+mod profile;
 mod watch;
 
 use napi::{Error, Status};

@@ -4,6 +4,7 @@
 pub mod classic;
 pub mod format;
 pub mod heapdiff;
+pub mod profile;
 pub mod robust;
 
 pub use classic::ClassicDetector;
