@@ -1,0 +1,141 @@
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const inspector = require('node:inspector');
+const path = require('node:path');
+const { execFile } = require('node:child_process');
+const { memwatch } = require('..');
+
+const ROOT = path.join(__dirname, '..');
+const FIXTURE = path.join(__dirname, 'fixtures', 'profile');
+
+/** 1-based line where `pattern` starts in `file`. */
+function lineOf(file, pattern) {
+  const index = fs.readFileSync(file, 'utf8').split('\n').findIndex((line) => pattern.test(line));
+  assert.notEqual(index, -1, `${pattern} in ${file}`);
+  return index + 1;
+}
+
+/** Runs the fixture service (leak or steady) under its own bounded load; returns its report. */
+function runService(mode) {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['service.js', mode],
+      { cwd: FIXTURE, env: { ...process.env, MODSWAP_ROOT: ROOT, PROFILE_MS: '2000' }, timeout: 60_000 },
+      (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(JSON.parse(stdout))),
+    );
+  });
+}
+
+test('names the list push of a leaking event library with its file, line and stack', async () => {
+  const report = await runService('leak');
+  const line = lineOf(path.join(FIXTURE, 'events.js'), /^\s+send\(/);
+  const send = report.sites.find((site) => site.functionName === 'send');
+  assert.ok(send, `send among the growing sites: ${JSON.stringify(report.sites.map((s) => s.site))}`);
+  assert.equal(send.site, `events.js:${line} send`);
+  assert.equal(send.url, path.join(FIXTURE, 'events.js'));
+  assert.equal(send.line, line);
+  assert.equal(send.stack[0], send.site);
+  const handlerLine = lineOf(path.join(FIXTURE, 'service.js'), /http\.createServer\(/);
+  assert.equal(send.stack[1], `service.js:${handlerLine} (anonymous)`);
+  assert.equal(send.bytes.length, 4);
+  assert.equal(send.bytesBefore, send.bytes[0]);
+  assert.equal(send.bytesAfter, send.bytes[3]);
+  assert.equal(send.growth, send.bytesAfter - send.bytesBefore);
+  // The default threshold: 8 sampling intervals of 8 KiB.
+  assert.ok(send.growth >= 8 * 8192, `growth ${send.growth}`);
+  assert.equal(report.checkpoints, 4);
+  assert.equal(report.totals.length, 4);
+  assert.ok(report.durationMs >= 2000 && Date.parse(report.end) - Date.parse(report.start) === report.durationMs);
+});
+
+test('a steady service names nothing as growing, yet its profile is not empty', async () => {
+  const report = await runService('steady');
+  assert.deepEqual(report.sites, []);
+  assert.ok(report.largest.length > 0);
+  assert.ok(report.totals.every((bytes) => bytes > 0), `totals ${report.totals}`);
+});
+
+test('bad options are refused before anything starts', async () => {
+  const bad = [
+    undefined,
+    null,
+    [],
+    {},
+    { durationMs: 0 },
+    { durationMs: -5 },
+    { durationMs: 1.5 },
+    { durationMs: '1000' },
+    { durationMs: 1000, samplingInterval: 0 },
+    { durationMs: 1000, checkpoints: 1 },
+    { durationMs: 1000, minGrowth: -1 },
+    { durationMs: 1000, top: Infinity },
+    { durationMs: 1000, duration: 5 },
+  ];
+  for (const options of bad) {
+    await assert.rejects(memwatch.profile(options), { code: 'ERR_MODSWAP_INVALID_OPTIONS' }, JSON.stringify(options));
+  }
+  await assert.rejects(memwatch.profile({ durationMs: 10, samplingIntervall: 5 }), /unknown option "samplingIntervall"/);
+  // Nothing was left started: a valid call runs.
+  const report = await memwatch.profile({ durationMs: 20, checkpoints: 2 });
+  assert.equal(report.totals.length, 2);
+});
+
+test('one profile at a time per thread', async () => {
+  const first = memwatch.profile({ durationMs: 50, checkpoints: 2 });
+  await assert.rejects(memwatch.profile({ durationMs: 50 }), { code: 'ERR_MODSWAP_BUSY' });
+  assert.equal((await first).checkpoints, 2);
+});
+
+const kept = [];
+function hoard(count) {
+  for (let i = 0; i < count; i++) kept.push('kept-' + i + '-' + Math.random());
+}
+
+function post(session, method, params) {
+  return new Promise((resolve, reject) => {
+    session.post(method, params, (error, result) => (error ? reject(error) : resolve(result)));
+  });
+}
+
+test('profileDiff() names what grew between two profiles of one session', async () => {
+  const session = new inspector.Session();
+  session.connect();
+  let before;
+  let after;
+  try {
+    await post(session, 'HeapProfiler.startSampling', { samplingInterval: 1024 });
+    hoard(5000);
+    before = (await post(session, 'HeapProfiler.getSamplingProfile')).profile;
+    hoard(20000);
+    after = (await post(session, 'HeapProfiler.getSamplingProfile')).profile;
+    await post(session, 'HeapProfiler.stopSampling');
+  } finally {
+    session.disconnect();
+    kept.length = 0;
+  }
+  const line = lineOf(__filename, /^function hoard\(/);
+  const diff = await memwatch.profileDiff(before, JSON.stringify(after), { minGrowth: 64 * 1024 });
+  const site = diff.sites.find((s) => s.functionName === 'hoard');
+  assert.ok(site, JSON.stringify(diff.sites.map((s) => s.site)));
+  assert.equal(site.url, __filename);
+  assert.equal(site.line, line);
+  assert.equal(site.site, `${path.relative(process.cwd(), __filename)}:${line} hoard`);
+  assert.ok(site.bytesAfter > site.bytesBefore && site.bytesBefore > 0, JSON.stringify(site.bytes));
+  assert.equal(diff.totals.length, 2);
+});
+
+test('profileDiff() refuses what is not a profile, naming it', async () => {
+  await assert.rejects(memwatch.profileDiff('{"head":{}}', '{}'), {
+    code: 'ERR_MODSWAP_BAD_PROFILE',
+    message: /profile 1: a node has no callFrame object/,
+  });
+  await assert.rejects(memwatch.profileDiff({ head: { callFrame: {} } }, 'not json'), {
+    code: 'ERR_MODSWAP_BAD_PROFILE',
+    message: /profile 2: not JSON/,
+  });
+  await assert.rejects(memwatch.profileDiff(42, {}), { code: 'ERR_MODSWAP_INVALID_ARG' });
+  await assert.rejects(memwatch.profileDiff({}, {}, { minGrowth: 'x' }), { code: 'ERR_MODSWAP_INVALID_OPTIONS' });
+});
