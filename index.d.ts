@@ -637,6 +637,69 @@ export declare class HeapDiff {
   end(): HeapDiffResult;
 }
 
+/** An allocation site of a sampling heap profile, with its live sampled bytes at each checkpoint. */
+export interface HeapProfileSite {
+  /**
+   * `path:line function`, e.g. `lib/events.js:12 send`: the innermost function with a script
+   * that allocated (builtins such as `push` count as their caller). The line is where the
+   * function starts (V8 records functions, not lines); paths under the working directory are
+   * relative to it. A function V8 inlined is counted as its caller.
+   */
+  site: string;
+  functionName: string;
+  /** Script path or URL as V8 gives it; empty for VM work (`(V8 API)`, `(GC)`). */
+  url: string;
+  /** 1-based line and column where the function starts; 0 when unknown. */
+  line: number;
+  column: number;
+  /** The stack that grew most to this site, site first, callers after (32 frames at most). */
+  stack: string[];
+  /** Live sampled bytes (V8's estimate of live bytes) at each checkpoint. */
+  bytes: number[];
+  /** `bytes[0]`, `bytes[bytes.length - 1]`, and their difference. */
+  bytesBefore: number;
+  bytesAfter: number;
+  growth: number;
+}
+
+/** Options of `memwatch.profile()`. */
+export interface HeapProfileOptions {
+  /** How long to sample, in ms (integer, 1 to 24 h). Required. */
+  durationMs: number;
+  /** Mean bytes between samples (V8's default 32768). Smaller: finer, costlier. */
+  samplingInterval?: number;
+  /** Profiles taken, evenly spaced over `durationMs` (2 to 60; default 4). Each costs one full GC. */
+  checkpoints?: number;
+  /** Least growth, first to last checkpoint, for a site to be named (default 8 × samplingInterval). */
+  minGrowth?: number;
+  /** Length of `largest` (default 10). */
+  top?: number;
+}
+
+/** What `memwatch.profileDiff()` returns. */
+export interface HeapProfileDiff {
+  /** Live sampled bytes of all sites at each checkpoint. */
+  totals: number[];
+  /**
+   * Sites whose live bytes kept growing: no step down by more than one sampling interval, up at
+   * the last step, up by `minGrowth` overall; largest growth first.
+   */
+  sites: HeapProfileSite[];
+  /** Sites holding the most live bytes at the last checkpoint. */
+  largest: HeapProfileSite[];
+}
+
+/** What `memwatch.profile()` resolves to. */
+export interface HeapProfileReport extends HeapProfileDiff {
+  start: Date;
+  end: Date;
+  durationMs: number;
+  samplingInterval: number;
+  checkpoints: number;
+  /** Longest time the JS thread spent in one checkpoint (mostly V8's forced full GC), in ms. */
+  checkpointMs: number;
+}
+
 /** The memwatch emitter: drop-in for node-memwatch / memwatch-next / @airbnb/node-memwatch. */
 export interface Memwatch extends EventEmitter {
   on(event: 'stats', listener: (stats: MemwatchStats) => void): this;
@@ -656,6 +719,27 @@ export interface Memwatch extends EventEmitter {
    */
   configure(options?: { detector?: 'robust' | 'classic' }): { detector: 'robust' | 'classic' };
   HeapDiff: typeof HeapDiff;
+  /**
+   * Samples allocations for `durationMs` with V8's sampling heap profiler (an in-process
+   * node:inspector session; no snapshot) and names the allocation sites whose live bytes keep
+   * growing, with their stacks. Each checkpoint costs one full GC (V8 forces it before reading
+   * the profile); the folding and comparing run off the main thread.
+   * @throws {ModswapError} (rejects) ERR_MODSWAP_INVALID_OPTIONS for bad options, before anything
+   * starts; ERR_MODSWAP_BUSY while another profile() of this thread runs; ERR_MODSWAP_PROFILER when
+   * V8's profiler fails (e.g. DevTools sampling at the same time).
+   */
+  profile(options: HeapProfileOptions): Promise<HeapProfileReport>;
+  /**
+   * Compares two V8 sampling heap profiles (objects or JSON texts, e.g. `.heapprofile` files) of
+   * one sampling session and names the sites whose live bytes grew.
+   * @throws {ModswapError} (rejects) ERR_MODSWAP_BAD_PROFILE naming the profile that is not one;
+   * ERR_MODSWAP_INVALID_ARG / ERR_MODSWAP_INVALID_OPTIONS for bad arguments.
+   */
+  profileDiff(
+    before: object | string,
+    after: object | string,
+    options?: { minGrowth?: number; tolerance?: number; top?: number },
+  ): Promise<HeapProfileDiff>;
 }
 
 /** memwatch rebuilt on V8's statistics; also `require('modswap/memwatch')`. */

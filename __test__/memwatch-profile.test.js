@@ -139,3 +139,77 @@ test('profileDiff() refuses what is not a profile, naming it', async () => {
   await assert.rejects(memwatch.profileDiff(42, {}), { code: 'ERR_MODSWAP_INVALID_ARG' });
   await assert.rejects(memwatch.profileDiff({}, {}, { minGrowth: 'x' }), { code: 'ERR_MODSWAP_INVALID_OPTIONS' });
 });
+
+const { spawn } = require('node:child_process');
+const os = require('node:os');
+const { once } = require('node:events');
+
+const CLI = path.join(ROOT, 'bin', 'modswap.js');
+
+function runCli(args) {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { timeout: 90_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? error.code : 0, stdout, stderr });
+    });
+  });
+}
+
+/** The opted-in app of the fixture (or a plain Node process when `env` has no signal). */
+async function startApp(env) {
+  const app = spawn(process.execPath, ['app.js'], { cwd: FIXTURE, env: { ...process.env, MODSWAP_ROOT: ROOT, ...env } });
+  const [chunk] = await once(app.stdout, 'data');
+  assert.equal(String(chunk), 'ready\n');
+  return app;
+}
+
+async function stopApp(app) {
+  app.stdin.end();
+  const [code] = await once(app, 'exit');
+  return code;
+}
+
+test('modswap heap profile --pid names the growing site of an opted-in process', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'modswap-profile-cli-'));
+  const app = await startApp({ MODSWAP_PROFILE_SIGNAL: 'SIGUSR2', MODSWAP_PROFILE_DIR: dir });
+  try {
+    const marker = path.join(dir, `modswap-profile-${app.pid}.ready`);
+    assert.equal(fs.statSync(marker).mode & 0o777, 0o600);
+    const { code, stdout, stderr } = await runCli(['heap', 'profile', '--pid', String(app.pid), '--duration', '2s', '--sampling-interval', '8192', '--dir', dir, '--json']);
+    assert.equal(code, 0, stderr);
+    const report = JSON.parse(stdout);
+    const line = lineOf(path.join(FIXTURE, 'events.js'), /^\s+send\(/);
+    assert.ok(report.sites.some((site) => site.site === `events.js:${line} send`), JSON.stringify(report.sites.map((s) => s.site)));
+    // The request and the report were consumed; only the marker stays while the app runs.
+    assert.deepEqual(fs.readdirSync(dir), [`modswap-profile-${app.pid}.ready`]);
+    assert.equal(await stopApp(app), 0);
+    assert.deepEqual(fs.readdirSync(dir), [], 'the marker is removed at exit');
+  } finally {
+    app.kill();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('modswap heap profile sends no signal to a process that did not opt in', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'modswap-profile-cli-'));
+  const app = await startApp({ MODSWAP_PROFILE_SIGNAL: '', MODSWAP_PROFILE_DIR: dir });
+  try {
+    const { code, stderr } = await runCli(['heap', 'profile', '--pid', String(app.pid), '--duration', '1s', '--dir', dir]);
+    assert.equal(code, 69);
+    assert.match(stderr, /has not opted in .*No signal was sent/);
+    // Still alive: SIGUSR2 would have killed it.
+    assert.equal(await stopApp(app), 0);
+  } finally {
+    app.kill();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('modswap heap profile: bad arguments are usage errors', async () => {
+  for (const args of [[], ['--pid', 'abc'], ['--pid', '1', '--duration', '10x'], ['--pid', '1', '--nope']]) {
+    const { code, stderr } = await runCli(['heap', 'profile', ...args]);
+    assert.equal(code, 2, `${args.join(' ')}: ${stderr}`);
+  }
+  const missing = await runCli(['heap', 'profile', '--pid', '999999999', '--duration', '1s']);
+  assert.equal(missing.code, 66);
+  assert.match(missing.stderr, /no process 999999999/);
+});

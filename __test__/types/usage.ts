@@ -144,3 +144,14 @@ async function explainUsage(): Promise<void> {
   void ms;
 }
 void explainUsage;
+
+// memwatch.profile() / profileDiff() (issue I).
+async function profileUsage(): Promise<void> {
+  const report: modswap.HeapProfileReport = await modswap.memwatch.profile({ durationMs: 30_000, samplingInterval: 16384 });
+  const top: modswap.HeapProfileSite | undefined = report.sites[0];
+  const where: string = top ? `${top.site} +${top.growth} from ${top.stack.join(' <- ')}` : 'nothing grows';
+  const started: Date = report.start;
+  const diff: modswap.HeapProfileDiff = await modswap.memwatch.profileDiff({}, '{}', { minGrowth: 1 });
+  void [where, started, diff.totals, report.checkpointMs];
+}
+void profileUsage;

@@ -23,6 +23,9 @@ Commands:
                                 per class
   leaks BASELINE TARGET FINAL   objects allocated between baseline and target that
                                 are still alive in final, grouped by retainer path
+  profile --pid PID             a running process's allocation sites whose live bytes
+                                keep growing (sampling, no snapshot; the process opts
+                                in: 'modswap heap profile --help')
 
 Options:
   --json        print the engine's full result as JSON on stdout (no text report)
@@ -285,10 +288,11 @@ async function dispatch(argv, io) {
   if (group === '--version') return void io.stdout.write(`${version()}\n`);
   if (group === 'why') return runWhy(rest, io);
   if (group !== 'heap') throw usageError(`unknown command '${printable(group)}' (modswap has: run, heap, why)`);
+  if (rest[0] === 'profile') return require('../memwatch/profile-cli').runProfile(rest.slice(1), io, { CliError, EXIT });
   const { values, positionals } = parse(rest);
   if (values.help) return void io.stdout.write(USAGE);
   if (values.version) return void io.stdout.write(`${version()}\n`);
-  if (positionals.length === 0) throw usageError('missing heap command (analyze, diff or leaks)');
+  if (positionals.length === 0) throw usageError('missing heap command (analyze, diff, leaks or profile)');
   const command = commandOf(positionals);
   await runCommand(command, values, parseTop(values.top), io);
 }

@@ -163,3 +163,5 @@ function singleton() {
 }
 
 module.exports = singleton();
+// `modswap heap profile --pid` works on processes that opt in (lib/memwatch/profile-signal.js).
+if (process.env.MODSWAP_PROFILE_SIGNAL) require('./profile-signal').installFromEnv(module.exports);

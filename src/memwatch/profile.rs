@@ -75,7 +75,7 @@ impl FrameTable {
         }
         let id = self.frames.len() as u32;
         self.excluded
-            .push(!frame.url.is_empty() && self.exclude.iter().any(|url| *url == frame.url));
+            .push(!frame.url.is_empty() && self.exclude.contains(&frame.url));
         self.frames.push(frame.clone());
         self.index.insert(frame, id);
         id
@@ -148,7 +148,12 @@ fn frame_of(node: &Value) -> Result<Frame, ProfileError> {
         .get("callFrame")
         .and_then(Value::as_object)
         .ok_or_else(|| ProfileError("a node has no callFrame object".to_owned()))?;
-    let text = |key: &str| call.get(key).and_then(Value::as_str).unwrap_or("").to_owned();
+    let text = |key: &str| {
+        call.get(key)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned()
+    };
     let number = |key: &str| call.get(key).and_then(Value::as_i64).unwrap_or(-1);
     Ok(Frame {
         function: text("functionName"),
@@ -299,38 +304,47 @@ fn keeps_growing(bytes: &[f64], options: &ProfileOptions) -> bool {
     };
     let steady = bytes.windows(2).all(|w| w[1] >= w[0] - options.tolerance);
     let still_rising = bytes.len() < 2 || bytes[bytes.len() - 1] > bytes[bytes.len() - 2];
-    bytes.len() >= 2 && steady && still_rising && last - first >= options.min_growth.max(f64::MIN_POSITIVE)
+    bytes.len() >= 2
+        && steady
+        && still_rising
+        && last - first >= options.min_growth.max(f64::MIN_POSITIVE)
 }
 
-fn series<K: Eq + std::hash::Hash>(
-    key: &K,
-    checkpoints: &[FxHashMap<K, f64>],
-) -> Vec<f64> {
+fn site_series(site: u32, checkpoints: &[Folded]) -> Vec<f64> {
     checkpoints
         .iter()
-        .map(|map| map.get(key).copied().unwrap_or(0.0))
+        .map(|c| c.sites.get(&site).copied().unwrap_or(0.0))
+        .collect()
+}
+
+fn stack_series(stack: &[u32], checkpoints: &[Folded]) -> Vec<f64> {
+    checkpoints
+        .iter()
+        .map(|c| c.stacks.get(stack).copied().unwrap_or(0.0))
         .collect()
 }
 
 /// The stack of `site` that grew most (then holds most at the end).
 fn heaviest_stack(site: u32, checkpoints: &[Folded]) -> Vec<u32> {
-    let stacks: Vec<FxHashMap<Vec<u32>, f64>> =
-        checkpoints.iter().map(|c| c.stacks.clone()).collect();
     let mut best: Option<(f64, f64, &Vec<u32>)> = None;
     let last = checkpoints.last().map(|c| &c.stacks);
-    for stack in last.into_iter().flat_map(|m| m.keys()).filter(|s| s[0] == site) {
-        let bytes = series(stack, &stacks);
+    for stack in last
+        .into_iter()
+        .flat_map(|m| m.keys())
+        .filter(|s| s[0] == site)
+    {
+        let bytes = stack_series(stack, checkpoints);
         let rank = (bytes[bytes.len() - 1] - bytes[0], bytes[bytes.len() - 1]);
         if best.is_none_or(|(g, b, s)| rank > (g, b) || (rank == (g, b) && stack < s)) {
             best = Some((rank.0, rank.1, stack));
         }
     }
-    best.map(|(_, _, stack)| stack.clone()).unwrap_or_else(|| vec![site])
+    best.map(|(_, _, stack)| stack.clone())
+        .unwrap_or_else(|| vec![site])
 }
 
 fn report(site: u32, checkpoints: &[Folded], table: &FrameTable, root: &str) -> SiteReport {
-    let sites: Vec<FxHashMap<u32, f64>> = checkpoints.iter().map(|c| c.sites.clone()).collect();
-    let bytes = series(&site, &sites);
+    let bytes = site_series(site, checkpoints);
     let frame = table.get(site);
     let one_based = |n: i64| if n >= 0 { (n + 1) as u32 } else { 0 };
     SiteReport {
@@ -362,14 +376,14 @@ pub fn analyze_folded(
             largest: Vec::new(),
         };
     };
-    let sites: Vec<FxHashMap<u32, f64>> = checkpoints.iter().map(|c| c.sites.clone()).collect();
     let mut growing: Vec<u32> = last
         .sites
         .keys()
         .copied()
-        .filter(|site| keeps_growing(&series(site, &sites), options))
+        .filter(|&site| keeps_growing(&site_series(site, checkpoints), options))
         .collect();
-    let growth = |site: &u32| last.sites[site] - sites[0].get(site).copied().unwrap_or(0.0);
+    let first = &checkpoints[0].sites;
+    let growth = |site: &u32| last.sites[site] - first.get(site).copied().unwrap_or(0.0);
     growing.sort_by(|a, b| growth(b).total_cmp(&growth(a)).then(a.cmp(b)));
     let mut largest: Vec<u32> = last.sites.keys().copied().collect();
     largest.sort_by(|a, b| last.sites[b].total_cmp(&last.sites[a]).then(a.cmp(b)));
@@ -389,7 +403,10 @@ pub fn analyze_folded(
 }
 
 /// Parses and compares the profile texts of one sampling session, oldest first.
-pub fn analyze(texts: &[String], options: &ProfileOptions) -> Result<ProfileAnalysis, ProfileError> {
+pub fn analyze(
+    texts: &[String],
+    options: &ProfileOptions,
+) -> Result<ProfileAnalysis, ProfileError> {
     let mut table = FrameTable::excluding(options.exclude.clone());
     let checkpoints = texts
         .iter()

@@ -25,7 +25,11 @@ fn node(call: Value, self_size: f64, children: Vec<Value>) -> Value {
 fn service(send: f64, push: f64, other: f64) -> String {
     let push = node(frame("push", "", -1), push, vec![]);
     let send = node(frame("send", "/app/lib/events.js", 11), send, vec![push]);
-    let handle = node(frame("handle", "file:///app/server.js", 19), 0.0, vec![send]);
+    let handle = node(
+        frame("handle", "file:///app/server.js", 19),
+        0.0,
+        vec![send],
+    );
     let other = node(frame("other", "/app/server.js", 30), other, vec![]);
     let program = node(frame("", "", -1), 0.0, vec![handle, other]);
     let root = node(frame("(root)", "", -1), 0.0, vec![program]);
@@ -43,7 +47,10 @@ fn folds_builtins_into_their_script_caller_and_names_the_site() {
     assert_eq!(send.bytes, vec![3500.0]);
     assert_eq!((send.line, send.column), (12, 5));
     assert_eq!(send.url, "/app/lib/events.js");
-    assert_eq!(send.stack, vec!["lib/events.js:12 send", "server.js:20 handle"]);
+    assert_eq!(
+        send.stack,
+        vec!["lib/events.js:12 send", "server.js:20 handle"]
+    );
     assert_eq!(analysis.largest[1].site, "server.js:31 other");
 }
 
@@ -123,7 +130,10 @@ fn vm_work_without_a_script_frame_is_named_by_its_frame() {
     let text = json!({ "head": node(frame("(root)", "", -1), 0.0, vec![gc]) }).to_string();
     let analysis = analyze(&[text], &options()).unwrap();
     assert_eq!(analysis.largest[0].site, "(V8 API)");
-    assert_eq!((analysis.largest[0].line, analysis.largest[0].url.as_str()), (0, ""));
+    assert_eq!(
+        (analysis.largest[0].line, analysis.largest[0].url.as_str()),
+        (0, "")
+    );
 }
 
 #[test]
@@ -160,30 +170,50 @@ fn refuses_what_is_not_a_profile() {
     assert!(refuse(&bad_size).contains("bad selfSize"));
     let bad_children = r#"{"head":{"callFrame":{},"selfSize":1,"children":3}}"#;
     assert!(refuse(bad_children).contains("children is not an array"));
-    let too_deep = format!("{}{}", "[".repeat(MAX_NESTING + 1), "]".repeat(MAX_NESTING + 1));
+    let too_deep = format!(
+        "{}{}",
+        "[".repeat(MAX_NESTING + 1),
+        "]".repeat(MAX_NESTING + 1)
+    );
     assert!(refuse(&too_deep).contains("nested deeper"));
     // Brackets inside strings do not count as nesting.
-    let in_string = format!(r#"{{"head":{{"callFrame":{{"functionName":"{}"}}}}}}"#, "[".repeat(5000));
+    let in_string = format!(
+        r#"{{"head":{{"callFrame":{{"functionName":"{}"}}}}}}"#,
+        "[".repeat(5000)
+    );
     assert!(analyze(&[in_string], &options()).is_ok());
 }
 
 #[test]
 fn the_second_failing_profile_is_named() {
     let texts = vec![service(1.0, 0.0, 0.0), "nope".to_owned()];
-    assert!(analyze(&texts, &options()).unwrap_err().0.starts_with("profile 2:"));
+    assert!(analyze(&texts, &options())
+        .unwrap_err()
+        .0
+        .starts_with("profile 2:"));
 }
 
 #[test]
 fn no_checkpoints_gives_an_empty_analysis() {
     let analysis = analyze(&[], &options()).unwrap();
-    assert!(analysis.totals.is_empty() && analysis.growing.is_empty() && analysis.largest.is_empty());
+    assert!(
+        analysis.totals.is_empty() && analysis.growing.is_empty() && analysis.largest.is_empty()
+    );
 }
 
 #[test]
 fn leaves_out_what_the_excluded_scripts_allocate() {
     let make = |own: f64| {
         let json = node(frame("parse", "", -1), own, vec![]);
-        let own = node(frame("checkpoint", "/app/node_modules/modswap/lib/memwatch/profile.js", 90), own, vec![json]);
+        let own = node(
+            frame(
+                "checkpoint",
+                "/app/node_modules/modswap/lib/memwatch/profile.js",
+                90,
+            ),
+            own,
+            vec![json],
+        );
         let send = node(frame("send", "/app/lib/events.js", 11), 2000.0, vec![]);
         json!({ "head": node(frame("(root)", "", -1), 0.0, vec![own, send]) }).to_string()
     };
