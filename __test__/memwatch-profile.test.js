@@ -17,12 +17,15 @@ function lineOf(file, pattern) {
   return index + 1;
 }
 
+// V8 charges a function it inlined to its caller; exact attribution needs inlining off (README).
+const NO_INLINING = ['--no-turbo-inlining', '--no-maglev-inlining'];
+
 /** Runs the fixture service (leak or steady) under its own bounded load; returns its report. */
-function runService(mode) {
+function runService(mode, flags = NO_INLINING) {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
-      ['service.js', mode],
+      [...flags, 'service.js', mode],
       { cwd: FIXTURE, env: { ...process.env, MODSWAP_ROOT: ROOT, PROFILE_MS: '2000' }, timeout: 60_000 },
       (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(JSON.parse(stdout))),
     );
@@ -49,6 +52,15 @@ test('names the list push of a leaking event library with its file, line and sta
   assert.equal(report.checkpoints, 4);
   assert.equal(report.totals.length, 4);
   assert.ok(report.durationMs >= 2000 && Date.parse(report.end) - Date.parse(report.start) === report.durationMs);
+});
+
+test('with V8 inlining on, the leak is still named on the request path: send or the handler that inlined it', async () => {
+  const report = await runService('leak', []);
+  const sendLine = lineOf(path.join(FIXTURE, 'events.js'), /^\s+send\(/);
+  const handler = `service.js:${lineOf(path.join(FIXTURE, 'service.js'), /http\.createServer\(/)} (anonymous)`;
+  const named = report.sites.find((site) => [`events.js:${sendLine} send`, handler].includes(site.site));
+  assert.ok(named, JSON.stringify(report.sites.map((site) => site.site)));
+  assert.ok(named.stack.includes(handler), JSON.stringify(named.stack));
 });
 
 test('a steady service names nothing as growing, yet its profile is not empty', async () => {
@@ -156,7 +168,7 @@ function runCli(args) {
 
 /** The opted-in app of the fixture (or a plain Node process when `env` has no signal). */
 async function startApp(env) {
-  const app = spawn(process.execPath, ['app.js'], { cwd: FIXTURE, env: { ...process.env, MODSWAP_ROOT: ROOT, ...env } });
+  const app = spawn(process.execPath, [...NO_INLINING, 'app.js'], { cwd: FIXTURE, env: { ...process.env, MODSWAP_ROOT: ROOT, ...env } });
   const [chunk] = await once(app.stdout, 'data');
   assert.equal(String(chunk), 'ready\n');
   return app;
