@@ -3,7 +3,6 @@
 // from V8's sampling heap profiler (an in-process node:inspector session), without a heap
 // snapshot. The JS thread only starts the sampler and copies its profile out at each
 // checkpoint; folding by site and comparing run in Rust on the libuv pool.
-const inspector = require('node:inspector');
 const path = require('node:path');
 const { binding, callNative } = require('../native');
 const { ModswapError } = require('../errors');
@@ -71,6 +70,13 @@ function profilerError(step, error) {
 
 /** An in-process inspector session with a promise-returning post(). */
 function openSession() {
+  let inspector;
+  try {
+    inspector = require('node:inspector');
+  } catch (error) {
+    // Node built --without-inspector.
+    throw new ModswapError('ERR_MODSWAP_PROFILER', `this Node.js has no inspector: ${error.message}`, { cause: error });
+  }
   const session = new inspector.Session();
   session.connect();
   const post = (method, params) =>
