@@ -72,7 +72,7 @@ function describe(workload, run, steps) {
       ? `${workload.name} [leak; intended ${(workload.bytesPerStep / 1024).toFixed(1)} KB/step = ${mbPerMinute(workload).toFixed(2)} MB/min at ${workload.stepMs} ms/step]`
       : `${workload.name} [no leak; grows ${((workload.transientBytesPerStep ?? 0) / 1024).toFixed(1)} KB/step while growing]`,
     `  post-GC heap MB at step ${at}; min ${mb(Math.min(...run.heap))} max ${mb(Math.max(...run.heap))}`,
-    `  first->last ${mb(growth)} MB = ${(perStep / 1024).toFixed(1)} KB/step; ${msPerStep.toFixed(0)} ms/step unpaced-real ` +
+    `  first->last ${mb(growth)} MB = ${(perStep / 1024).toFixed(1)} KB/step; ${msPerStep.toFixed(0)} ms/step real ` +
       `(${((perStep / msPerStep) * 60000 / MB).toFixed(1)} MB/min real-time); major GCs (forced ones included) ${run.majorGcs}; rss ${mb(run.rss)} MB`,
   ].join('\n');
 }
