@@ -655,7 +655,39 @@ export interface Memwatch extends EventEmitter {
    * @throws {ModswapError} ERR_MODSWAP_INVALID_OPTIONS for an unknown detector.
    */
   configure(options?: { detector?: 'robust' | 'classic' }): { detector: 'robust' | 'classic' };
+  /**
+   * Exposes `'stats'` and `'leak'` as observable OpenTelemetry metrics (heap floor, heap after
+   * GC, heap limit, usage trend, leak rate, leaks by kind, GC counts and pause time by type),
+   * read when the SDK collects. Starts watching GCs like a `'stats'` listener does.
+   * Needs the optional peer dependency `@opentelemetry/api`.
+   * @throws {ModswapError} ERR_MODSWAP_MISSING_PEER when `@opentelemetry/api` cannot be required;
+   * ERR_MODSWAP_INVALID_OPTIONS for bad options (nothing is registered).
+   */
+  metrics(options?: MemwatchMetricsOptions): MemwatchMetrics;
   HeapDiff: typeof HeapDiff;
+}
+
+/** Options of `memwatch.metrics()`. Types are structural: modswap does not import @opentelemetry/api's. */
+export interface MemwatchMetricsOptions {
+  /** Where to create the instruments (meter 'modswap'); default: the global MeterProvider. */
+  meterProvider?: { getMeter(name: string, version?: string): unknown };
+  /** A meter to create the instruments on, instead of `meterProvider` (not both). */
+  meter?: {
+    createObservableGauge(name: string, options?: object): unknown;
+    createObservableCounter(name: string, options?: object): unknown;
+    addBatchObservableCallback(callback: (result: any) => void, observables: unknown[]): void;
+    removeBatchObservableCallback(callback: (result: any) => void, observables: unknown[]): void;
+  };
+  /** Start of every instrument name; default `'modswap.memwatch'` (Prometheus: `modswap_memwatch_…`). */
+  prefix?: string;
+}
+
+/** What `memwatch.metrics()` returns. */
+export interface MemwatchMetrics {
+  /** The instrument name prefix in use. */
+  readonly prefix: string;
+  /** Stops observing and listening (idempotent); the SDK keeps showing the last cumulative values. */
+  stop(): void;
 }
 
 /** memwatch rebuilt on V8's statistics; also `require('modswap/memwatch')`. */

@@ -58,6 +58,13 @@ memwatch.once('leak', (leak) => {
 });
 memwatch.gc();
 memwatch.configure({ detector: 'classic' });
+// The SDK's own types fit the structural option types.
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
+const otel: modswap.MemwatchMetrics = memwatch.metrics({ meterProvider: new MeterProvider(), prefix: 'app.memwatch' });
+memwatch.metrics({ meter: new MeterProvider().getMeter('app') }).stop();
+const otelPrefix: string = otel.prefix;
+void otelPrefix;
+otel.stop();
 const diff = new memwatchAlone.HeapDiff();
 const result: modswap.HeapDiffResult = diff.end();
 const plus: number = result.change.details[0]['+'];

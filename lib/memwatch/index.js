@@ -88,6 +88,14 @@ class Memwatch extends EventEmitter {
   }
 
   /**
+   * Exposes 'stats' and 'leak' as OpenTelemetry metrics (needs the optional peer dependency
+   * @opentelemetry/api); see lib/memwatch/otel.js. Returns a handle with stop().
+   */
+  metrics(options) {
+    return require('./otel').metrics(this, options);
+  }
+
+  /**
    * No work at all while nobody listens: the feed runs only with a 'stats' or 'leak' listener.
    * Synced after every listener change by the listener methods defined after the class, not
    * from 'newListener' and 'removeListener' listeners of our own: `removeAllListeners()` would
