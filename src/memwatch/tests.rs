@@ -110,41 +110,83 @@ fn classic_counts_incremental_gcs_without_emitting() {
 }
 
 #[test]
-fn classic_wraps_a_falling_trend() {
+fn classic_does_not_wrap_a_falling_trend() {
     // Ten compactions at 11.3 MB then one at 9 MB: base_recent 11,070,000, base_ancient
     // 11,090,909; their unsigned difference wraps to 4,294,946,387.
     let mut samples: Vec<(f64, f64)> = (0..10).map(|i| (11_300_000.0, i as f64 * 1000.0)).collect();
     samples.push((9_000_000.0, 10_000.0));
     let classic = run(&mut ClassicDetector::new(), &samples);
     assert_eq!(classic[10].stats.estimated_base, 11_070_000.0);
-    assert_eq!(classic[10].stats.usage_trend, 38724.9);
+    // node-memwatch prints 38724.9 here (the unsigned difference wraps).
+    assert_eq!(classic[10].stats.usage_trend, -0.2);
     let robust = run(&mut RobustDetector::default(), &samples);
     assert_eq!(robust[10].stats.estimated_base, 11_070_000.0);
     assert_eq!(robust[10].stats.usage_trend, -0.2);
 }
 
 #[test]
-fn classic_overflows_above_477_mb_as_the_reference_does() {
+fn classic_does_not_overflow_above_477_mb() {
     // Constant 600,000,000 B: at compaction 10, base_recent * 9 wraps (reference numbers).
     let samples: Vec<(f64, f64)> = (0..10)
         .map(|i| (600_000_000.0, i as f64 * 1000.0))
         .collect();
     let classic = run(&mut ClassicDetector::new(), &samples);
-    assert_eq!(classic[9].stats.estimated_base, 170_503_270.0);
-    assert_eq!(classic[9].stats.usage_trend, 644.2);
+    // node-memwatch prints 170,503,270 and 644.2 here (base_recent * 9 wraps).
+    assert_eq!(classic[9].stats.estimated_base, 600_000_000.0);
+    assert_eq!(classic[9].stats.usage_trend, 0.0);
     let robust = run(&mut RobustDetector::default(), &samples);
     assert_eq!(robust[9].stats.estimated_base, 600_000_000.0);
     assert_eq!(robust[9].stats.usage_trend, 0.0);
 }
 
 #[test]
-fn classic_leak_within_one_second_reports_int_min_per_hour() {
+fn classic_leak_within_one_second_reports_a_real_rate_not_int_min() {
+    // node-memwatch divides by whole seconds and truncates to a C int: 5 GCs 10 ms apart give
+    // Δs = 0 and "-2147483648 bytes/hr". The rate comes from the milliseconds instead:
+    // 400,000 B over 40 ms = 36,000,000,000 B/h.
     let samples = steady_growth(10_000_000.0, 100_000.0, 5, 10.0);
     let outputs = run(&mut ClassicDetector::new(), &samples);
+    let leak = outputs[4].leak.as_ref().unwrap();
     assert_eq!(
-        outputs[4].leak.as_ref().unwrap().reason,
-        "heap growth over 5 consecutive GCs (0s) - -2147483648 bytes/hr"
+        leak.reason,
+        "heap growth over 5 consecutive GCs (0s) - 34332.3 mb/hr"
     );
+    assert!(!leak.reason.contains("-2147483648"));
+}
+
+#[test]
+fn classic_rates_above_int_max_do_not_wrap() {
+    // 64 MiB per GC, 1 s apart: 256 MiB over 4 s is 241,591,910,400 B/h, far above INT_MAX.
+    let samples = steady_growth(100.0 * MB, 64.0 * MB, 5, 1_000.0);
+    let outputs = run(&mut ClassicDetector::new(), &samples);
+    let leak = outputs[4].leak.as_ref().unwrap();
+    assert_eq!(leak.growth, 256.0 * MB);
+    assert_eq!(leak.reason, "heap growth over 5 consecutive GCs (4s) - 230400 mb/hr");
+}
+
+#[test]
+fn classic_leaks_with_zero_elapsed_time_name_no_rate() {
+    let samples = steady_growth(10_000_000.0, 100_000.0, 5, 0.0);
+    let outputs = run(&mut ClassicDetector::new(), &samples);
+    let leak = outputs[4].leak.as_ref().unwrap();
+    assert_eq!(
+        leak.reason,
+        "heap growth over 5 consecutive GCs (0s) - rate unknown"
+    );
+}
+
+#[test]
+fn classic_heaps_above_4_gib_do_not_wrap() {
+    // node-memwatch keeps `unsigned int`s: 5 GiB reads as 1 GiB and a growth across 4 GiB wraps.
+    let samples = steady_growth(4_000.0 * MB, 50.0 * MB, 10, 1_000.0);
+    let outputs = run(&mut ClassicDetector::new(), &samples);
+    assert_eq!(leak_points(&outputs), [5, 10]);
+    let leak = outputs[9].leak.as_ref().unwrap();
+    assert_eq!(leak.growth, 200.0 * MB);
+    let stats = outputs[9].stats;
+    assert_eq!(stats.current_base, 4_500.0 * MB);
+    assert!(stats.estimated_base > 4_000.0 * MB);
+    assert!(stats.usage_trend >= 0.0);
 }
 
 // ---- Robust detector: the behaviours of the leak rule (see the module docs of `robust`). ----
