@@ -152,6 +152,7 @@ fn classic_leak_within_one_second_reports_a_real_rate_not_int_min() {
         "heap growth over 5 consecutive GCs (0s) - 34332.3 mb/hr"
     );
     assert!(!leak.reason.contains("-2147483648"));
+    assert_eq!(leak.rate_per_min, 400_000.0 / (40.0 / 60_000.0));
 }
 
 #[test]
@@ -173,6 +174,8 @@ fn classic_leaks_with_zero_elapsed_time_name_no_rate() {
         leak.reason,
         "heap growth over 5 consecutive GCs (0s) - rate unknown"
     );
+    assert_eq!(leak.rate_per_min, 0.0);
+    assert_eq!(leak.projected_ms_to_limit, None);
 }
 
 #[test]
