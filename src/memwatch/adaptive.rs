@@ -34,6 +34,8 @@
 //! Reports carry the growth rate (retained growth over the period's wall-clock time) and the
 //! time until the floor reaches V8's `heap_size_limit` at that rate.
 
+use std::collections::VecDeque;
+
 use super::format::{nice_delta, nice_size};
 use super::robust::Finding;
 use super::{
@@ -67,11 +69,16 @@ fn scales() -> Vec<RobustConfig> {
     ]
 }
 
+/// Full GCs whose post-GC heap is remembered for the new-high check of the short scales.
+const PEAK_MEMORY: usize = 128;
+
 /// The robust rule at several horizons; the default detector (see the module docs).
 #[derive(Debug, Clone)]
 pub struct AdaptiveDetector {
     scales: Vec<RobustDetector>,
     heap_limit: Option<f64>,
+    /// `(at_ms, used)` of the last [`PEAK_MEMORY`] full GCs, oldest first.
+    recent: VecDeque<(f64, f64)>,
 }
 
 impl Default for AdaptiveDetector {
@@ -86,7 +93,18 @@ impl AdaptiveDetector {
         Self {
             scales: scales().into_iter().map(RobustDetector::new).collect(),
             heap_limit: None,
+            recent: VecDeque::new(),
         }
+    }
+
+    /// Whether the floor of a short scale's growth is above every post-GC heap remembered from
+    /// before it started. A sawtooth whose teeth are steep (a cache filled to twice the heap
+    /// and cleared) climbs back to a height it has had before; a steep leak makes new highs.
+    fn is_new_high(&self, finding: &Finding) -> bool {
+        self.recent
+            .iter()
+            .filter(|&&(at_ms, _)| at_ms < finding.start_ms)
+            .all(|&(_, used)| used < finding.floor)
     }
 
     fn leak_report(&self, finding: Finding) -> LeakReport {
@@ -104,7 +122,9 @@ impl AdaptiveDetector {
                 nice_size(limit),
                 nice_delta((ms / 1000.0).round() as i64)
             ),
-            (None, Some(limit)) => format!("no projection to the heap limit ({})", nice_size(limit)),
+            (None, Some(limit)) => {
+                format!("no projection to the heap limit ({})", nice_size(limit))
+            }
             _ => "heap limit unknown".to_owned(),
         };
         LeakReport {
@@ -128,21 +148,30 @@ impl Detector for AdaptiveDetector {
     fn observe(&mut self, sample: GcSample) -> Option<DetectorOutput> {
         let mut stats = None;
         let mut finding = None;
-        for scale in &mut self.scales {
-            let (scale_stats, scale_finding) = scale.step(sample)?;
+        let last = self.scales.len() - 1;
+        for index in 0..self.scales.len() {
+            let (scale_stats, scale_finding) = self.scales[index].step(sample)?;
             // Every scale computes the same statistics; the shortest scale's finding wins.
             stats.get_or_insert(scale_stats);
-            if finding.is_none() {
-                finding = scale_finding;
+            let admitted = scale_finding.filter(|f| index == last || self.is_new_high(f));
+            if finding.is_none() && admitted.is_some() {
+                finding = admitted.map(|f| (index, f));
             }
         }
-        if finding.is_some() {
-            for scale in &mut self.scales {
-                scale.forget_history();
+        self.recent.push_back((sample.at_ms, sample.used_heap));
+        if self.recent.len() > PEAK_MEMORY {
+            self.recent.pop_front();
+        }
+        // The finder restarted its own history at the current floor; the others forget theirs.
+        if let Some((finder, _)) = finding {
+            for (index, scale) in self.scales.iter_mut().enumerate() {
+                if index != finder {
+                    scale.forget_history();
+                }
             }
         }
         Some(DetectorOutput {
-            leak: finding.map(|finding| self.leak_report(finding)),
+            leak: finding.map(|(_, finding)| self.leak_report(finding)),
             stats: stats?,
         })
     }
