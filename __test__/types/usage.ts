@@ -53,11 +53,21 @@ memwatch.on('stats', (stats) => {
 memwatch.once('leak', (leak) => {
   const when: Date = leak.start;
   const why: string = leak.reason;
+  if (leak.kind === 'heap') {
+    const perMinute: number = leak.rate;
+    const untilLimit: number | null = leak.projectedMsToLimit;
+    const limit: number | null = leak.heapLimit;
+    void perMinute;
+    void untilLimit;
+    void limit;
+  }
   void when;
   void why;
 });
 memwatch.gc();
 memwatch.configure({ detector: 'classic' });
+const chosen: 'adaptive' | 'robust' | 'classic' = memwatch.configure({ detector: 'adaptive' }).detector;
+void chosen;
 const diff = new memwatchAlone.HeapDiff();
 const result: modswap.HeapDiffResult = diff.end();
 const plus: number = result.change.details[0]['+'];
