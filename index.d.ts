@@ -664,12 +664,13 @@ export interface Memwatch extends EventEmitter {
   /** Runs a full GC now, without --expose-gc; a `'stats'` event follows asynchronously. */
   gc(): void;
   /**
-   * Chooses the heap leak detector. `'adaptive'` (default): retained memory (the heap's floor)
-   * growing at a steady pace, judged over 7, 16, 32 and 64 full GCs, so a floor that grows by
-   * half within a few GCs is reported within 12 and slow leaks within ~70; one-off steps,
-   * caches and sawtooth patterns are not reported. `'robust'`: the same rule over 64 full GCs
-   * only. `'classic'`: node-memwatch's rule (5 consecutive post-GC increases) with numbers that
-   * do not wrap. Switching starts the new detector fresh.
+   * Chooses the heap leak detector. `'robust'` (default): retained memory (the heap's floor)
+   * growing at a steady pace over 64 full GCs; one-off steps, caches and sawtooth patterns are
+   * not reported (~70 full GCs to a first report). `'adaptive'`: the same rule judged over 7,
+   * 16, 32 and 64 full GCs, so a floor that grows by half within a few GCs is reported within 12
+   * (but the first tooth of a sawtooth that grows the heap by half is reported too).
+   * `'classic'`: node-memwatch's rule (5 consecutive post-GC increases) with numbers that do not
+   * wrap. Switching starts the new detector fresh.
    * @throws {ModswapError} ERR_MODSWAP_INVALID_OPTIONS for an unknown detector.
    */
   configure(options?: { detector?: 'adaptive' | 'robust' | 'classic' }): {

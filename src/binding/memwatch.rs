@@ -69,8 +69,8 @@ fn to_binding(index: usize, output: DetectorOutput) -> BindingDetectorEvent {
     }
 }
 
-/// memwatch's leak detector: `'adaptive'` (the default: the floor-based rule at several
-/// horizons, faster for steeper leaks), `'robust'` (one 64-GC horizon) or `'classic'`
+/// memwatch's leak detector: `'robust'` (the floor-based rule over a 64-GC horizon),
+/// `'adaptive'` (the same rule at several horizons, faster for steeper leaks) or `'classic'`
 /// (node-memwatch's rule, without its wrap-arounds).
 #[napi(js_name = "LeakDetector")]
 pub struct BindingLeakDetector {

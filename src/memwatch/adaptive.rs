@@ -1,5 +1,5 @@
-//! The default leak detector: the robust rule at several scales, so that the time to the first
-//! report shrinks as the leak gets steeper.
+//! The robust rule at several scales, so that the time to the first report shrinks as the leak
+//! gets steeper (`configure({ detector: 'adaptive' })`).
 //!
 //! # Why a ladder of scales
 //!
@@ -72,7 +72,7 @@ fn scales() -> Vec<RobustConfig> {
 /// Full GCs whose post-GC heap is remembered for the new-high check of the short scales.
 const PEAK_MEMORY: usize = 128;
 
-/// The robust rule at several horizons; the default detector (see the module docs).
+/// The robust rule at several horizons (see the module docs).
 #[derive(Debug, Clone)]
 pub struct AdaptiveDetector {
     scales: Vec<RobustDetector>,
