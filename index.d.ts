@@ -579,15 +579,31 @@ export interface MemwatchStats {
   gc_ts: number;
 }
 
-/** The payload of memwatch's `'leak'` event, emitted before the `'stats'` of the same GC. */
-export interface MemwatchLeak {
+/** A `'leak'` event of the heap detectors (`kind: 'heap'`). */
+export interface MemwatchHeapLeak {
+  kind: 'heap';
+  /** Start of the growth period. */
   start: Date;
+  /** When the leak was declared. */
   end: Date;
-  /** Bytes the heap grew over the period. */
+  /** Bytes the heap (its retained floor, for 'adaptive' and 'robust') grew over the period. */
   growth: number;
-  /** E.g. "heap growth over 5 consecutive GCs (20s) - 68.66 mb/hr" (classic). */
+  /**
+   * E.g. "heap floor grew 40 mb over 11 full GCs (5s) - 480 mb/min; heap limit (4144 mb)
+   * reached in ~8m 30s at this rate" (adaptive) or "heap growth over 5 consecutive GCs (20s) -
+   * 68.66 mb/hr" (classic).
+   */
   reason: string;
+  /** Estimated growth rate, bytes per minute of wall-clock time (0 if the period took no time). */
+  rate: number;
+  /** V8's `heap_size_limit`, bytes. */
+  heapLimit: number | null;
+  /** Ms from `end` until the floor reaches `heapLimit` at `rate`; null when not growing toward it. */
+  projectedMsToLimit: number | null;
 }
+
+/** The payload of memwatch's `'leak'` event, emitted before the `'stats'` of the same GC. */
+export type MemwatchLeak = MemwatchHeapLeak;
 
 /** One side of a HeapDiff. */
 export interface HeapDiffSide {
@@ -648,13 +664,18 @@ export interface Memwatch extends EventEmitter {
   /** Runs a full GC now, without --expose-gc; a `'stats'` event follows asynchronously. */
   gc(): void;
   /**
-   * Chooses the leak detector. `'robust'` (default): no arithmetic wrap-around, a leak is
-   * retained memory (the heap's floor over windows of full GCs) growing at a steady pace over 64
-   * full GCs; one-off steps, caches and sawtooth patterns are not. `'classic'`: node-memwatch's rule and
-   * numbers (5 consecutive post-GC increases), defects included. Switching resets its state.
+   * Chooses the heap leak detector. `'robust'` (default): retained memory (the heap's floor)
+   * growing at a steady pace over 64 full GCs; one-off steps, caches and sawtooth patterns are
+   * not reported (~70 full GCs to a first report). `'adaptive'`: the same rule judged over 7,
+   * 16, 32 and 64 full GCs, so a floor that grows by half within a few GCs is reported within 12
+   * (but the first tooth of a sawtooth that grows the heap by half is reported too).
+   * `'classic'`: node-memwatch's rule (5 consecutive post-GC increases) with numbers that do not
+   * wrap. Switching starts the new detector fresh.
    * @throws {ModswapError} ERR_MODSWAP_INVALID_OPTIONS for an unknown detector.
    */
-  configure(options?: { detector?: 'robust' | 'classic' }): { detector: 'robust' | 'classic' };
+  configure(options?: { detector?: 'adaptive' | 'robust' | 'classic' }): {
+    detector: 'adaptive' | 'robust' | 'classic';
+  };
   /**
    * Exposes `'stats'` and `'leak'` as observable OpenTelemetry metrics (heap floor, heap after
    * GC, heap limit, usage trend, leak rate, leaks by kind, GC counts and pause time by type),

@@ -53,11 +53,21 @@ memwatch.on('stats', (stats) => {
 memwatch.once('leak', (leak) => {
   const when: Date = leak.start;
   const why: string = leak.reason;
+  if (leak.kind === 'heap') {
+    const perMinute: number = leak.rate;
+    const untilLimit: number | null = leak.projectedMsToLimit;
+    const limit: number | null = leak.heapLimit;
+    void perMinute;
+    void untilLimit;
+    void limit;
+  }
   void when;
   void why;
 });
 memwatch.gc();
 memwatch.configure({ detector: 'classic' });
+const chosen: 'adaptive' | 'robust' | 'classic' = memwatch.configure({ detector: 'adaptive' }).detector;
+void chosen;
 // The SDK's own types fit the structural option types.
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 const otel: modswap.MemwatchMetrics = memwatch.metrics({ meterProvider: new MeterProvider(), prefix: 'app.memwatch' });
