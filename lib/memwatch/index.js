@@ -8,6 +8,7 @@ const { binding, callNative } = require('../native');
 const { ModswapError } = require('../errors');
 const { GcFeed } = require('./gc-feed');
 const { HeapDiff } = require('./heapdiff');
+const { ResourceWatch, checkOptions: checkResourceOptions } = require('./resource-watch');
 
 const DETECTORS = ['robust', 'classic'];
 const WATCHED_EVENTS = new Set(['stats', 'leak']);
@@ -56,14 +57,22 @@ class Memwatch extends EventEmitter {
     this.gc = this.gc.bind(this);
     this.HeapDiff = HeapDiff;
     HeapDiff.feed = this.feed;
+    this.resources = new ResourceWatch(
+      (leak) => this.emit('leak', leak),
+      () => this.feed.counters.gcMarkSweepCompactCount,
+    );
   }
 
-  /** Chooses the leak detector: 'robust' (default) or 'classic' (the reference's numbers). */
+  /**
+   * Chooses the leak detector: 'robust' (default) or 'classic' (the reference's numbers), and
+   * whether handle and listener leaks are watched (see resource-watch.js).
+   */
   configure(options = {}) {
     if (options === null || typeof options !== 'object') {
       throw new ModswapError('ERR_MODSWAP_INVALID_OPTIONS', 'memwatch.configure() expects an options object');
     }
     const { detector = this.detectorKind } = options;
+    checkResourceOptions(options);
     if (!DETECTORS.includes(detector)) {
       throw new ModswapError(
         'ERR_MODSWAP_INVALID_OPTIONS',
@@ -74,7 +83,9 @@ class Memwatch extends EventEmitter {
       this.detector = callNative(() => new binding.LeakDetector(detector));
       this.detectorKind = detector;
     }
-    return { detector: this.detectorKind };
+    const resources = this.resources.configure(options);
+    this.syncFeed();
+    return { detector: this.detectorKind, ...resources };
   }
 
   /** Runs a full garbage collection now (no --expose-gc needed); a 'stats' event follows. */
@@ -98,6 +109,7 @@ class Memwatch extends EventEmitter {
     const watched = [...WATCHED_EVENTS].some((event) => this.listenerCount(event) > 0);
     if (watched) this.feed.start();
     else this.feed.stop();
+    this.resources.sync(this.listenerCount('leak') > 0);
     return this;
   }
 
