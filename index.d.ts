@@ -589,6 +589,62 @@ export interface MemwatchLeak {
   reason: string;
 }
 
+/** Fields shared by the handle and listener `'leak'` events (see memwatch.configure()). */
+export interface MemwatchCountLeak {
+  /** First and last sample of the window in which the count kept growing. */
+  start: Date;
+  end: Date;
+  /** How many more there were at `end` than at `start`. */
+  growth: number;
+  /** Alive now: handles of `type` (every site), or listeners of `event` on the noted emitters. */
+  count: number;
+  /** Growth per `unit` over the window, two significant digits. */
+  perUnit: number;
+  /** The work the count follows best: HTTP requests served, modswap reloads, full GCs, or time. */
+  unit: 'request' | 'reload' | 'gc' | 'second';
+  reason: string;
+}
+
+/** A handle or timer type whose live count grows with the work done. */
+export interface MemwatchHandleLeak extends MemwatchCountLeak {
+  kind: 'handles';
+  /** As `process.getActiveResourcesInfo()` names it: 'Timeout', 'TCPServerWrap', 'TCPSocketWrap', … */
+  type: string;
+  /** Where most of the ones created since the growth was noticed come from: 'app/ssr.js:41'. */
+  site: string;
+  /**
+   * How many of those created at `site` since then are alive, among the creations whose stack was
+   * taken (at most 100 per sample interval, so a lower bound under heavy load).
+   */
+  siteCount: number;
+  /** E.g. "Timeout created at app/ssr.js:41 — 1,204 alive, +1 per request". */
+  reason: string;
+}
+
+/** An event whose listener count keeps growing on emitters of one class. */
+export interface MemwatchListenerLeak extends MemwatchCountLeak {
+  kind: 'listeners';
+  /** The emitters' class: 'Socket', 'Server', 'EventEmitter', … */
+  emitter: string;
+  event: string;
+  /** Where the listener that made an emitter's count reach 16 (32, 64, …) was added. */
+  site: string;
+  /** How many emitters the count is summed over. */
+  emitters: number;
+  /** E.g. "'error' listeners on Socket added at app/client.js:12 — 1,212 attached, +1 per request". */
+  reason: string;
+}
+
+/** Handle and listener watching (on while memwatch has a `'leak'` listener). */
+export interface MemwatchResourceOptions {
+  /** Live handles and timers by type, and their creation sites once a type grows. Default true. */
+  handles?: boolean;
+  /** Listener counts per emitter class, event and site. Default true. */
+  listeners?: boolean;
+  /** How often both are sampled, 10 to 600,000 ms. Default 1000. */
+  sampleIntervalMs?: number;
+}
+
 /** One side of a HeapDiff. */
 export interface HeapDiffSide {
   /** Objects in the heap (modswap's own HeapDiff objects excluded). */
@@ -640,10 +696,10 @@ export declare class HeapDiff {
 /** The memwatch emitter: drop-in for node-memwatch / memwatch-next / @airbnb/node-memwatch. */
 export interface Memwatch extends EventEmitter {
   on(event: 'stats', listener: (stats: MemwatchStats) => void): this;
-  on(event: 'leak', listener: (leak: MemwatchLeak) => void): this;
+  on(event: 'leak', listener: (leak: MemwatchLeak | MemwatchHandleLeak | MemwatchListenerLeak) => void): this;
   on(event: string | symbol, listener: (...args: any[]) => void): this;
   once(event: 'stats', listener: (stats: MemwatchStats) => void): this;
-  once(event: 'leak', listener: (leak: MemwatchLeak) => void): this;
+  once(event: 'leak', listener: (leak: MemwatchLeak | MemwatchHandleLeak | MemwatchListenerLeak) => void): this;
   once(event: string | symbol, listener: (...args: any[]) => void): this;
   /** Runs a full GC now, without --expose-gc; a `'stats'` event follows asynchronously. */
   gc(): void;
@@ -652,9 +708,14 @@ export interface Memwatch extends EventEmitter {
    * retained memory (the heap's floor over windows of full GCs) growing at a steady pace over 64
    * full GCs; one-off steps, caches and sawtooth patterns are not. `'classic'`: node-memwatch's rule and
    * numbers (5 consecutive post-GC increases), defects included. Switching resets its state.
-   * @throws {ModswapError} ERR_MODSWAP_INVALID_OPTIONS for an unknown detector.
+   * `handles`, `listeners`, `sampleIntervalMs`: handle and listener watching (see
+   * MemwatchResourceOptions). Returns every setting now in force.
+   * @throws {ModswapError} ERR_MODSWAP_INVALID_OPTIONS for an unknown detector or a bad option;
+   * nothing changes then.
    */
-  configure(options?: { detector?: 'robust' | 'classic' }): { detector: 'robust' | 'classic' };
+  configure(
+    options?: { detector?: 'robust' | 'classic' } & MemwatchResourceOptions,
+  ): { detector: 'robust' | 'classic' } & Required<MemwatchResourceOptions>;
   HeapDiff: typeof HeapDiff;
 }
 
