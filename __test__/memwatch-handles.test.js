@@ -6,6 +6,7 @@ const assert = require('node:assert/strict');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const EventEmitter = require('node:events');
+const { once } = require('node:events');
 const { floorRises, ratePerUnit } = require('../lib/memwatch/growth');
 
 const FIXTURE = path.join(__dirname, 'fixtures', 'memwatch-handles');
@@ -113,4 +114,24 @@ test('configure(): bad options are refused and change nothing; off means no patc
   assert.equal(memwatch.resources.active, false, 'nothing runs without a leak listener');
   memwatch.configure({ listeners: true });
   assert.equal(EventEmitter.prototype.on, on);
+});
+
+test('a fault while sampling stops watching with a warning instead of crashing', async () => {
+  const memwatch = require('..').memwatch;
+  memwatch.configure({ sampleIntervalMs: 10 });
+  const onLeak = () => {};
+  memwatch.on('leak', onLeak);
+  memwatch.resources.handles.sample = () => {
+    throw new Error('boom');
+  };
+  // The sampler is unref'd: something has to keep the loop alive until it runs.
+  const keepAlive = setInterval(() => {}, 1000);
+  const [warning] = await once(process, 'warning');
+  clearInterval(keepAlive);
+  assert.equal(warning.name, 'ModswapWarning');
+  assert.equal(warning.code, 'MODSWAP_MEMWATCH_INTERNAL');
+  assert.match(warning.message, /boom/);
+  assert.equal(memwatch.resources.active, false);
+  memwatch.removeListener('leak', onLeak);
+  memwatch.configure({ sampleIntervalMs: 1000 });
 });

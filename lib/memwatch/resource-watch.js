@@ -58,6 +58,7 @@ class ResourceWatch {
       this.reloads += 1;
     };
     this.swapListeners = undefined;
+    this.broken = false;
   }
 
   /** Applies checked options (see checkOptions) and restarts what they change. */
@@ -67,12 +68,13 @@ class ResourceWatch {
     const changed = Object.keys(next).some((key) => next[key] !== this.options[key]);
     if (changed && this.active) this.stop();
     this.options = next;
+    this.broken = false;
     return { ...this.options };
   }
 
   /** Runs while `listened` (memwatch has a 'leak' listener) and something is enabled. */
   sync(listened) {
-    const wanted = listened && (this.options.handles || this.options.listeners);
+    const wanted = listened && !this.broken && (this.options.handles || this.options.listeners);
     if (wanted && !this.active) this.start();
     else if (!wanted && this.active) this.stop();
   }
@@ -110,10 +112,24 @@ class ResourceWatch {
   }
 
   sample() {
-    this.followSwaps();
-    const at = Date.now();
-    const work = { request: this.requests, reload: this.reloads, gc: this.fullGcs() };
-    const leaks = [...(this.handles?.sample(at, work) ?? []), ...(this.listeners?.sample(at, work) ?? [])];
+    let leaks;
+    try {
+      this.followSwaps();
+      const at = Date.now();
+      const work = { request: this.requests, reload: this.reloads, gc: this.fullGcs() };
+      leaks = [...(this.handles?.sample(at, work) ?? []), ...(this.listeners?.sample(at, work) ?? [])];
+    } catch (error) {
+      // A fault of ours must not crash the process from a timer: watching stops, loudly, until
+      // the next configure().
+      this.stop();
+      this.broken = true;
+      process.emitWarning(`memwatch stopped watching handles and listeners: ${error && error.message}`, {
+        type: 'ModswapWarning',
+        code: 'MODSWAP_MEMWATCH_INTERNAL',
+      });
+      return;
+    }
+    // The user's 'leak' listeners throw as they would from any emitter.
     for (const leak of leaks) this.emitLeak(leak);
   }
 }
