@@ -594,7 +594,10 @@ export interface MemwatchCountLeak {
   /** First and last sample of the window in which the count kept growing. */
   start: Date;
   end: Date;
-  /** How many more there were at `end` than at `start`. */
+  /**
+   * How many more there were at `end` than at `start` (listeners: how many were added over the
+   * window to the emitters already noted).
+   */
   growth: number;
   /** Alive now: handles of `type` (every site), or listeners of `event` on the noted emitters. */
   count: number;

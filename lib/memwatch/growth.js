@@ -93,7 +93,10 @@ class GrowthSeries {
     this.reportedAt = 0;
   }
 
-  /** Adds `{ count, at, work }` (`at` in ms since the epoch, `work` the counters so far). */
+  /**
+   * Adds `{ count, at, work, total? }` (`at` in ms since the epoch, `work` the counters so far;
+   * `total`, when the count judged is not what is alive, is what the report calls `count`).
+   */
   add(sample) {
     this.samples.push(sample);
     if (this.samples.length > WINDOW) this.samples.shift();
@@ -123,7 +126,7 @@ class GrowthSeries {
       start: new Date(first.at),
       end: new Date(last.at),
       growth: last.count - first.count,
-      count: last.count,
+      count: last.total ?? last.count,
       ...ratePerUnit(this.samples),
     };
   }

@@ -74,10 +74,12 @@ class ListenerWatch {
       let group = this.groups.get(key);
       if (group === undefined) {
         const series = new GrowthSeries();
-        group = { emitter: label, event: String(event), rawEvent: event, site, refs: new Set(), series };
+        // refs: WeakRef(emitter) -> its count at the previous sample; added: the listeners
+        // added to noted emitters since they were noted, the series' count.
+        group = { emitter: label, event: String(event), rawEvent: event, site, refs: new Map(), added: 0, series };
         this.groups.set(key, group);
       }
-      group.refs.add(new WeakRef(emitter));
+      group.refs.set(new WeakRef(emitter), emitter.listenerCount(event));
     } catch (error) {
       // Never into the user's on(): kept for the tests and dropped otherwise.
       this.failed = error;
@@ -88,23 +90,31 @@ class ListenerWatch {
   sample(at, work) {
     const leaks = [];
     for (const [key, group] of this.groups) {
-      const count = this.count(group);
+      const total = this.count(group);
       if (group.refs.size === 0) {
         this.groups.delete(key);
         continue;
       }
-      group.series.add({ count, at, work });
+      group.series.add({ count: group.added, total, at, work });
       if (group.series.growing()) leaks.push(this.payload(group));
     }
     return leaks;
   }
 
-  /** Listeners of the group's event on its emitters still alive (and still listened to). */
+  /**
+   * Listeners of the group's event on its emitters still alive (and still listened to). What
+   * they gained since the last sample goes to `group.added`: the growth rule follows that, not
+   * the total, which jumps by 16 or more each time an emitter is noted and drops when one goes.
+   */
   count(group) {
     let count = 0;
-    for (const ref of group.refs) {
+    for (const [ref, previous] of group.refs) {
       const emitter = ref.deref();
       const n = emitter === undefined ? 0 : emitter.listenerCount(group.rawEvent);
+      if (emitter !== undefined) {
+        group.added += n - previous;
+        group.refs.set(ref, n);
+      }
       if (n === 0) {
         // Noted again if it fills up again.
         group.refs.delete(ref);
