@@ -602,8 +602,67 @@ export interface MemwatchHeapLeak {
   projectedMsToLimit: number | null;
 }
 
-/** The payload of memwatch's `'leak'` event, emitted before the `'stats'` of the same GC. */
-export type MemwatchLeak = MemwatchHeapLeak;
+/** Fields shared by the handle and listener `'leak'` events (see memwatch.configure()). */
+export interface MemwatchCountLeak {
+  /** First and last sample of the window in which the count kept growing. */
+  start: Date;
+  end: Date;
+  /**
+   * How many more there were at `end` than at `start` (listeners: how many were added over the
+   * window to the emitters already noted).
+   */
+  growth: number;
+  /** Alive now: handles of `type` (every site), or listeners of `event` on the noted emitters. */
+  count: number;
+  /** Growth per `unit` over the window, two significant digits. */
+  perUnit: number;
+  /** The work the count follows best: HTTP requests served, modswap reloads, full GCs, or time. */
+  unit: 'request' | 'reload' | 'gc' | 'second';
+  reason: string;
+}
+
+/** A handle or timer type whose live count grows with the work done. */
+export interface MemwatchHandleLeak extends MemwatchCountLeak {
+  kind: 'handles';
+  /** As `process.getActiveResourcesInfo()` names it: 'Timeout', 'TCPServerWrap', 'TCPSocketWrap', … */
+  type: string;
+  /** Where most of the ones created since the growth was noticed come from: 'app/ssr.js:41'. */
+  site: string;
+  /**
+   * How many of those created at `site` since then are alive, among the creations whose stack was
+   * taken (at most 100 per sample interval, so a lower bound under heavy load).
+   */
+  siteCount: number;
+  /** E.g. "Timeout created at app/ssr.js:41 — 1,204 alive, +1 per request". */
+  reason: string;
+}
+
+/** An event whose listener count keeps growing on emitters of one class. */
+export interface MemwatchListenerLeak extends MemwatchCountLeak {
+  kind: 'listeners';
+  /** The emitters' class: 'Socket', 'Server', 'EventEmitter', … */
+  emitter: string;
+  event: string;
+  /** Where the listener that made an emitter's count reach 16 (32, 64, …) was added. */
+  site: string;
+  /** How many emitters the count is summed over. */
+  emitters: number;
+  /** E.g. "'error' listeners on Socket added at app/client.js:12 — 1,212 attached, +1 per request". */
+  reason: string;
+}
+
+/** Handle and listener watching (on while memwatch has a `'leak'` listener). */
+export interface MemwatchResourceOptions {
+  /** Live handles and timers by type, and their creation sites once a type grows. Default true. */
+  handles?: boolean;
+  /** Listener counts per emitter class, event and site. Default true. */
+  listeners?: boolean;
+  /** How often both are sampled, 10 to 600,000 ms. Default 1000. */
+  sampleIntervalMs?: number;
+}
+
+/** The payload of memwatch's `'leak'` event, emitted before the `'stats'` of the same GC (heap leaks). */
+export type MemwatchLeak = MemwatchHeapLeak | MemwatchHandleLeak | MemwatchListenerLeak;
 
 /** One side of a HeapDiff. */
 export interface HeapDiffSide {
@@ -671,11 +730,14 @@ export interface Memwatch extends EventEmitter {
    * (but the first tooth of a sawtooth that grows the heap by half is reported too).
    * `'classic'`: node-memwatch's rule (5 consecutive post-GC increases) with numbers that do not
    * wrap. Switching starts the new detector fresh.
-   * @throws {ModswapError} ERR_MODSWAP_INVALID_OPTIONS for an unknown detector.
+   * `handles`, `listeners`, `sampleIntervalMs`: handle and listener watching (see
+   * MemwatchResourceOptions). Returns every setting now in force.
+   * @throws {ModswapError} ERR_MODSWAP_INVALID_OPTIONS for an unknown detector or a bad option;
+   * nothing changes then.
    */
-  configure(options?: { detector?: 'adaptive' | 'robust' | 'classic' }): {
-    detector: 'adaptive' | 'robust' | 'classic';
-  };
+  configure(
+    options?: { detector?: 'adaptive' | 'robust' | 'classic' } & MemwatchResourceOptions,
+  ): { detector: 'adaptive' | 'robust' | 'classic' } & Required<MemwatchResourceOptions>;
   /**
    * Exposes `'stats'` and `'leak'` as observable OpenTelemetry metrics (heap floor, heap after
    * GC, heap limit, usage trend, leak rate, leaks by kind, GC counts and pause time by type),

@@ -281,7 +281,7 @@ test('adaptive: the leak arrives within 12 full GCs of a steep leak', async () =
 test('configure rejects unknown detectors and keeps the current one', () => {
   assert.throws(() => memwatch.configure({ detector: 'magic' }), { code: 'ERR_MODSWAP_INVALID_OPTIONS' });
   assert.throws(() => memwatch.configure(5), { code: 'ERR_MODSWAP_INVALID_OPTIONS' });
-  assert.deepEqual(memwatch.configure(), { detector: 'robust' });
+  assert.equal(memwatch.configure().detector, 'robust');
 });
 
 test('each worker thread has its own memwatch state', async () => {

@@ -75,6 +75,19 @@ memwatch.metrics({ meter: new MeterProvider().getMeter('app') }).stop();
 const otelPrefix: string = otel.prefix;
 void otelPrefix;
 otel.stop();
+// handle and listener leaks
+const watching = memwatch.configure({ handles: true, listeners: false, sampleIntervalMs: 500 });
+const interval: number = watching.sampleIntervalMs;
+void interval;
+memwatch.on('leak', (leak) => {
+  if ('kind' in leak && leak.kind === 'handles') {
+    const where: string = `${leak.type} ${leak.site} ${leak.count} ${leak.perUnit} ${leak.unit}`;
+    void where;
+  } else if ('kind' in leak && leak.kind === 'listeners') {
+    const where: string = `${leak.emitter} ${leak.event} ${leak.site} ${leak.emitters}`;
+    void where;
+  }
+});
 const diff = new memwatchAlone.HeapDiff();
 const result: modswap.HeapDiffResult = diff.end();
 const plus: number = result.change.details[0]['+'];

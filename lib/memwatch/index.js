@@ -8,6 +8,7 @@ const { binding, callNative } = require('../native');
 const { ModswapError } = require('../errors');
 const { GcFeed } = require('./gc-feed');
 const { HeapDiff } = require('./heapdiff');
+const { ResourceWatch, checkOptions: checkResourceOptions } = require('./resource-watch');
 
 const DETECTORS = ['adaptive', 'robust', 'classic'];
 const WATCHED_EVENTS = new Set(['stats', 'leak']);
@@ -79,6 +80,10 @@ class Memwatch extends EventEmitter {
     this.gc = this.gc.bind(this);
     this.HeapDiff = HeapDiff;
     HeapDiff.feed = this.feed;
+    this.resources = new ResourceWatch(
+      (leak) => this.emit('leak', leak),
+      () => this.feed.counters.gcMarkSweepCompactCount,
+    );
   }
 
   /**
@@ -86,12 +91,14 @@ class Memwatch extends EventEmitter {
    * (the same rule at four horizons, sooner the steeper the leak) or 'classic' (node-memwatch's
    * rule, numbers that do not wrap). Another detector starts fresh; an unknown one throws and
    * changes nothing.
+   * Also whether handle and listener leaks are watched (see resource-watch.js).
    */
   configure(options = {}) {
     if (options === null || typeof options !== 'object') {
       throw new ModswapError('ERR_MODSWAP_INVALID_OPTIONS', 'memwatch.configure() expects an options object');
     }
     const { detector = this.detectorKind } = options;
+    checkResourceOptions(options);
     if (!DETECTORS.includes(detector)) {
       throw new ModswapError(
         'ERR_MODSWAP_INVALID_OPTIONS',
@@ -102,7 +109,9 @@ class Memwatch extends EventEmitter {
       this.detector = callNative(() => newDetector(detector));
       this.detectorKind = detector;
     }
-    return { detector: this.detectorKind };
+    const resources = this.resources.configure(options);
+    this.syncFeed();
+    return { detector: this.detectorKind, ...resources };
   }
 
   /** Runs a full garbage collection now (no --expose-gc needed); a 'stats' event follows. */
@@ -134,6 +143,7 @@ class Memwatch extends EventEmitter {
     const watched = [...WATCHED_EVENTS].some((event) => this.listenerCount(event) > 0);
     if (watched) this.feed.start();
     else this.feed.stop();
+    this.resources.sync(this.listenerCount('leak') > 0);
     return this;
   }
 
