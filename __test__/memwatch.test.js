@@ -230,7 +230,7 @@ test('robust mode: an idle process and a sawtooth cache raise no leak', async ()
 
 test("adaptive: a steep leak is reported within 12 full GCs with kind, rate, heapLimit and projectedMsToLimit", async () => {
   memwatch.configure({ detector: 'classic' });
-  assert.deepEqual(memwatch.configure({ detector: 'adaptive' }), { detector: 'adaptive' }); // fresh state
+  assert.equal(memwatch.configure({ detector: 'adaptive' }).detector, 'adaptive'); // fresh state
   const usedAt = [];
   const onStats = (stats) => usedAt.push(stats.current_base);
   memwatch.on('stats', onStats);
