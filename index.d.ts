@@ -579,15 +579,90 @@ export interface MemwatchStats {
   gc_ts: number;
 }
 
-/** The payload of memwatch's `'leak'` event, emitted before the `'stats'` of the same GC. */
-export interface MemwatchLeak {
+/** A `'leak'` event of the heap detectors (`kind: 'heap'`). */
+export interface MemwatchHeapLeak {
+  kind: 'heap';
+  /** Start of the growth period. */
+  start: Date;
+  /** When the leak was declared. */
+  end: Date;
+  /** Bytes the heap (its retained floor, for 'adaptive' and 'robust') grew over the period. */
+  growth: number;
+  /**
+   * E.g. "heap floor grew 40 mb over 11 full GCs (5s) - 480 mb/min; heap limit (4144 mb)
+   * reached in ~8m 30s at this rate" (adaptive) or "heap growth over 5 consecutive GCs (20s) -
+   * 68.66 mb/hr" (classic).
+   */
+  reason: string;
+  /** Estimated growth rate, bytes per minute of wall-clock time (0 if the period took no time). */
+  rate: number;
+  /** V8's `heap_size_limit`, bytes. */
+  heapLimit: number | null;
+  /** Ms from `end` until the floor reaches `heapLimit` at `rate`; null when not growing toward it. */
+  projectedMsToLimit: number | null;
+}
+
+/** Fields shared by the handle and listener `'leak'` events (see memwatch.configure()). */
+export interface MemwatchCountLeak {
+  /** First and last sample of the window in which the count kept growing. */
   start: Date;
   end: Date;
-  /** Bytes the heap grew over the period. */
+  /**
+   * How many more there were at `end` than at `start` (listeners: how many were added over the
+   * window to the emitters already noted).
+   */
   growth: number;
-  /** E.g. "heap growth over 5 consecutive GCs (20s) - 68.66 mb/hr" (classic). */
+  /** Alive now: handles of `type` (every site), or listeners of `event` on the noted emitters. */
+  count: number;
+  /** Growth per `unit` over the window, two significant digits. */
+  perUnit: number;
+  /** The work the count follows best: HTTP requests served, modswap reloads, full GCs, or time. */
+  unit: 'request' | 'reload' | 'gc' | 'second';
   reason: string;
 }
+
+/** A handle or timer type whose live count grows with the work done. */
+export interface MemwatchHandleLeak extends MemwatchCountLeak {
+  kind: 'handles';
+  /** As `process.getActiveResourcesInfo()` names it: 'Timeout', 'TCPServerWrap', 'TCPSocketWrap', … */
+  type: string;
+  /** Where most of the ones created since the growth was noticed come from: 'app/ssr.js:41'. */
+  site: string;
+  /**
+   * How many of those created at `site` since then are alive, among the creations whose stack was
+   * taken (at most 100 per sample interval, so a lower bound under heavy load).
+   */
+  siteCount: number;
+  /** E.g. "Timeout created at app/ssr.js:41 — 1,204 alive, +1 per request". */
+  reason: string;
+}
+
+/** An event whose listener count keeps growing on emitters of one class. */
+export interface MemwatchListenerLeak extends MemwatchCountLeak {
+  kind: 'listeners';
+  /** The emitters' class: 'Socket', 'Server', 'EventEmitter', … */
+  emitter: string;
+  event: string;
+  /** Where the listener that made an emitter's count reach 16 (32, 64, …) was added. */
+  site: string;
+  /** How many emitters the count is summed over. */
+  emitters: number;
+  /** E.g. "'error' listeners on Socket added at app/client.js:12 — 1,212 attached, +1 per request". */
+  reason: string;
+}
+
+/** Handle and listener watching (on while memwatch has a `'leak'` listener). */
+export interface MemwatchResourceOptions {
+  /** Live handles and timers by type, and their creation sites once a type grows. Default true. */
+  handles?: boolean;
+  /** Listener counts per emitter class, event and site. Default true. */
+  listeners?: boolean;
+  /** How often both are sampled, 10 to 600,000 ms. Default 1000. */
+  sampleIntervalMs?: number;
+}
+
+/** The payload of memwatch's `'leak'` event, emitted before the `'stats'` of the same GC (heap leaks). */
+export type MemwatchLeak = MemwatchHeapLeak | MemwatchHandleLeak | MemwatchListenerLeak;
 
 /** One side of a HeapDiff. */
 export interface HeapDiffSide {
@@ -711,13 +786,30 @@ export interface Memwatch extends EventEmitter {
   /** Runs a full GC now, without --expose-gc; a `'stats'` event follows asynchronously. */
   gc(): void;
   /**
-   * Chooses the leak detector. `'robust'` (default): no arithmetic wrap-around, a leak is
-   * retained memory (the heap's floor over windows of full GCs) growing at a steady pace over 64
-   * full GCs; one-off steps, caches and sawtooth patterns are not. `'classic'`: node-memwatch's rule and
-   * numbers (5 consecutive post-GC increases), defects included. Switching resets its state.
-   * @throws {ModswapError} ERR_MODSWAP_INVALID_OPTIONS for an unknown detector.
+   * Chooses the heap leak detector. `'robust'` (default): retained memory (the heap's floor)
+   * growing at a steady pace over 64 full GCs; one-off steps, caches and sawtooth patterns are
+   * not reported (~70 full GCs to a first report). `'adaptive'`: the same rule judged over 7,
+   * 16, 32 and 64 full GCs, so a floor that grows by half within a few GCs is reported within 12
+   * (but the first tooth of a sawtooth that grows the heap by half is reported too).
+   * `'classic'`: node-memwatch's rule (5 consecutive post-GC increases) with numbers that do not
+   * wrap. Switching starts the new detector fresh.
+   * `handles`, `listeners`, `sampleIntervalMs`: handle and listener watching (see
+   * MemwatchResourceOptions). Returns every setting now in force.
+   * @throws {ModswapError} ERR_MODSWAP_INVALID_OPTIONS for an unknown detector or a bad option;
+   * nothing changes then.
    */
-  configure(options?: { detector?: 'robust' | 'classic' }): { detector: 'robust' | 'classic' };
+  configure(
+    options?: { detector?: 'adaptive' | 'robust' | 'classic' } & MemwatchResourceOptions,
+  ): { detector: 'adaptive' | 'robust' | 'classic' } & Required<MemwatchResourceOptions>;
+  /**
+   * Exposes `'stats'` and `'leak'` as observable OpenTelemetry metrics (heap floor, heap after
+   * GC, heap limit, usage trend, leak rate, leaks by kind, GC counts and pause time by type),
+   * read when the SDK collects. Starts watching GCs like a `'stats'` listener does.
+   * Needs the optional peer dependency `@opentelemetry/api`.
+   * @throws {ModswapError} ERR_MODSWAP_MISSING_PEER when `@opentelemetry/api` cannot be required;
+   * ERR_MODSWAP_INVALID_OPTIONS for bad options (nothing is registered).
+   */
+  metrics(options?: MemwatchMetricsOptions): MemwatchMetrics;
   HeapDiff: typeof HeapDiff;
   /**
    * Samples allocations for `durationMs` with V8's sampling heap profiler (an in-process
@@ -740,6 +832,29 @@ export interface Memwatch extends EventEmitter {
     after: object | string,
     options?: { minGrowth?: number; tolerance?: number; top?: number },
   ): Promise<HeapProfileDiff>;
+}
+
+/** Options of `memwatch.metrics()`. Types are structural: modswap does not import @opentelemetry/api's. */
+export interface MemwatchMetricsOptions {
+  /** Where to create the instruments (meter 'modswap'); default: the global MeterProvider. */
+  meterProvider?: { getMeter(name: string, version?: string): unknown };
+  /** A meter to create the instruments on, instead of `meterProvider` (not both). */
+  meter?: {
+    createObservableGauge(name: string, options?: object): unknown;
+    createObservableCounter(name: string, options?: object): unknown;
+    addBatchObservableCallback(callback: (result: any) => void, observables: unknown[]): void;
+    removeBatchObservableCallback(callback: (result: any) => void, observables: unknown[]): void;
+  };
+  /** Start of every instrument name; default `'modswap.memwatch'` (Prometheus: `modswap_memwatch_…`). */
+  prefix?: string;
+}
+
+/** What `memwatch.metrics()` returns. */
+export interface MemwatchMetrics {
+  /** The instrument name prefix in use. */
+  readonly prefix: string;
+  /** Stops observing and listening (idempotent); the SDK keeps showing the last cumulative values. */
+  stop(): void;
 }
 
 /** memwatch rebuilt on V8's statistics; also `require('modswap/memwatch')`. */

@@ -29,16 +29,7 @@ function median(values) {
 /** The child: loads the app, grows the heap, retires STALE modules, writes the snapshot. */
 function child(appDir, file, ballast) {
   const v8 = require('node:v8');
-  class ModswapGeneration {
-    constructor(name, generation, role, exportName) {
-      this.file = name;
-      this.generation = String(generation);
-      this.role = role;
-      this.name = exportName;
-    }
-  }
-  const markers = new WeakMap();
-  globalThis.__modswapTracker = { markers };
+  const { markGeneration } = require('../lib/explain/markers');
   require(path.join(appDir, 'router.js'));
   globalThis.ballast = Array.from({ length: ballast }, (_, i) => ({ i, label: `item-${i}`, list: [i, i + 1] }));
   const timers = [];
@@ -47,8 +38,7 @@ function child(appDir, file, ballast) {
     const old = require.cache[name];
     delete require.cache[name];
     require(name);
-    markers.set(old, new ModswapGeneration(name, 1, 'module', ''));
-    markers.set(old.exports, new ModswapGeneration(name, 1, 'exports', ''));
+    markGeneration(name, 1, old, [[old.exports, '']]);
     timers.push(setInterval(() => old.exports, 1e6));
   }
   const started = process.hrtime.bigint();

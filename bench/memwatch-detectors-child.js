@@ -4,19 +4,20 @@
 //   node bench/memwatch-detectors-child.js <workload index> <full GCs>
 //
 // Builds the application state, then starts ONE GcFeed and feeds every batch it delivers, as the
-// same Float64Array, to a classic and a robust LeakDetector: both see identical input. Runs the
+// same Float64Array, to a classic, a robust and an adaptive LeakDetector: all see identical input. Runs the
 // workload's steps with memwatch.gc() after each until the feed has delivered <full GCs> full
 // GCs (later ones are not fed). Prints one JSON line: each detector's leak events with the
 // full-GC number they came at, and the post-GC heap series.
 const path = require('node:path');
 const { ROOT, MODSWAP_MEMWATCH } = require('./lib/memwatch-bench');
-const { ALL_WORKLOADS, applicationState } = require('./lib/memwatch-workloads');
+const { applicationState } = require('./lib/memwatch-workloads');
+const { ALL_WORKLOADS } = require('./lib/memwatch-workload-sets');
 
 const memwatch = require(MODSWAP_MEMWATCH);
 const { binding } = require(path.join(ROOT, 'lib', 'native'));
 const { GcFeed } = require(path.join(ROOT, 'lib', 'memwatch', 'gc-feed'));
 
-const DETECTORS = ['classic', 'robust'];
+const DETECTORS = ['classic', 'robust', 'adaptive'];
 
 function nextTurn() {
   return new Promise((resolve) => setImmediate(resolve));
@@ -30,6 +31,8 @@ class Comparison {
     this.incremental = 0;
     this.usedHeap = [];
     this.detectors = Object.fromEntries(DETECTORS.map((kind) => [kind, new binding.LeakDetector(kind)]));
+    const { heap_size_limit: limit } = require('node:v8').getHeapStatistics();
+    for (const detector of Object.values(this.detectors)) detector.setHeapLimit(limit);
     this.leaks = Object.fromEntries(DETECTORS.map((kind) => [kind, []]));
     this.statsEvents = Object.fromEntries(DETECTORS.map((kind) => [kind, 0]));
   }
@@ -67,7 +70,8 @@ class Comparison {
     for (const event of this.detectors[kind].observe(samples)) {
       this.statsEvents[kind] += 1;
       if (event.leak) {
-        this.leaks[kind].push({ gc: fullNumber[event.index], growth: event.leak.growth, reason: event.leak.reason });
+        const { growth, reason, rate, projectedMsToLimit } = event.leak;
+        this.leaks[kind].push({ gc: fullNumber[event.index], growth, reason, rate, projectedMsToLimit });
       }
     }
   }

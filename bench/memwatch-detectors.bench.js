@@ -1,30 +1,34 @@
 #!/usr/bin/env node
 'use strict';
 // Leak detector comparison: modswap's 'classic' detector (the reference's rule: 5 consecutive
-// post-GC increases) vs its 'robust' one (rising heap floor over windows of full GCs), on three
-// sets of leaking and non-leaking workloads (bench/lib/memwatch-workloads.js).
+// post-GC increases) vs its 'robust' one (rising heap floor over windows of full GCs, one
+// 64-GC horizon) vs 'adaptive' (the robust rule at four horizons, sooner for steeper leaks), on
+// four sets of leaking and non-leaking workloads (bench/lib/memwatch-workloads.js and, when
+// present, the blind set bench/lib/memwatch-workloads-blind.js).
 //
-//   node bench/memwatch-detectors.bench.js [--quick] [--gcs=150] [--sets=main,holdout,fresh] [--only=<name>,…]
+//   node bench/memwatch-detectors.bench.js [--quick] [--gcs=150] [--sets=main,holdout,fresh,blind] [--only=<name>,…]
 //
-// Three sets: `main` (the 4 + 4 workloads of the issue), `holdout` (the same kinds of pattern
-// with other rates and lengths, defined after the robust detector had been tuned on `main`) and
+// Four sets: `main` (the 4 + 4 workloads of the issue), `holdout` (the same kinds of pattern
+// with other rates and lengths, defined after the robust detector had been tuned on `main`),
 // `fresh` (5 + 5 service-like patterns, written after the robust redesign started; both earlier
-// sets had been seen while tuning it, so only this one judges the redesign out of sample).
+// sets had been seen while tuning it, so only this one judges the redesign out of sample) and
+// `blind` (issue I: 6 + 6, written by someone who never read the detectors, first run after
+// the adaptive detector was fixed; the only out-of-sample judge of 'adaptive').
 //
 // Each workload runs in its own process (memwatch-detectors-child.js) for a fixed number of
 // full GCs, forced with memwatch.gc() after every step, plus the scavenges the work causes
 // (children run with --max-semi-space-size=1 so that short-lived garbage does reach a
-// scavenge). One GcFeed feeds the same batches to both detectors. Prints a table and writes
+// scavenge). One GcFeed feeds the same batches to all three detectors. Prints a table and writes
 // .bench-tmp/memwatch-detectors-results.json with every leak event and the post-GC heap series.
 const path = require('node:path');
 const { renderTable } = require('./lib/stats');
 const { environment } = require('./lib/environment');
 const { header, runChild, measuringLoad, environmentNotes, resultsFile, writeResults } = require('./lib/memwatch-bench');
-const { ALL_WORKLOADS } = require('./lib/memwatch-workloads');
+const { ALL_WORKLOADS } = require('./lib/memwatch-workload-sets');
 
 const CHILD = path.join(__dirname, 'memwatch-detectors-child.js');
 const RESULTS_FILE = resultsFile('detectors', process.argv.slice(2));
-const DETECTORS = ['classic', 'robust'];
+const DETECTORS = ['classic', 'robust', 'adaptive'];
 /** Events this early are start-up noise for any detector (see the idle workload). */
 const EARLY_GCS = 10;
 
@@ -33,7 +37,7 @@ const QUICK = { gcs: 40 };
 
 function parseArgs(argv) {
   const quick = argv.includes('--quick');
-  const options = { ...(quick ? QUICK : FULL), quick, only: null, sets: ['main', 'holdout', 'fresh'] };
+  const options = { ...(quick ? QUICK : FULL), quick, only: null, sets: ['main', 'holdout', 'fresh', 'blind'] };
   for (const arg of argv) {
     const [key, value] = arg.split('=');
     if (key === '--quick') continue;
@@ -94,7 +98,7 @@ function workloadTable(runs) {
       ...DETECTORS.map((kind) => detectorCell(run.judged[kind])),
     ];
   });
-  return renderTable(['workload', 'leaks', 'post-GC heap, GC 5 -> last', 'GCs fed', 'classic: leak events', 'robust: leak events'], rows);
+  return renderTable(['workload', 'leaks', 'post-GC heap, GC 5 -> last', 'GCs fed', ...DETECTORS.map((kind) => `${kind}: leak events`)], rows);
 }
 
 function summaryTable(runs) {
@@ -122,6 +126,7 @@ const SET_TITLES = {
   main: 'main set (the issue\'s 4 leaking + 4 non-leaking workloads)',
   holdout: 'held-out set (other rates and lengths; defined after the robust detector was tuned on the main set)',
   fresh: 'fresh set: written after the redesign started, never used for tuning',
+  blind: 'blind set (issue I): written without reading the detectors, run after the adaptive detector was fixed, never used for tuning',
 };
 
 function report(results) {

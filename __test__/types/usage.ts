@@ -53,11 +53,41 @@ memwatch.on('stats', (stats) => {
 memwatch.once('leak', (leak) => {
   const when: Date = leak.start;
   const why: string = leak.reason;
+  if (leak.kind === 'heap') {
+    const perMinute: number = leak.rate;
+    const untilLimit: number | null = leak.projectedMsToLimit;
+    const limit: number | null = leak.heapLimit;
+    void perMinute;
+    void untilLimit;
+    void limit;
+  }
   void when;
   void why;
 });
 memwatch.gc();
 memwatch.configure({ detector: 'classic' });
+const chosen: 'adaptive' | 'robust' | 'classic' = memwatch.configure({ detector: 'adaptive' }).detector;
+void chosen;
+// The SDK's own types fit the structural option types.
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
+const otel: modswap.MemwatchMetrics = memwatch.metrics({ meterProvider: new MeterProvider(), prefix: 'app.memwatch' });
+memwatch.metrics({ meter: new MeterProvider().getMeter('app') }).stop();
+const otelPrefix: string = otel.prefix;
+void otelPrefix;
+otel.stop();
+// handle and listener leaks
+const watching = memwatch.configure({ handles: true, listeners: false, sampleIntervalMs: 500 });
+const interval: number = watching.sampleIntervalMs;
+void interval;
+memwatch.on('leak', (leak) => {
+  if ('kind' in leak && leak.kind === 'handles') {
+    const where: string = `${leak.type} ${leak.site} ${leak.count} ${leak.perUnit} ${leak.unit}`;
+    void where;
+  } else if ('kind' in leak && leak.kind === 'listeners') {
+    const where: string = `${leak.emitter} ${leak.event} ${leak.site} ${leak.emitters}`;
+    void where;
+  }
+});
 const diff = new memwatchAlone.HeapDiff();
 const result: modswap.HeapDiffResult = diff.end();
 const plus: number = result.change.details[0]['+'];

@@ -30,8 +30,8 @@ const FIXES = {
     'generation is kept this way',
   'captured-exports':
     'a module that was not reloaded keeps what the old generation exported (const { fn } = ' +
-    "require('./x') at its top level): call require('./x').fn() where you use it, reach it " +
-    "through modswap.hot('./x'), or accept the change with module.hot.accept('./x', callback)",
+    'require(…) at its top level): call the export through require(…).fn() where you use it, ' +
+    'reach it through modswap.hot(…), or accept the change with module.hot.accept(…, callback)',
   package:
     'a package under node_modules keeps a reference (a cache, a registry, a plugin or route ' +
     'list): undo the registration in a dispose handler, or register through an API the ' +

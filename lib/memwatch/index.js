@@ -8,8 +8,9 @@ const { binding, callNative } = require('../native');
 const { ModswapError } = require('../errors');
 const { GcFeed } = require('./gc-feed');
 const { HeapDiff } = require('./heapdiff');
+const { ResourceWatch, checkOptions: checkResourceOptions } = require('./resource-watch');
 
-const DETECTORS = ['robust', 'classic'];
+const DETECTORS = ['adaptive', 'robust', 'classic'];
 const WATCHED_EVENTS = new Set(['stats', 'leak']);
 const kSingleton = Symbol.for('modswap.memwatch');
 
@@ -46,35 +47,71 @@ function statsPayload(stats, record) {
 
 let forceFullGc;
 
+/** A native detector told V8's heap limit, so that its reports can project when it is reached. */
+function newDetector(kind) {
+  const detector = new binding.LeakDetector(kind);
+  detector.setHeapLimit(v8.getHeapStatistics().heap_size_limit);
+  return detector;
+}
+
+/** The 'leak' event of a heap detector, in the shape every kind of leak shares. */
+function heapLeakPayload(leak) {
+  return {
+    kind: 'heap',
+    start: new Date(leak.start),
+    end: new Date(leak.end),
+    growth: leak.growth,
+    reason: leak.reason,
+    rate: leak.rate,
+    heapLimit: leak.heapLimit ?? null,
+    projectedMsToLimit: leak.projectedMsToLimit ?? null,
+  };
+}
+
 class Memwatch extends EventEmitter {
   constructor() {
     super();
+    // 'adaptive' reports steep leaks ~6x sooner but raised one false alarm more than 'robust' on
+    // the blind workload set (the first tooth of a steep sawtooth): see BENCHMARKS.md, issue I.
     this.detectorKind = 'robust';
-    this.detector = new binding.LeakDetector(this.detectorKind);
+    this.detector = newDetector(this.detectorKind);
     this.feed = new GcFeed((records) => this.onGcBatch(records));
     process.once('exit', () => this.feed.stop());
     this.gc = this.gc.bind(this);
     this.HeapDiff = HeapDiff;
     HeapDiff.feed = this.feed;
+    this.resources = new ResourceWatch(
+      (leak) => this.emit('leak', leak),
+      () => this.feed.counters.gcMarkSweepCompactCount,
+    );
   }
 
-  /** Chooses the leak detector: 'robust' (default) or 'classic' (the reference's numbers). */
+  /**
+   * Chooses the heap leak detector: 'robust' (default: one 64-full-GC horizon), 'adaptive'
+   * (the same rule at four horizons, sooner the steeper the leak) or 'classic' (node-memwatch's
+   * rule, numbers that do not wrap). Another detector starts fresh; an unknown one throws and
+   * changes nothing.
+   * Also whether handle and listener leaks are watched (see resource-watch.js).
+   */
   configure(options = {}) {
     if (options === null || typeof options !== 'object') {
       throw new ModswapError('ERR_MODSWAP_INVALID_OPTIONS', 'memwatch.configure() expects an options object');
     }
     const { detector = this.detectorKind } = options;
+    checkResourceOptions(options);
     if (!DETECTORS.includes(detector)) {
       throw new ModswapError(
         'ERR_MODSWAP_INVALID_OPTIONS',
-        `unknown detector ${JSON.stringify(detector)}: use 'robust' or 'classic'`,
+        `unknown detector ${JSON.stringify(detector)}: use 'adaptive', 'robust' or 'classic'`,
       );
     }
     if (detector !== this.detectorKind) {
-      this.detector = callNative(() => new binding.LeakDetector(detector));
+      this.detector = callNative(() => newDetector(detector));
       this.detectorKind = detector;
     }
-    return { detector: this.detectorKind };
+    const resources = this.resources.configure(options);
+    this.syncFeed();
+    return { detector: this.detectorKind, ...resources };
   }
 
   /**
@@ -102,6 +139,14 @@ class Memwatch extends EventEmitter {
   }
 
   /**
+   * Exposes 'stats' and 'leak' as OpenTelemetry metrics (needs the optional peer dependency
+   * @opentelemetry/api); see lib/memwatch/otel.js. Returns a handle with stop().
+   */
+  metrics(options) {
+    return require('./otel').metrics(this, options);
+  }
+
+  /**
    * No work at all while nobody listens: the feed runs only with a 'stats' or 'leak' listener.
    * Synced after every listener change by the listener methods defined after the class, not
    * from 'newListener' and 'removeListener' listeners of our own: `removeAllListeners()` would
@@ -112,6 +157,7 @@ class Memwatch extends EventEmitter {
     const watched = [...WATCHED_EVENTS].some((event) => this.listenerCount(event) > 0);
     if (watched) this.feed.start();
     else this.feed.stop();
+    this.resources.sync(this.listenerCount('leak') > 0);
     return this;
   }
 
@@ -124,10 +170,7 @@ class Memwatch extends EventEmitter {
     });
     const events = callNative(() => this.detector.observe(samples));
     for (const event of events) {
-      if (event.leak) {
-        const { start, end, growth, reason } = event.leak;
-        this.emit('leak', { start: new Date(start), end: new Date(end), growth, reason });
-      }
+      if (event.leak) this.emit('leak', heapLeakPayload(event.leak));
       this.emit('stats', statsPayload(event.stats, records[event.index]));
     }
   }

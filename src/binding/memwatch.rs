@@ -1,4 +1,6 @@
-use crate::memwatch::{ClassicDetector, Detector, DetectorOutput, GcSample, RobustDetector};
+use crate::memwatch::{
+    AdaptiveDetector, ClassicDetector, Detector, DetectorOutput, GcSample, RobustDetector,
+};
 use napi::bindgen_prelude::Float64Array;
 use napi::{Error, Result, Status};
 use napi_derive::napi;
@@ -25,6 +27,12 @@ pub struct BindingLeak {
     pub end: f64,
     pub growth: f64,
     pub reason: String,
+    /// Estimated growth rate, bytes per minute (0 when the period took no measurable time).
+    pub rate: f64,
+    /// V8's `heap_size_limit` as last given to `setHeapLimit`.
+    pub heap_limit: Option<f64>,
+    /// Ms until the heap reaches `heapLimit` at `rate`; absent when not growing toward it.
+    pub projected_ms_to_limit: Option<f64>,
 }
 
 /// What one full GC produced; `index` is the position of that GC in the batch.
@@ -44,6 +52,9 @@ fn to_binding(index: usize, output: DetectorOutput) -> BindingDetectorEvent {
             end: leak.end_ms,
             growth: leak.growth,
             reason: leak.reason,
+            rate: leak.rate_per_min,
+            heap_limit: leak.heap_limit,
+            projected_ms_to_limit: leak.projected_ms_to_limit,
         }),
         stats: BindingStats {
             num_full_gc: s.num_full_gc,
@@ -58,8 +69,9 @@ fn to_binding(index: usize, output: DetectorOutput) -> BindingDetectorEvent {
     }
 }
 
-/// memwatch's leak detector: `'classic'` (the reference's numbers, defects included) or
-/// `'robust'` (the default: no wrap-around or overflow, floor-based leak rule).
+/// memwatch's leak detector: `'robust'` (the floor-based rule over a 64-GC horizon),
+/// `'adaptive'` (the same rule at several horizons, faster for steeper leaks) or `'classic'`
+/// (node-memwatch's rule, without its wrap-arounds).
 #[napi(js_name = "LeakDetector")]
 pub struct BindingLeakDetector {
     inner: Box<dyn Detector>,
@@ -71,16 +83,24 @@ impl BindingLeakDetector {
     #[napi(constructor)]
     pub fn new(kind: String) -> Result<Self> {
         let inner: Box<dyn Detector> = match kind.as_str() {
+            "adaptive" => Box::new(AdaptiveDetector::new()),
             "classic" => Box::new(ClassicDetector::new()),
             "robust" => Box::new(RobustDetector::default()),
             other => {
                 return Err(Error::new(
                     Status::InvalidArg,
-                    format!("ERR_MODSWAP_INVALID_OPTIONS: unknown detector {other:?} (use 'robust' or 'classic')"),
+                    format!("ERR_MODSWAP_INVALID_OPTIONS: unknown detector {other:?} (use 'adaptive', 'robust' or 'classic')"),
                 ))
             }
         };
         Ok(Self { inner })
+    }
+
+    /// Tells the detector V8's `heap_size_limit` (bytes), used to project when a leak
+    /// reaches it.
+    #[napi]
+    pub fn set_heap_limit(&mut self, bytes: f64) {
+        self.inner.set_heap_limit(bytes);
     }
 
     /// Feeds a batch of GCs as `[full (0/1), usedHeapAfter, atMs]` triples, in order; returns

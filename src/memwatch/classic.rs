@@ -1,30 +1,40 @@
-//! The reference leak detector, bug for bug: lloyd/node-memwatch `src/memwatch.cc`
-//! (`AsyncMemwatchAfter`). State is `unsigned int` as in the C++, so a falling heap wraps the
-//! trend, `base_recent * 9` overflows above ~477 MB, and a leak within one second reports
-//! "-2147483648 bytes/hr". [`super::robust`] fixes those; this one exists so that numbers match the
-//! reference for the same input.
+//! node-memwatch's leak rule and statistics (lloyd/node-memwatch `src/memwatch.cc`,
+//! `AsyncMemwatchAfter`) with arithmetic that cannot wrap.
+//!
+//! The reference keeps every value in an `unsigned int` and truncates the rate to a C `int`: a
+//! falling heap wraps `usage_trend` (11.3 MB -> 9 MB gives 38724.9 %), `base_recent * 9`
+//! overflows above ~477 MB, heaps above 4 GiB wrap, and a leak whose rate does not fit an `int`
+//! (five GCs within one second, or more than ~2 GiB per hour) reads "-2147483648 bytes/hr". Here
+//! the state is 64-bit and the trend signed, so the numbers are the reference's wherever the
+//! reference did not wrap, and right where it did. The rate is computed from milliseconds (the
+//! reference's whole seconds give Δs = 0 for fast GCs); with no elapsed time at all the reason
+//! says "rate unknown". The rule itself is unchanged: 5 consecutive post-GC increases.
 
-use super::format::{nice_delta, nice_size_c_int};
-use super::{Detector, DetectorOutput, GcSample, LeakReport, Stats};
+use super::format::{nice_delta, nice_size};
+use super::{
+    heap_limit_of, projected_ms_to_limit, rate_per_minute, Detector, DetectorOutput, GcSample,
+    LeakReport, Stats,
+};
 
-const RECENT_PERIOD: u32 = 10;
-const ANCIENT_PERIOD: u32 = 120;
+const RECENT_PERIOD: u64 = 10;
+const ANCIENT_PERIOD: u64 = 120;
 const LEAK_STREAK: u32 = 5;
 
-/// lloyd's `s_stats`.
+/// lloyd's `s_stats`, widened to 64 bits.
 #[derive(Debug, Default, Clone)]
 pub struct ClassicDetector {
-    gc_full: u32,
-    gc_inc: u32,
-    gc_compact: u32,
-    last_base: u32,
-    base_recent: u32,
-    base_ancient: u32,
-    base_max: u32,
-    base_min: u32,
-    leak_time_start: i64,
+    gc_full: u64,
+    gc_inc: u64,
+    gc_compact: u64,
+    last_base: u64,
+    base_recent: u64,
+    base_ancient: u64,
+    base_max: u64,
+    base_min: u64,
+    leak_ms_start: f64,
     leak_base_start: u64,
     consecutive_growth: u32,
+    heap_limit: Option<f64>,
 }
 
 impl ClassicDetector {
@@ -33,20 +43,31 @@ impl ClassicDetector {
         Self::default()
     }
 
-    fn leak_report(&self, heap_usage: u64, now: i64) -> LeakReport {
-        let growth = heap_usage.wrapping_sub(self.leak_base_start);
-        let delta = (now - self.leak_time_start) as i32;
-        let rate = growth as f64 / (f64::from(delta) / 3600.0);
-        let reason = format!(
-            "heap growth over 5 consecutive GCs ({}) - {}/hr",
-            nice_delta(i64::from(delta)),
-            nice_size_c_int(c_int(rate))
-        );
+    fn leak_report(&self, heap_usage: u64, now_ms: f64) -> LeakReport {
+        let growth = heap_usage.saturating_sub(self.leak_base_start) as f64;
+        // The reference's niceDelta of whole seconds, kept for the text.
+        let seconds = (now_ms / 1000.0).floor() - (self.leak_ms_start / 1000.0).floor();
+        let rate_per_min = rate_per_minute(growth, now_ms - self.leak_ms_start);
+        let rate = if rate_per_min > 0.0 {
+            format!("{}/hr", nice_size((rate_per_min * 60.0).trunc()))
+        } else {
+            "rate unknown".to_owned()
+        };
         LeakReport {
-            start_ms: self.leak_time_start as f64 * 1000.0,
-            end_ms: now as f64 * 1000.0,
-            growth: growth as f64,
-            reason,
+            start_ms: (self.leak_ms_start / 1000.0).floor() * 1000.0,
+            end_ms: (now_ms / 1000.0).floor() * 1000.0,
+            growth,
+            reason: format!(
+                "heap growth over 5 consecutive GCs ({}) - {rate}",
+                nice_delta(seconds as i64)
+            ),
+            rate_per_min,
+            heap_limit: self.heap_limit,
+            projected_ms_to_limit: projected_ms_to_limit(
+                heap_usage as f64,
+                self.heap_limit,
+                rate_per_min,
+            ),
         }
     }
 
@@ -56,15 +77,12 @@ impl ClassicDetector {
             self.base_recent = self.last_base;
             self.base_ancient = self.last_base;
         } else {
-            self.base_recent = self
-                .base_recent
-                .wrapping_mul(RECENT_PERIOD - 1)
-                .wrapping_add(self.last_base)
-                / RECENT_PERIOD;
-            let decay = f64::from(ANCIENT_PERIOD.min(self.gc_compact));
+            self.base_recent =
+                (self.base_recent * (RECENT_PERIOD - 1) + self.last_base) / RECENT_PERIOD;
+            let decay = ANCIENT_PERIOD.min(self.gc_compact) as f64;
             let ancient =
-                (f64::from(self.base_ancient) * (decay - 1.0) + f64::from(self.last_base)) / decay;
-            self.base_ancient = c_unsigned(ancient);
+                (self.base_ancient as f64 * (decay - 1.0) + self.last_base as f64) / decay;
+            self.base_ancient = ancient as u64;
         }
     }
 
@@ -83,18 +101,18 @@ impl ClassicDetector {
         let usage_trend = if self.base_ancient == 0 {
             0.0
         } else {
-            let difference = self.base_recent.wrapping_sub(self.base_ancient);
-            (f64::from(difference) / f64::from(self.base_ancient) * 1000.0).round() / 10.0
+            let difference = self.base_recent as f64 - self.base_ancient as f64;
+            (difference / self.base_ancient as f64 * 1000.0).round() / 10.0
         };
         Stats {
-            num_full_gc: f64::from(self.gc_full),
-            num_inc_gc: f64::from(self.gc_inc),
-            heap_compactions: f64::from(self.gc_compact),
+            num_full_gc: self.gc_full as f64,
+            num_inc_gc: self.gc_inc as f64,
+            heap_compactions: self.gc_compact as f64,
             usage_trend,
-            estimated_base: f64::from(self.base_recent),
-            current_base: f64::from(self.last_base),
-            min: f64::from(self.base_min),
-            max: f64::from(self.base_max),
+            estimated_base: self.base_recent as f64,
+            current_base: self.last_base as f64,
+            min: self.base_min as f64,
+            max: self.base_max as f64,
         }
     }
 }
@@ -102,28 +120,27 @@ impl ClassicDetector {
 impl Detector for ClassicDetector {
     fn observe(&mut self, sample: GcSample) -> Option<DetectorOutput> {
         if !sample.full {
-            self.gc_inc = self.gc_inc.wrapping_add(1);
+            self.gc_inc += 1;
             return None;
         }
-        self.gc_full = self.gc_full.wrapping_add(1);
+        self.gc_full += 1;
         let heap_usage = sample.used_heap.max(0.0) as u64;
-        let now = (sample.at_ms / 1000.0).floor() as i64;
         let mut leak = None;
-        if u64::from(self.last_base) < heap_usage {
+        if self.last_base < heap_usage {
             if self.consecutive_growth == 0 {
-                self.leak_time_start = now;
+                self.leak_ms_start = sample.at_ms;
                 self.leak_base_start = heap_usage;
             }
             self.consecutive_growth += 1;
             if self.consecutive_growth >= LEAK_STREAK {
                 self.consecutive_growth = 0;
-                leak = Some(self.leak_report(heap_usage, now));
+                leak = Some(self.leak_report(heap_usage, sample.at_ms));
             }
         } else {
             self.consecutive_growth = 0;
         }
-        self.last_base = heap_usage as u32;
-        self.gc_compact = self.gc_compact.wrapping_add(1);
+        self.last_base = heap_usage;
+        self.gc_compact += 1;
         self.update_averages();
         self.update_extremes();
         Some(DetectorOutput {
@@ -131,22 +148,8 @@ impl Detector for ClassicDetector {
             stats: self.stats(),
         })
     }
-}
 
-/// `(int) x` on x86-64: truncation, and INT_MIN for NaN or out-of-range values (cvttsd2si).
-fn c_int(x: f64) -> i32 {
-    if x.is_finite() && x > f64::from(i32::MIN) - 1.0 && x < f64::from(i32::MAX) + 1.0 {
-        x as i32
-    } else {
-        i32::MIN
-    }
-}
-
-/// `(unsigned int) x` on x86-64 for a non-negative double: truncation modulo 2^32.
-fn c_unsigned(x: f64) -> u32 {
-    if (0.0..9.2e18).contains(&x) {
-        (x as u64) as u32
-    } else {
-        0
+    fn set_heap_limit(&mut self, bytes: f64) {
+        self.heap_limit = heap_limit_of(bytes);
     }
 }

@@ -56,7 +56,10 @@
 //! with steps comparable to the minimum growth) can pass for a leak.
 
 use super::format::{nice_delta, nice_size};
-use super::{Detector, DetectorOutput, GcSample, LeakReport, Stats};
+use super::{
+    heap_limit_of, projected_ms_to_limit, rate_per_minute, Detector, DetectorOutput, GcSample,
+    LeakReport, Stats,
+};
 use std::collections::VecDeque;
 
 /// Tuning of [`RobustDetector`].
@@ -112,10 +115,32 @@ struct Growth {
     bytes: f64,
 }
 
-/// The default detector (see the module docs).
+/// A growth that passed the leak rule, before it is worded.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Finding {
+    /// When the window the growth starts at began, ms since the epoch.
+    pub start_ms: f64,
+    /// The GC that closed the last window, ms since the epoch.
+    pub end_ms: f64,
+    /// Growth of the retained envelope over the period, bytes.
+    pub growth: f64,
+    /// Full GCs the period spans.
+    pub gcs: u64,
+    /// The retained floor now, bytes.
+    pub floor: f64,
+}
+
+impl Finding {
+    pub fn elapsed_ms(&self) -> f64 {
+        (self.end_ms - self.start_ms).max(0.0)
+    }
+}
+
+/// The floor-based detector (see the module docs).
 #[derive(Debug, Clone)]
 pub struct RobustDetector {
     config: RobustConfig,
+    heap_limit: Option<f64>,
     full: u64,
     incremental: u64,
     last_base: f64,
@@ -141,6 +166,7 @@ impl RobustDetector {
     pub fn new(config: RobustConfig) -> Self {
         Self {
             config,
+            heap_limit: None,
             full: 0,
             incremental: 0,
             last_base: 0.0,
@@ -213,7 +239,7 @@ impl RobustDetector {
         Some(floor)
     }
 
-    fn follow_floor(&mut self, floor: Floor, now_ms: f64) -> Option<LeakReport> {
+    fn follow_floor(&mut self, floor: Floor, now_ms: f64) -> Option<Finding> {
         self.floors.push_back(floor);
         while self.floors.len() > self.config.history_windows.max(2) {
             self.floors.pop_front();
@@ -225,7 +251,69 @@ impl RobustDetector {
         // A report starts a new history: the same growth is not reported twice.
         self.floors.clear();
         self.floors.push_back(floor);
-        Some(leak_report(start, now_ms, growth.bytes, gcs))
+        Some(Finding {
+            start_ms: start.started_ms,
+            end_ms: now_ms,
+            growth: growth.bytes,
+            gcs,
+            floor: floor.bytes,
+        })
+    }
+
+    /// Forgets the remembered floors and the open window (another detector reported the
+    /// growth they show); statistics are kept.
+    pub(crate) fn forget_history(&mut self) {
+        self.floors.clear();
+        self.window_len = 0;
+        self.window_min = f64::INFINITY;
+    }
+
+    /// Consumes a GC: the statistics of a full GC and a growth that passed the rule, if any.
+    pub(crate) fn step(&mut self, sample: GcSample) -> Option<(Stats, Option<Finding>)> {
+        if !sample.full {
+            self.incremental += 1;
+            return None;
+        }
+        self.full += 1;
+        self.last_base = sample.used_heap.max(0.0);
+        self.update_averages();
+        let finding = if self.full > u64::from(self.config.warmup) {
+            self.close_window(self.last_base, sample.at_ms)
+                .and_then(|floor| self.follow_floor(floor, sample.at_ms))
+        } else {
+            None
+        };
+        Some((self.stats(), finding))
+    }
+
+    fn leak_report(&self, finding: Finding) -> LeakReport {
+        let elapsed_ms = finding.elapsed_ms();
+        let rate = if elapsed_ms > 0.0 {
+            format!(
+                " - {}/hr",
+                nice_size((finding.growth / (elapsed_ms / 3_600_000.0)).round())
+            )
+        } else {
+            String::new()
+        };
+        let rate_per_min = rate_per_minute(finding.growth, elapsed_ms);
+        LeakReport {
+            start_ms: finding.start_ms,
+            end_ms: finding.end_ms,
+            growth: finding.growth,
+            reason: format!(
+                "heap floor grew over {} full GCs ({}){rate}",
+                finding.gcs,
+                nice_delta((elapsed_ms / 1000.0).round() as i64)
+            ),
+            rate_per_min,
+            heap_limit: self.heap_limit,
+            projected_ms_to_limit: projected_ms_to_limit(
+                finding.floor,
+                self.heap_limit,
+                rate_per_min,
+            ),
+        }
     }
 }
 
@@ -314,45 +402,16 @@ fn leaking_growth(config: &RobustConfig, floors: &[f64]) -> Option<Growth> {
     })
 }
 
-fn leak_report(start: Floor, now_ms: f64, growth: f64, gcs: u64) -> LeakReport {
-    let elapsed_ms = (now_ms - start.started_ms).max(0.0);
-    let rate = if elapsed_ms > 0.0 {
-        format!(
-            " - {}/hr",
-            nice_size((growth / (elapsed_ms / 3_600_000.0)).round())
-        )
-    } else {
-        String::new()
-    };
-    LeakReport {
-        start_ms: start.started_ms,
-        end_ms: now_ms,
-        growth,
-        reason: format!(
-            "heap floor grew over {gcs} full GCs ({}){rate}",
-            nice_delta((elapsed_ms / 1000.0).round() as i64)
-        ),
-    }
-}
-
 impl Detector for RobustDetector {
     fn observe(&mut self, sample: GcSample) -> Option<DetectorOutput> {
-        if !sample.full {
-            self.incremental += 1;
-            return None;
-        }
-        self.full += 1;
-        self.last_base = sample.used_heap.max(0.0);
-        self.update_averages();
-        let leak = if self.full > u64::from(self.config.warmup) {
-            self.close_window(self.last_base, sample.at_ms)
-                .and_then(|floor| self.follow_floor(floor, sample.at_ms))
-        } else {
-            None
-        };
+        let (stats, finding) = self.step(sample)?;
         Some(DetectorOutput {
-            leak,
-            stats: self.stats(),
+            leak: finding.map(|finding| self.leak_report(finding)),
+            stats,
         })
+    }
+
+    fn set_heap_limit(&mut self, bytes: f64) {
+        self.heap_limit = heap_limit_of(bytes);
     }
 }

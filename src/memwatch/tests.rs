@@ -110,41 +110,89 @@ fn classic_counts_incremental_gcs_without_emitting() {
 }
 
 #[test]
-fn classic_wraps_a_falling_trend() {
+fn classic_does_not_wrap_a_falling_trend() {
     // Ten compactions at 11.3 MB then one at 9 MB: base_recent 11,070,000, base_ancient
     // 11,090,909; their unsigned difference wraps to 4,294,946,387.
     let mut samples: Vec<(f64, f64)> = (0..10).map(|i| (11_300_000.0, i as f64 * 1000.0)).collect();
     samples.push((9_000_000.0, 10_000.0));
     let classic = run(&mut ClassicDetector::new(), &samples);
     assert_eq!(classic[10].stats.estimated_base, 11_070_000.0);
-    assert_eq!(classic[10].stats.usage_trend, 38724.9);
+    // node-memwatch prints 38724.9 here (the unsigned difference wraps).
+    assert_eq!(classic[10].stats.usage_trend, -0.2);
     let robust = run(&mut RobustDetector::default(), &samples);
     assert_eq!(robust[10].stats.estimated_base, 11_070_000.0);
     assert_eq!(robust[10].stats.usage_trend, -0.2);
 }
 
 #[test]
-fn classic_overflows_above_477_mb_as_the_reference_does() {
+fn classic_does_not_overflow_above_477_mb() {
     // Constant 600,000,000 B: at compaction 10, base_recent * 9 wraps (reference numbers).
     let samples: Vec<(f64, f64)> = (0..10)
         .map(|i| (600_000_000.0, i as f64 * 1000.0))
         .collect();
     let classic = run(&mut ClassicDetector::new(), &samples);
-    assert_eq!(classic[9].stats.estimated_base, 170_503_270.0);
-    assert_eq!(classic[9].stats.usage_trend, 644.2);
+    // node-memwatch prints 170,503,270 and 644.2 here (base_recent * 9 wraps).
+    assert_eq!(classic[9].stats.estimated_base, 600_000_000.0);
+    assert_eq!(classic[9].stats.usage_trend, 0.0);
     let robust = run(&mut RobustDetector::default(), &samples);
     assert_eq!(robust[9].stats.estimated_base, 600_000_000.0);
     assert_eq!(robust[9].stats.usage_trend, 0.0);
 }
 
 #[test]
-fn classic_leak_within_one_second_reports_int_min_per_hour() {
+fn classic_leak_within_one_second_reports_a_real_rate_not_int_min() {
+    // node-memwatch divides by whole seconds and truncates to a C int: 5 GCs 10 ms apart give
+    // Δs = 0 and "-2147483648 bytes/hr". The rate comes from the milliseconds instead:
+    // 400,000 B over 40 ms = 36,000,000,000 B/h.
     let samples = steady_growth(10_000_000.0, 100_000.0, 5, 10.0);
     let outputs = run(&mut ClassicDetector::new(), &samples);
+    let leak = outputs[4].leak.as_ref().unwrap();
     assert_eq!(
-        outputs[4].leak.as_ref().unwrap().reason,
-        "heap growth over 5 consecutive GCs (0s) - -2147483648 bytes/hr"
+        leak.reason,
+        "heap growth over 5 consecutive GCs (0s) - 34332.3 mb/hr"
     );
+    assert!(!leak.reason.contains("-2147483648"));
+    assert_eq!(leak.rate_per_min, 400_000.0 / (40.0 / 60_000.0));
+}
+
+#[test]
+fn classic_rates_above_int_max_do_not_wrap() {
+    // 64 MiB per GC, 1 s apart: 256 MiB over 4 s is 241,591,910,400 B/h, far above INT_MAX.
+    let samples = steady_growth(100.0 * MB, 64.0 * MB, 5, 1_000.0);
+    let outputs = run(&mut ClassicDetector::new(), &samples);
+    let leak = outputs[4].leak.as_ref().unwrap();
+    assert_eq!(leak.growth, 256.0 * MB);
+    assert_eq!(
+        leak.reason,
+        "heap growth over 5 consecutive GCs (4s) - 230400 mb/hr"
+    );
+}
+
+#[test]
+fn classic_leaks_with_zero_elapsed_time_name_no_rate() {
+    let samples = steady_growth(10_000_000.0, 100_000.0, 5, 0.0);
+    let outputs = run(&mut ClassicDetector::new(), &samples);
+    let leak = outputs[4].leak.as_ref().unwrap();
+    assert_eq!(
+        leak.reason,
+        "heap growth over 5 consecutive GCs (0s) - rate unknown"
+    );
+    assert_eq!(leak.rate_per_min, 0.0);
+    assert_eq!(leak.projected_ms_to_limit, None);
+}
+
+#[test]
+fn classic_heaps_above_4_gib_do_not_wrap() {
+    // node-memwatch keeps `unsigned int`s: 5 GiB reads as 1 GiB and a growth across 4 GiB wraps.
+    let samples = steady_growth(4_000.0 * MB, 50.0 * MB, 10, 1_000.0);
+    let outputs = run(&mut ClassicDetector::new(), &samples);
+    assert_eq!(leak_points(&outputs), [5, 10]);
+    let leak = outputs[9].leak.as_ref().unwrap();
+    assert_eq!(leak.growth, 200.0 * MB);
+    let stats = outputs[9].stats;
+    assert_eq!(stats.current_base, 4_500.0 * MB);
+    assert!(stats.estimated_base > 4_000.0 * MB);
+    assert!(stats.usage_trend >= 0.0);
 }
 
 // ---- Robust detector: the behaviours of the leak rule (see the module docs of `robust`). ----
@@ -470,4 +518,233 @@ fn robust_handles_heaps_above_4_gib_and_zero_second_windows() {
     let last = outputs[79].stats;
     assert_eq!(last.current_base, 5_000.0 * MB + 80.0 * 64.0 * MB);
     assert!(last.estimated_base > 5_000.0 * MB);
+}
+
+// ---- Adaptive detector: the robust rule at four scales (see the module docs of `adaptive`). ----
+
+fn adaptive_points(samples: &[(f64, f64)]) -> Vec<usize> {
+    leak_points(&run(&mut AdaptiveDetector::new(), samples))
+}
+
+/// Full GC (1-based) of the first report, if any.
+fn first_adaptive(samples: &[(f64, f64)]) -> Option<usize> {
+    adaptive_points(samples).first().copied()
+}
+
+#[test]
+fn adaptive_reports_the_issue_s_steep_leak_within_12_full_gcs() {
+    // ~20 MB per full GC from a 10 MB heap: the robust rule took 71 full GCs (and 1.15 GB).
+    let samples = series(80, |i| 10.0 * MB + 20.0 * MB * i as f64);
+    let points = adaptive_points(&samples);
+    assert_eq!(points.first(), Some(&11), "{points:?}");
+    assert_eq!(robust_points(&samples).first(), Some(&72));
+}
+
+#[test]
+fn adaptive_reports_floors_growing_by_half_over_a_few_gcs_within_12() {
+    // +50 % of the floor over 5, 4 and 3 full GCs, with noise, from the start and mid-run.
+    for (per_gc, from) in [(0.1, 0), (0.125, 0), (0.17, 0), (0.1, 40), (0.125, 60)] {
+        let jitter = noise(11, 100.0 * KB);
+        let samples = series(120, |i| {
+            let base = 30.0 * MB;
+            base + base * per_gc * i.saturating_sub(from) as f64 + jitter(i)
+        });
+        let first = first_adaptive(&samples).unwrap_or(usize::MAX);
+        assert!(
+            first > from && first <= from + 12,
+            "{per_gc}/GC from GC {from}: first report at {first}"
+        );
+    }
+}
+
+#[test]
+fn adaptive_latency_shrinks_as_the_leak_gets_steeper() {
+    let jitter = noise(12, 50.0 * KB);
+    let firsts: Vec<usize> = [0.15, 0.05, 0.025, 0.01, 0.002]
+        .iter()
+        .map(|&share| {
+            let samples = series(200, |i| 25.0 * MB * (1.0 + share * i as f64) + jitter(i));
+            first_adaptive(&samples).expect("reported")
+        })
+        .collect();
+    assert!(
+        firsts.windows(2).all(|pair| pair[0] <= pair[1]),
+        "{firsts:?}"
+    );
+    assert!(firsts[0] <= 12, "{firsts:?}");
+    assert!(firsts[1] <= 24, "{firsts:?}");
+    assert!(firsts[2] <= 40, "{firsts:?}");
+    // The slowest is the robust rule's: no later than it.
+    let slow = series(200, |i| 25.0 * MB * (1.0 + 0.002 * i as f64) + jitter(i));
+    assert!(firsts[4] <= robust_points(&slow)[0], "{firsts:?}");
+}
+
+#[test]
+fn adaptive_reports_slow_leaks_like_the_robust_rule() {
+    let jitter = noise(2, 3.0 * KB);
+    for per_gc in [8.0 * KB, 6.0 * KB] {
+        let samples = series(150, |i| 25.0 * MB + per_gc * i as f64 + jitter(i));
+        assert_eq!(
+            adaptive_points(&samples),
+            robust_points(&samples),
+            "{per_gc}"
+        );
+    }
+    // A leak under a sawtooth, and in bursts.
+    let sawtooth = series(150, |i| {
+        25.0 * MB + 300.0 * KB * (i % 12) as f64 + 16.0 * KB * i as f64
+    });
+    assert!(first_adaptive(&sawtooth).is_some());
+    let bursts = series(80, |i| 40.0 * MB + 3.0 * MB * (i / 10) as f64);
+    assert!(first_adaptive(&bursts).is_some());
+}
+
+#[test]
+fn adaptive_ignores_sawtooth_caches_including_steep_teeth_after_the_first() {
+    for (period, per_gc) in [(8, 2.0 * MB), (12, 300.0 * KB), (30, 200.0 * KB)] {
+        let samples = series(250, |i| 50.0 * MB + per_gc * (i % period) as f64);
+        assert_eq!(adaptive_points(&samples), NONE, "period {period}");
+    }
+    // Teeth that triple the heap (+5 MB per GC for 9 GCs on 20 MB, then cleared): the first
+    // tooth cannot be told from a steep leak before it drops and is reported; the ones after it
+    // climb back to a height already seen and are not.
+    let steep = series(200, |i| 20.0 * MB + 5.0 * MB * (i % 10) as f64);
+    let points = adaptive_points(&steep);
+    assert!(points.iter().all(|&gc| gc <= 10), "{points:?}");
+}
+
+#[test]
+fn adaptive_ignores_warm_ups_caches_and_one_off_steps() {
+    let jitter = noise(5, 20.0 * KB);
+    let mut quiet: Vec<(&str, Vec<(f64, f64)>)> = vec![
+        // The robust rule's warm-ups: +30 %, +27 % and +25 % over 30, 45 and 50 full GCs.
+        (
+            "warm-up 200 KiB x 30",
+            series(250, |i| {
+                20.0 * MB + 200.0 * KB * i.min(30) as f64 + jitter(i)
+            }),
+        ),
+        (
+            "warm-up 120 KiB x 45 from 30",
+            series(250, |i| {
+                20.0 * MB + 120.0 * KB * i.saturating_sub(30).min(45) as f64 + jitter(i)
+            }),
+        ),
+        (
+            "warm-up 100 KiB x 50",
+            series(250, |i| {
+                20.0 * MB + 100.0 * KB * i.min(50) as f64 + jitter(i)
+            }),
+        ),
+        // A steep start-up: the heap doubles over 5 full GCs, then stays.
+        (
+            "doubling over 5 GCs",
+            series(100, |i| 20.0 * MB + 4.0 * MB * i.min(5) as f64 + jitter(i)),
+        ),
+        // An LRU cache filling with random keys (front-loaded) to +24 %.
+        (
+            "lru",
+            series(250, |i| {
+                25.0 * MB + 6.0 * MB * (1.0 - (-(i as f64) / 25.0).exp()) + jitter(i)
+            }),
+        ),
+        // One-off steps of +100 % and +60 %, kept; two of them far apart.
+        (
+            "step kept",
+            series(150, |i| {
+                25.0 * MB + if i >= 50 { 25.0 * MB } else { 0.0 } + jitter(i)
+            }),
+        ),
+        (
+            "two steps",
+            series(250, |i| {
+                25.0 * MB + 15.0 * MB * (u8::from(i >= 20) + u8::from(i >= 110)) as f64 + jitter(i)
+            }),
+        ),
+        // 200 MB held for 6 GCs, then freed; 15 MB held for 20.
+        (
+            "spike",
+            series(60, |i| {
+                60.0 * MB
+                    + if (20..26).contains(&i) {
+                        200.0 * MB
+                    } else {
+                        0.0
+                    }
+            }),
+        ),
+        (
+            "held 20 GCs",
+            series(150, |i| {
+                25.0 * MB
+                    + if (50..70).contains(&i) {
+                        15.0 * MB
+                    } else {
+                        0.0
+                    }
+            }),
+        ),
+    ];
+    let wander = wandering_noise(8, 100.0 * KB, 400);
+    quiet.push(("wandering", series(400, |i| 38.0 * MB + wander[i])));
+    quiet.push(("idle", series(400, |i| 25.0 * MB + noise(7, 50.0 * KB)(i))));
+    for (name, samples) in quiet {
+        assert_eq!(adaptive_points(&samples), NONE, "{name}");
+    }
+}
+
+#[test]
+fn adaptive_leak_carries_rate_heap_limit_and_projection() {
+    // 2 MiB per full GC, one GC per second, from 20 MiB; heap limit 4 GiB.
+    let mut detector = AdaptiveDetector::new();
+    detector.set_heap_limit(4096.0 * MB);
+    let samples = series(60, |i| 20.0 * MB + 2.0 * MB * i as f64);
+    let outputs = run(&mut detector, &samples);
+    let at = leak_points(&outputs)[0];
+    let leak = outputs[at - 1].leak.as_ref().unwrap();
+    // The retained floor rose by 2 MiB per second: 120 MiB per minute.
+    assert_eq!(leak.rate_per_min, 120.0 * MB);
+    assert_eq!(leak.heap_limit, Some(4096.0 * MB));
+    let floor = 20.0 * MB + 2.0 * MB * (at - 1) as f64;
+    let expected = ((4096.0 * MB - floor) / (2.0 * MB) * 1000.0).round();
+    assert_eq!(leak.projected_ms_to_limit, Some(expected));
+    assert!(
+        leak.reason.contains("120 mb/min")
+            && leak.reason.contains("heap limit (4096 mb) reached in ~"),
+        "{}",
+        leak.reason
+    );
+    // No limit known, or no elapsed time: no projection.
+    let outputs = run(&mut AdaptiveDetector::new(), &samples);
+    let leak = outputs[at - 1].leak.as_ref().unwrap();
+    assert_eq!((leak.heap_limit, leak.projected_ms_to_limit), (None, None));
+    assert!(
+        leak.reason.ends_with("heap limit unknown"),
+        "{}",
+        leak.reason
+    );
+    let instant = steady_growth(20.0 * MB, 2.0 * MB, 60, 0.0);
+    let mut detector = AdaptiveDetector::new();
+    detector.set_heap_limit(4096.0 * MB);
+    let outputs = run(&mut detector, &instant);
+    let leak = outputs.iter().find_map(|o| o.leak.as_ref()).unwrap();
+    assert_eq!((leak.rate_per_min, leak.projected_ms_to_limit), (0.0, None));
+    assert!(leak.reason.contains("rate unknown"), "{}", leak.reason);
+}
+
+#[test]
+fn robust_and_classic_reports_carry_the_projection_too() {
+    let samples = series(150, |i| 30.0 * MB + 256.0 * KB * (i + 1) as f64);
+    let mut robust = RobustDetector::default();
+    robust.set_heap_limit(2048.0 * MB);
+    let leak = run(&mut robust, &samples)[71].leak.clone().unwrap();
+    assert_eq!(leak.rate_per_min, 16.0 * MB / 67_000.0 * 60_000.0);
+    assert!(leak.projected_ms_to_limit.unwrap() > 0.0);
+    let mut classic = ClassicDetector::new();
+    classic.set_heap_limit(2048.0 * MB);
+    let leak = run(&mut classic, &samples)[4].leak.clone().unwrap();
+    // 4 x 256 KiB over 4 s.
+    assert_eq!(leak.rate_per_min, 15.0 * MB);
+    assert_eq!(leak.heap_limit, Some(2048.0 * MB));
+    assert!(leak.projected_ms_to_limit.unwrap() > 0.0);
 }
