@@ -15,6 +15,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
+const { peakRss, resetPeakRss } = require('./lib/peak-rss');
 
 const RELOADS = 50;
 const STALE = 5;
@@ -26,19 +27,6 @@ const option = (name, fallback) => {
 };
 const median = (values) => [...values].sort((a, b) => a - b)[(values.length - 1) >> 1];
 const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
-
-/** Peak RSS (VmHWM) in bytes, and a reset of it (Linux: clear_refs 5). */
-function peakRss() {
-  const match = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'));
-  return match ? Number(match[1]) * 1024 : NaN;
-}
-function resetPeakRss() {
-  try {
-    fs.writeFileSync('/proc/self/clear_refs', '5');
-  } catch {
-    // Not Linux, or not allowed: the peak then includes start-up.
-  }
-}
 
 /** The child: app, reloads, then the measure `what` ('write' or 'explain'). */
 async function child(appDir, what, ballast, dir) {

@@ -15,27 +15,10 @@ const memwatch = require('..').memwatch;
 const { msSince, median } = require('./lib/stats');
 
 const AB_BLOCKS = [false, true, true, false, false, true, true, false];
-const OBJECTS_PER_ROUND = 20000;
-const RETAIN_LIMIT = 100000;
 const SCRAPES_TIMED = 200;
 const EVENTS_TIMED = 200_000;
 
-const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
-
-async function work(rounds) {
-  let retained = [];
-  let checksum = 0;
-  for (let round = 0; round < rounds; round++) {
-    for (let i = 0; i < OBJECTS_PER_ROUND; i++) {
-      const item = { id: i, round, name: `n${i}`, pair: [i, round] };
-      checksum = (checksum + item.pair.length + item.name.length) | 0;
-      if ((i & 1) === 0) retained.push(item);
-    }
-    if (retained.length >= RETAIN_LIMIT) retained = [];
-    await nextTurn();
-  }
-  return checksum;
-}
+const { work } = require('./lib/gc-work');
 
 /** What the exporter's HTTP handler does for GET /metrics, into a string. */
 function scrape(exporter) {

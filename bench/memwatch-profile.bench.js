@@ -23,6 +23,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { fork } = require('node:child_process');
 const { snapshot: cpuSnapshot, otherCores } = require('./lib/cpu-noise');
+const { peakRss, resetPeakRss } = require('./lib/peak-rss');
 
 const WARM_UP_S = 3;
 const GOALS = { pauseMs: 50, rssGrowth: 0.05, throughput: 0.97 };
@@ -32,18 +33,6 @@ const option = (name, fallback) => {
   return arg === undefined ? fallback : Number(arg.slice(name.length + 3));
 };
 const median = (values) => [...values].sort((a, b) => a - b)[(values.length - 1) >> 1];
-
-function peakRss() {
-  const match = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'));
-  return match ? Number(match[1]) * 1024 : NaN;
-}
-function resetPeakRss() {
-  try {
-    fs.writeFileSync('/proc/self/clear_refs', '5');
-  } catch {
-    // Not Linux: the peak then includes earlier windows.
-  }
-}
 
 /** The service: measures its own windows on the parent's orders. */
 function child() {

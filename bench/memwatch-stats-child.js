@@ -12,23 +12,15 @@
 //          airbnb-ab      'stats' listener, in ABBA order (off on on off off on on off): the
 //                         per-process speed, which varies a lot on this VM, cancels out
 //
-// The work is fixed: `rounds` rounds of short-lived allocation (frequent scavenges) that also
-// retain every 8th object in a list dropped when it reaches RETAIN_LIMIT (promotion to the old
-// generation, so regular full GCs). Rounds are one event-loop turn apart, as request handlers
-// would be, so GC notifications are delivered during the run. Prints one JSON line: the time
-// of the work and what the listener saw.
+// The work is fixed (bench/lib/gc-work.js: short-lived allocation, every other object retained
+// until a list drop, rounds one event-loop turn apart). Prints one JSON line: the time of the
+// work and what the listener saw.
 const { msSince } = require('./lib/stats');
 
 const VARIANTS = ['plain', 'modswap-off', 'modswap-on', 'airbnb-off', 'airbnb-on', 'modswap-ab', 'airbnb-ab'];
 /** Listener off (false) / on (true) per block of an A/B run. */
 const AB_BLOCKS = [false, true, true, false, false, true, true, false];
-const OBJECTS_PER_ROUND = 20000;
-/** Retained objects before the list is dropped: ~6 MB of old generation each time. */
-const RETAIN_LIMIT = 100000;
-
-function nextTurn() {
-  return new Promise((resolve) => setImmediate(resolve));
-}
+const { work, nextTurn } = require('./lib/gc-work');
 
 function loadMemwatch(variant, airbnbDir) {
   if (variant.startsWith('modswap')) return require(require('./lib/memwatch-bench').MODSWAP_MEMWATCH);
@@ -51,21 +43,6 @@ function listen(memwatch) {
   memwatch.on('stats', listener);
   Object.defineProperty(seen, 'listener', { value: listener, enumerable: false });
   return seen;
-}
-
-async function work(rounds) {
-  let retained = [];
-  let checksum = 0;
-  for (let round = 0; round < rounds; round++) {
-    for (let i = 0; i < OBJECTS_PER_ROUND; i++) {
-      const item = { id: i, round, name: `n${i}`, pair: [i, round] };
-      checksum = (checksum + item.pair.length + item.name.length) | 0;
-      if ((i & 1) === 0) retained.push(item);
-    }
-    if (retained.length >= RETAIN_LIMIT) retained = [];
-    await nextTurn();
-  }
-  return checksum;
 }
 
 /**
