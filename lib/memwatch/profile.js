@@ -92,10 +92,12 @@ const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
  * Takes one checkpoint: V8's profile as one JSON text for Rust, and the time the JS thread
  * spent on it. The inspector asks V8 for the profile with a forced full GC first
  * (kSamplingForceGC), so a checkpoint holds live objects only: that GC is its main cost.
+ * `method` is `HeapProfiler.stopSampling` for the last one: it returns the same profile (with
+ * the same forced GC), so asking for the profile and then stopping would pay for two.
  */
-async function checkpoint(post) {
+async function checkpoint(post, method) {
   const started = process.hrtime.bigint();
-  const { profile } = await post('HeapProfiler.getSamplingProfile');
+  const { profile } = await post(method);
   const text = JSON.stringify(profile);
   return { text, ms: Number(process.hrtime.bigint() - started) / 1e6 };
 }
@@ -111,11 +113,11 @@ async function sample(options) {
     const began = Date.now();
     for (let i = 1; i <= options.checkpoints; i += 1) {
       await delay(Math.max(0, began + step * i - Date.now()));
-      const taken = await checkpoint(post);
+      const last = i === options.checkpoints;
+      const taken = await checkpoint(post, last ? 'HeapProfiler.stopSampling' : 'HeapProfiler.getSamplingProfile');
       texts.push(taken.text);
       checkpointMs = Math.max(checkpointMs, taken.ms);
     }
-    await post('HeapProfiler.stopSampling');
   } finally {
     session.disconnect();
   }
