@@ -1,28 +1,44 @@
 #!/usr/bin/env node
 'use strict';
-// Runs the blind workloads (bench/lib/memwatch-workloads-blind.js) WITHOUT any leak detector and
-// prints the post-GC heap series' shape, so the set can be checked against its own description
+// Runs the blind workloads (bench/lib/memwatch-workloads-blind.js, or with --set=blind2 the second
+// blind set, memwatch-workloads-blind2.js) WITHOUT any leak detector and prints the post-GC heap
+// series' shape, so the set can be checked against its own description
 // (leaks grow at about bytesPerStep, look-alikes level off or come back down) without anyone
 // seeing what a detector makes of it.
 //
-//   node bench/memwatch-workloads-blind-check.js [--steps=150] [--paced] [--only=<name>,…]
+//   node bench/memwatch-workloads-blind-check.js [--set=blind|blind2] [--steps=150] [--paced] [--only=<name>,…]
 //
 // Each workload runs in its own process, as the detector bench runs them (--max-semi-space-size=1,
 // the same ~20 MB application state first), with a full GC after every step. --paced waits out
 // each step's stepMs, so real time matches the intended MB/min (150 steps take 75 s each).
-const path = require('node:path');
 const { spawnSync } = require('node:child_process');
-const { BLIND_WORKLOADS, mbPerMinute } = require('./lib/memwatch-workloads-blind');
+
+/** The blind sets this driver can check: each module's workload list and rate helper. */
+const SETS = {
+  blind: () => {
+    const { BLIND_WORKLOADS, mbPerMinute } = require('./lib/memwatch-workloads-blind');
+    return { workloads: BLIND_WORKLOADS, mbPerMinute };
+  },
+  blind2: () => {
+    const { BLIND2_WORKLOADS, mbPerMinute } = require('./lib/memwatch-workloads-blind2');
+    return { workloads: BLIND2_WORKLOADS, mbPerMinute };
+  },
+};
+
+function loadSet(name) {
+  if (!SETS[name]) throw new Error(`unknown set ${name} (one of ${Object.keys(SETS).join(', ')})`);
+  return SETS[name]();
+}
 
 const MB = 1 << 20;
-const MARKS = [1, 10, 25, 50, 75, 100, 125, 150];
+const MARKS = [1, 3, 5, 10, 15, 25, 40, 50, 75, 100, 125, 150];
 
 /** In the child: runs workload `index` for `steps` steps and prints its heap series as JSON. */
-async function child(index, steps, paced) {
+async function child(set, index, steps, paced) {
   const v8 = require('node:v8');
   const { PerformanceObserver, constants } = require('node:perf_hooks');
   const { applicationState } = require('./lib/memwatch-workloads');
-  const workload = BLIND_WORKLOADS[index];
+  const workload = loadSet(set).workloads[index];
   globalThis.applicationState = applicationState();
   let majorGcs = 0;
   const observer = new PerformanceObserver((list) => {
@@ -52,8 +68,8 @@ function mb(bytes) {
 }
 
 /** One workload in a fresh process; returns its series or `{ error }`. */
-function runOne(index, steps, paced) {
-  const args = ['--expose-gc', '--max-semi-space-size=1', __filename, '--child', String(index), String(steps)];
+function runOne(set, index, steps, paced) {
+  const args = ['--expose-gc', '--max-semi-space-size=1', __filename, '--child', set, String(index), String(steps)];
   if (paced) args.push('--paced');
   const out = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 15 * 60 * 1000, maxBuffer: 64 * MB });
   if (out.status !== 0) return { error: (out.stderr || out.error?.message || `exit ${out.status}`).trim().slice(0, 300) };
@@ -61,7 +77,7 @@ function runOne(index, steps, paced) {
 }
 
 /** A row of the summary: floors at MARKS, min/max, measured growth rates. */
-function describe(workload, run, steps) {
+function describe(workload, run, steps, mbPerMinute) {
   if (run.error) return `${workload.name}: FAILED ${run.error}`;
   const at = MARKS.filter((m) => m <= steps).map((m) => `${m}:${mb(run.heap[m - 1])}`).join(' ');
   const msPerStep = run.ms / steps;
@@ -79,20 +95,23 @@ function describe(workload, run, steps) {
 
 function main() {
   const argv = process.argv.slice(2);
-  if (argv[0] === '--child') return child(Number(argv[1]), Number(argv[2]), argv.includes('--paced'));
+  if (argv[0] === '--child') return child(argv[1], Number(argv[2]), Number(argv[3]), argv.includes('--paced'));
   let steps = 150;
+  let set = 'blind';
   let only = null;
   const paced = argv.includes('--paced');
   for (const arg of argv) {
     const [key, value] = arg.split('=');
     if (key === '--steps') steps = Number(value);
     else if (key === '--only') only = value.split(',');
+    else if (key === '--set') set = value;
     else if (key !== '--paced') throw new Error(`unknown option ${arg}`);
   }
-  console.log(`blind workloads, ${steps} steps each, node ${process.version}${paced ? ', paced' : ''}`);
-  BLIND_WORKLOADS.forEach((workload, index) => {
+  const { workloads, mbPerMinute } = loadSet(set);
+  console.log(`${set} workloads, ${steps} steps each, node ${process.version}${paced ? ', paced' : ''}`);
+  workloads.forEach((workload, index) => {
     if (only && !only.some((part) => workload.name.includes(part))) return;
-    console.log(describe(workload, runOne(index, steps, paced), steps));
+    console.log(describe(workload, runOne(set, index, steps, paced), steps, mbPerMinute));
   });
 }
 
