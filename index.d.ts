@@ -786,11 +786,12 @@ export interface Memwatch extends EventEmitter {
   /** Runs a full GC now, without --expose-gc; a `'stats'` event follows asynchronously. */
   gc(): void;
   /**
-   * Chooses the heap leak detector. `'robust'` (default): retained memory (the heap's floor)
-   * growing at a steady pace over 64 full GCs; one-off steps, caches and sawtooth patterns are
-   * not reported (~70 full GCs to a first report). `'adaptive'`: the same rule judged over 7,
-   * 16, 32 and 64 full GCs, so a floor that grows by half within a few GCs is reported within 12
-   * (but the first tooth of a sawtooth that grows the heap by half is reported too).
+   * Chooses the heap leak detector. `'adaptive'` (default): retained memory (the heap's floor)
+   * growing at a steady pace, judged over 7, 32 and 64 full GCs: a floor that grows by half
+   * within ~8 full GCs is reported within 12, by half over 32 GCs within ~40, slower leaks after
+   * ~70; one-off steps, caches and sawtooth patterns are not reported (growth of half the heap
+   * at >= 6 % per full GC that lasts longer than ~8 GCs is, warm-up or not). `'robust'`: the
+   * 64-GC rule alone (~70 full GCs to any first report).
    * `'classic'`: node-memwatch's rule (5 consecutive post-GC increases) with numbers that do not
    * wrap. Switching starts the new detector fresh.
    * `handles`, `listeners`, `sampleIntervalMs`: handle and listener watching (see

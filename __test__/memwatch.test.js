@@ -278,6 +278,15 @@ test('adaptive: the leak arrives within 12 full GCs of a steep leak', async () =
   assert.ok(firstLeakAt !== null && firstLeakAt <= 12, `first leak at full GC ${firstLeakAt} of ${fullGcs}`);
 });
 
+test("the default detector is 'adaptive'", () => {
+  const { execFileSync } = require('node:child_process');
+  const memwatchPath = JSON.stringify(require.resolve('../memwatch'));
+  const printed = execFileSync(process.execPath, ['-e', `console.log(require(${memwatchPath}).configure().detector)`], {
+    encoding: 'utf8',
+  });
+  assert.equal(printed.trim(), 'adaptive');
+});
+
 test('configure rejects unknown detectors and keeps the current one', () => {
   assert.throws(() => memwatch.configure({ detector: 'magic' }), { code: 'ERR_MODSWAP_INVALID_OPTIONS' });
   assert.throws(() => memwatch.configure(5), { code: 'ERR_MODSWAP_INVALID_OPTIONS' });

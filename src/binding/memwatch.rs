@@ -69,8 +69,8 @@ fn to_binding(index: usize, output: DetectorOutput) -> BindingDetectorEvent {
     }
 }
 
-/// memwatch's leak detector: `'robust'` (the floor-based rule over a 64-GC horizon),
-/// `'adaptive'` (the same rule at several horizons, faster for steeper leaks) or `'classic'`
+/// memwatch's leak detector: `'adaptive'` (memwatch's default: the floor-based rule at several
+/// horizons, faster for steeper leaks), `'robust'` (the same rule over a 64-GC horizon only) or `'classic'`
 /// (node-memwatch's rule, without its wrap-arounds).
 #[napi(js_name = "LeakDetector")]
 pub struct BindingLeakDetector {
