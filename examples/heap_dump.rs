@@ -12,8 +12,8 @@
 //! (which also builds its summary). The JSON comes after it and is timed on a line of its own:
 //! with the per-node arrays it adds about 1 s on a 400 MB snapshot, so time `--quiet` to
 //! compare with `heap.analyze()`. Run the built binary (`target/release/examples/heap_dump`)
-//! to time it: after `npm run build`, `cargo run` first rebuilds the crate (napi's build
-//! sets `NAPI_TYPE_DEF_TMP_FOLDER` and `NAPI_FORCE_BUILD_MODSWAP`, which napi-build watches).
+//! to time it: `cargo run` adds its own check, and after any source change a rebuild with LTO
+//! (one to two minutes here) before the run.
 
 use modswap::heap::paths::{RetainerTree, NO_DISTANCE};
 use modswap::heap::{HeapAnalysis, HeapGraph};
