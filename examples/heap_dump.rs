@@ -10,7 +10,7 @@
 //!
 //! `wall` on stderr is the load and the analysis, the span `heap.analyze()` times from Node
 //! (which also builds its summary). The JSON comes after it and is timed on a line of its own:
-//! with the per-node arrays it adds about 1 s on a 400 MB snapshot, so time `--quiet` to
+//! with the per-node arrays it adds 0.4-1.1 s on a 400 MB snapshot, so time `--quiet` to
 //! compare with `heap.analyze()`. Run the built binary (`target/release/examples/heap_dump`)
 //! to time it: `cargo run` adds its own check, and after any source change a rebuild with LTO
 //! (one to two minutes here) before the run.
