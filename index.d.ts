@@ -883,6 +883,20 @@ export interface HeapNodeRef {
 export interface HeapClassAggregate {
   /** The class: a constructor name, `{a, b}`, `(system)`, `Detached <div>` (detached DOM nodes are classes of their own), … */
   name: string;
+  /**
+   * The script (file path, URL, `node:internal/…`) defining the class's constructor. Objects
+   * whose snapshot records their constructor's location are classed by name AND location, as
+   * DevTools does, so two classes with one name (Node's `Module` and an app's `Module`) are two
+   * rows told apart here. Absent without a location, or when the snapshot does not name the
+   * script (then `scriptId` still says which script it is).
+   */
+  script?: string;
+  /** V8's id of the constructor's script; present with `line`. */
+  scriptId?: number;
+  /** 1-based line of the constructor in `script`; absent for classes without a location. */
+  line?: number;
+  /** 1-based column of the constructor; present with `line`. */
+  column?: number;
   /** Nodes of the class with a non-zero size. */
   count: number;
   selfSize: number;
@@ -1026,8 +1040,16 @@ export interface HeapLeakGroup {
   /** Leak roots in the group (each stands for its subtree). */
   count: number;
   /**
-   * Their retained sizes, summed (the subtrees do not overlap), plus the new containers looked
-   * through to reach them (a listener's closure and context, a new array's storage).
+   * Leak roots of other groups folded into this one, not counted in `count`: their retainer
+   * paths extend this group's path through leaked objects only, so they are the same leak
+   * reached through its objects' own parts (`… → (concatenated string).first → (string)` under
+   * a group of leaked concatenated strings). 0 when none was.
+   */
+  folded: number;
+  /**
+   * Their retained sizes, summed (the subtrees do not overlap), with the folded roots' and the
+   * new containers looked through to reach them (a listener's closure and context, a new
+   * array's storage).
    */
   retainedSize: number;
   /** The largest roots, up to 5. */
@@ -1056,7 +1078,13 @@ export interface HeapLeaks {
 
 /** Progress of a heap job, polled about every 100 ms while it runs. */
 export interface HeapProgressEvent {
-  phase: 'parse' | 'dominators' | 'paths' | 'compare' | 'done';
+  /**
+   * `parse` (bytes); the analysis: `essential edges` (nodes walked and edges classified),
+   * `dominators` (nodes numbered, then nodes given a dominator), `retained sizes` (nodes summed,
+   * then nodes walked for the class aggregates); then `paths`, `compare` (a leak search or
+   * diff) and `done`.
+   */
+  phase: 'parse' | 'essential edges' | 'dominators' | 'retained sizes' | 'paths' | 'compare' | 'done';
   /** The file being worked on (1-based) and how many the job has. */
   file: number;
   files: number;

@@ -124,6 +124,48 @@ test('leak groups say what holds them; V8-internal groups come last, under a hea
   assert.match(page, /in 3 groups \(2 of them V8&#39;s own\)/);
 });
 
+test('classes keyed by their constructor location show where they are defined, in text and HTML', () => {
+  const analysis = fixtures.analysis();
+  const [module, array, strings, leaky] = analysis.classes;
+  analysis.classes = [
+    { ...module, script: 'node:internal/modules/cjs/loader', scriptId: 19, line: 236, column: 1 },
+    { ...module, count: 500, retainedSize: 40_000, script: '/srv/app/lib/loader/module.js', scriptId: 77, line: 2, column: 1 },
+    array,
+    strings,
+    { ...leaky, scriptId: 81, line: 12, column: 3 },
+  ];
+  const text = formatAnalysis(analysis, { top: 5 });
+  const table = text.slice(text.indexOf('Classes by retained size'), text.indexOf('Largest dominators'));
+  assert.equal(
+    table,
+    `Classes by retained size (5)
+  Class         Defined at                              Count  Self size       bytes  Retained size        bytes  Share
+  Module        node:internal/modules/cjs/loader:236       96   23.3 KiB      23,808      164.4 MiB  172,345,216  81.5%
+  Module        /srv/app/lib/loader/module.js:2           500   23.3 KiB      23,808       39.1 KiB       40,000  <0.1%
+  Array                                                40,233    1.2 MiB   1,287,456       30.0 MiB   31,412,880  14.9%
+  (string)                                            310,412   13.4 MiB  14,020,112       13.4 MiB   14,020,112   6.6%
+  LeakyRequest  script 81:12                            4,849    2.8 MiB   2,909,400        2.8 MiB    2,909,400   1.4%
+
+`,
+  );
+  const page = renderHtml({ analysis }, { generatedAt: 'now' });
+  assert.match(page, /<th class="" scope="col">Defined at<\/th>/);
+  assert.match(page, /<td class="name" title="Module">Module<\/td><td class="name" title="\/srv\/app\/lib\/loader\/module.js:2">/);
+  // Without any location (older engines, other snapshots) the column is left out.
+  assert.doesNotMatch(formatAnalysis(fixtures.analysis()), /Defined at/);
+});
+
+test('a leak group says how many objects reached through it were folded into it', () => {
+  const leaks = fixtures.leaks();
+  leaks.groups[0] = { ...leaks.groups[0], folded: 30_000 };
+  const text = formatLeaks(leaks, { top: 1 });
+  assert.ok(text.includes('     shape: (GC roots).__keep.leakedArray[] → LeakyRequest\n     folded in: 30,000 objects reached through these (their parts)\n'), text);
+  const page = renderHtml({ leaks }, { generatedAt: 'now' });
+  assert.match(page, /<span class="folded">Folded in: 30,000 objects reached through these \(their parts\)<\/span>/);
+  // No line when nothing was folded.
+  assert.doesNotMatch(formatLeaks({ ...leaks, groups: [{ ...leaks.groups[0], folded: 0 }] }), /folded in/);
+});
+
 test('empty results say so instead of printing empty tables', () => {
   const analysis = { ...fixtures.analysis(), classes: [], dominators: [], suspects: [], timingsMs: {} };
   const text = formatAnalysis(analysis);
@@ -613,6 +655,38 @@ test('the progress bar redraws at most every interval within a phase, and not af
   bar.update({ phase: 'late', done: 1, total: 1 });
   assert.equal(stream.chunks.length, 13);
   assert.ok(stream.chunks.every((line) => line.length <= 60));
+});
+
+test('the progress bar shows the percentage and an ETA from the rate so far in the phase', () => {
+  const stream = sink({ columns: 80 });
+  let now = 10_000;
+  const bar = new ProgressBar(stream, { intervalMs: 100, now: () => now });
+  const last = () => stream.chunks[stream.chunks.length - 1];
+  bar.update({ phase: 'dominators', done: 0, total: 1000 });
+  assert.match(last(), /^\r\x1b\[Kdominators +\[░+\] +0% {2}0\.0 s {2}ETA –$/);
+  now += 200;
+  bar.update({ phase: 'dominators', done: 100, total: 1000 });
+  assert.match(last(), / 10% {2}0\.2 s {2}ETA –$/, 'too early in the phase for a rate');
+  now += 800;
+  bar.update({ phase: 'dominators', done: 10, total: 1000 });
+  assert.match(last(), / 1% {2}1\.0 s {2}ETA –$/, 'too little done for a rate');
+  now += 1000;
+  bar.update({ phase: 'dominators', done: 250, total: 1000 });
+  // A quarter in 2 s: three quarters left take 6 s.
+  assert.match(last(), /\[█+░+\] +25% {2}2\.0 s {2}ETA 6\.0 s$/);
+  now += 38_000;
+  bar.update({ phase: 'dominators', done: 400, total: 1000 });
+  // 40 % in 40 s: 60 s left.
+  assert.match(last(), / 40% {2}40\.0 s {2}ETA 1 min 00 s$/);
+  // A new phase starts its own clock and rate (from the work done when it started).
+  now += 1;
+  bar.update({ phase: 'retained sizes', done: 500, total: 1000 });
+  assert.match(last(), /^\r\x1b\[Kretained sizes \[█+░+\] +50% {2}0\.0 s {2}ETA –$/);
+  now += 1000;
+  bar.update({ phase: 'retained sizes', done: 800, total: 1000 });
+  // 300 units in 1 s: the 200 left take 0.67 s.
+  assert.match(last(), / 80% {2}1\.0 s {2}ETA 0\.7 s$/);
+  assert.ok(stream.chunks.every((line) => line.length <= 4 + 79), 'the last column stays free');
 });
 
 test('bin/modswap.js runs: --help, and the real engine names the bad file of a diff', () => {

@@ -80,7 +80,7 @@ test('the CLI prints a report for a real snapshot, and JSON with --json', () => 
   assert.equal(json.classes.find((row) => row.name === 'TrackedThing').count, 300);
   const text = execFileSync(process.execPath, [cli, 'heap', 'analyze', file, '--top', '500'], { encoding: 'utf8' });
   assert.match(text, /^Heap snapshot .*things-300\.heapsnapshot$/m);
-  assert.match(text, /^  TrackedThing +300 /m);
+  assert.match(text, /^  TrackedThing +\[eval\]:2 +300 /m);
 });
 
 function escape(text) {
@@ -195,7 +195,16 @@ test('onProgress sees each file parsed and analysed, in order', async () => {
   await modswap.heap.leaks(...files, { onProgress: (event) => events.push(`${event.phase} ${event.file}/${event.files}`) });
   const seen = events.filter((event, i) => event !== events[i - 1]);
   assert.equal(seen[seen.length - 1], 'done 3/3');
-  const order = ['parse 1/3', 'parse 2/3', 'parse 3/3', 'dominators 3/3', 'paths 3/3', 'done 3/3'];
+  const order = [
+    'parse 1/3',
+    'parse 2/3',
+    'parse 3/3',
+    'essential edges 3/3',
+    'dominators 3/3',
+    'retained sizes 3/3',
+    'paths 3/3',
+    'done 3/3',
+  ];
   const indexes = seen.map((event) => order.indexOf(event));
   assert.ok(indexes.every((i) => i >= 0), seen.join(', '));
   assert.deepEqual(indexes, [...indexes].sort((a, b) => a - b), seen.join(', '));
@@ -385,4 +394,50 @@ test('a stream that fails to parse is rejected at once and read no further', { t
     await assert.rejects(modswap.heap.analyze(zeros), { code: 'ERR_MODSWAP_BAD_SNAPSHOT' });
     assert.equal(zeros.destroyed, true);
   }
+});
+
+test("an app's own `class Module` and Node's `Module` are two class rows with their locations", async () => {
+  const app = path.join(dir, 'app-module.js');
+  const file = path.join(dir, 'modules.heapsnapshot');
+  // The app's Module: DevTools keys classes by constructor name AND location (V8 records the
+  // constructor's, here line 3, column 14: its parameter list).
+  fs.writeFileSync(
+    app,
+    `'use strict';
+class Module {
+  constructor(i) {
+    this.i = i;
+  }
+}
+globalThis.mine = Array.from({ length: 500 }, (_, i) => new Module(i));
+require('v8').writeHeapSnapshot(process.argv[2]);
+`,
+  );
+  execFileSync(process.execPath, [app, file]);
+  const result = await modswap.heap.analyze(file);
+  const modules = result.classes.filter((row) => row.name === 'Module');
+  const describe = JSON.stringify(modules, null, 1);
+  const mine = modules.filter((row) => row.script === app);
+  assert.equal(mine.length, 1, describe);
+  assert.deepEqual([mine[0].count, mine[0].line, mine[0].column], [500, 3, 14], describe);
+  // Node's own Module (the main module is one), a row of its own (node:internal/vm/module has
+  // another `Module` class).
+  const nodes = modules.filter((row) => row.script === 'node:internal/modules/cjs/loader');
+  assert.equal(nodes.length, 1, describe);
+  assert.ok(nodes[0].count >= 1 && nodes[0].line > 1 && nodes[0].column >= 1, describe);
+  assert.notEqual(nodes[0].scriptId, mine[0].scriptId);
+  assert.ok(modules.every((row) => Number.isInteger(row.line) && row.script), describe);
+  // Classes without a constructor location have none.
+  const strings = result.classes.find((row) => row.name === '(string)');
+  assert.deepEqual([strings.script, strings.line, strings.scriptId], [undefined, undefined, undefined]);
+
+  const text = execFileSync(process.execPath, [path.join(__dirname, '..', 'bin', 'modswap.js'), 'heap', 'analyze', file, '--top=100000'], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const classTable = text.slice(text.indexOf('Classes by retained size'), text.indexOf('Largest dominators'));
+  const rows = classTable.split('\n').filter((line) => /^ {2}Module /.test(line));
+  assert.equal(rows.length, modules.length, rows.join('\n'));
+  assert.ok(rows.some((line) => /\/app-module\.js:3 +500 /.test(line)), rows.join('\n'));
+  assert.ok(rows.some((line) => line.includes(` node:internal/modules/cjs/loader:${nodes[0].line} `)), rows.join('\n'));
 });

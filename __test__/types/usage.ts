@@ -96,6 +96,8 @@ void plus;
 async function heapUsage(): Promise<number> {
   const result = await modswap.heap.analyze(modswap.heap.snapshot(), { top: 5 });
   const first: modswap.HeapClassAggregate | undefined = result.classes[0];
+  const where: string = first?.line === undefined ? '' : `${first.script ?? `script ${first.scriptId}`}:${first.line}:${first.column}`;
+  void where;
   return result.totalSize + (first?.retainedSize ?? 0) + result.timingsMs.dominators + result.dominators[0].id;
 }
 void heapUsage;
@@ -111,7 +113,7 @@ async function heapReports(a: string, b: string, c: string): Promise<string> {
   const leaks: modswap.HeapLeaks = await modswap.heap.leaks(a, b, c, { top: 3, onProgress });
   const group: modswap.HeapLeakGroup = leaks.groups[0];
   const holder: string = group.holder ?? '(no path)';
-  const internal: boolean = group.internal && leaks.internalGroupCount > 0;
+  const internal: boolean = group.internal && leaks.internalGroupCount > 0 && group.folded >= 0;
   return `${suspect?.accumulatedIn?.name} ${step?.edgeType} ${change} ${group.pathShape} ${leaks.final.file} ${group.samplePath.length} ${holder} ${internal}`;
 }
 void heapReports;

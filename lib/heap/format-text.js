@@ -57,8 +57,11 @@ function list(items) {
 
 function classTable(classes, totalSize, o) {
   const shown = list(classes).slice(0, o.top);
+  // Classes keyed by their constructor's location (two `Module`s) are told apart by it.
+  const located = v.anyLocation(shown);
   const rows = shown.map((c) => [
     name(c, o.nameWidth),
+    ...(located ? [v.classLocation(c)] : []),
     v.formatInt(c.count),
     v.formatBytes(c.selfSize),
     v.formatInt(c.selfSize),
@@ -68,6 +71,7 @@ function classTable(classes, totalSize, o) {
   ]);
   const columns = [
     { header: 'Class' },
+    ...(located ? [{ header: 'Defined at' }] : []),
     { header: 'Count', align: 'right' },
     { header: 'Self size', align: 'right' },
     { header: 'bytes', align: 'right' },
@@ -276,6 +280,8 @@ function groupLines(groups, groupCount, o) {
     const headline = `${v.formatInt(group.count)} × '${className}'${v.holderNote(group, o.pathNameWidth)} retaining ${sizeBoth(group.retainedSize)}`;
     const ids = list(group.examples).slice(0, o.examples).map((node) => `@${formatId(node.id)}`);
     const details = [`shape: ${v.truncate(v.printable(group.pathShape), 200)}`];
+    const folded = v.foldedNote(group);
+    if (folded !== '') details.push(`folded in: ${folded}`);
     if (ids.length > 0) details.push(`e.g. ${ids.join(', ')}`);
     lines.push(...numbered(i, headline, internal ? details : [...details, ...pathLines(group.samplePath, o)]));
   });

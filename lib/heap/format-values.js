@@ -111,11 +111,46 @@ function holderNote(group, width) {
   return holder === '' ? '' : ` in ${truncate(holder, width)}`;
 }
 
+/** `text` cut to `max` characters by its start ("…/app/models/module.js"): a path's end says most. */
+function truncateStart(text, max) {
+  const chars = Array.from(text);
+  return chars.length <= max ? text : `…${chars.slice(chars.length - max + 1).join('')}`;
+}
+
+/**
+ * Where a class's constructor is defined, as "/app/module.js:3" (its script cut by the start to
+ * `width`), "script 42:3" when the snapshot does not name the script, or '' for a class without
+ * a location.
+ */
+function classLocation(row, width = 48) {
+  if (!(row && Number.isInteger(row.line))) return '';
+  const script = printable(row.script);
+  const where = script === '' ? `script ${formatInt(row.scriptId)}` : truncateStart(script, width);
+  return `${where}:${row.line}`;
+}
+
+/** Whether any of `rows` (classes) has a location, so that a report shows the column. */
+function anyLocation(rows) {
+  return rows.some((row) => classLocation(row) !== '');
+}
+
+/**
+ * "30,000 objects reached through these (their parts)" for a leak group that other groups were
+ * folded into, or '' when none was.
+ */
+function foldedNote(group) {
+  const folded = group && group.folded;
+  return isNumber(folded) && folded > 0 ? `${formatInt(folded)} objects reached through these (their parts)` : '';
+}
+
 /** The heading the V8-internal leak groups are listed under. */
 const INTERNAL_GROUPS_HEADING = "V8's own: code, shapes, feedback and system objects the engine allocated itself";
 
 module.exports = {
   INTERNAL_GROUPS_HEADING,
+  anyLocation,
+  classLocation,
+  foldedNote,
   holderNote,
   leakGroupCount,
   leakGroupsNote,

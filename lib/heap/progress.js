@@ -6,6 +6,28 @@
 const { printable, truncate } = require('./format-values');
 
 const CLEAR_LINE = '\r\x1b[K';
+/** An ETA is shown once the phase has run this long and done this share of its work. */
+const ETA_AFTER_MS = 500;
+const ETA_AFTER_FRACTION = 0.02;
+
+/** "4.2 s", "3 min 05 s". */
+function duration(ms) {
+  const seconds = ms / 1000;
+  if (seconds < 60) return `${seconds.toFixed(1)} s`;
+  const whole = Math.round(seconds);
+  return `${Math.floor(whole / 60)} min ${String(whole % 60).padStart(2, '0')} s`;
+}
+
+/**
+ * Time left in a phase at the rate so far (the work done since the phase started, over the
+ * time it took), or "–" while that rate means little: the phase has run less than half a
+ * second, or done less than 2 % of its work since.
+ */
+function eta({ done, total }, startDone, elapsedMs) {
+  const progressed = (done - startDone) / total;
+  if (elapsedMs < ETA_AFTER_MS || !(progressed >= ETA_AFTER_FRACTION)) return '–';
+  return duration((elapsedMs * Math.max(0, (total - done) / total)) / progressed);
+}
 
 class ProgressBar {
   /**
@@ -18,6 +40,7 @@ class ProgressBar {
     this.now = now;
     this.phase = null;
     this.phaseStart = 0;
+    this.phaseStartDone = 0;
     this.lastDraw = -Infinity;
     this.drawn = false;
     this.finished = false;
@@ -32,6 +55,7 @@ class ProgressBar {
     if (phase !== this.phase) {
       this.phase = phase;
       this.phaseStart = at;
+      this.phaseStartDone = Number.isFinite(event.done) ? event.done : 0;
     } else if (at - this.lastDraw < this.intervalMs) {
       return;
     }
@@ -40,17 +64,24 @@ class ProgressBar {
     this.drawn = true;
   }
 
-  /** "parse        [██████░░░░░░]  52%  1.4 s", or without a bar when the total is unknown. */
-  line({ done, total }, at) {
-    const seconds = `${((at - this.phaseStart) / 1000).toFixed(1)} s`;
+  /**
+   * "parse        [██████░░░░░░]  52%  1.4 s  ETA 1.3 s" (the time spent in the phase, then the
+   * time left at the rate so far), or without a bar and ETA when the total is unknown.
+   */
+  line(event, at) {
+    const { done, total } = event;
+    const elapsed = at - this.phaseStart;
+    const seconds = duration(elapsed);
     const label = this.phase.padEnd(12);
     if (!(Number.isFinite(done) && Number.isFinite(total) && total > 0)) return `${label} …  ${seconds}`;
     const fraction = Math.min(1, Math.max(0, done / total));
     const columns = Math.min(this.stream.columns || 80, 120);
-    const width = Math.max(10, columns - label.length - 20);
+    // 37: the rest of the line at its longest, and the last column left free (no wrap).
+    const width = Math.max(10, columns - label.length - 37);
     const filled = Math.round(fraction * width);
     const percent = `${Math.floor(fraction * 100)}%`.padStart(4);
-    return `${label} [${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${percent}  ${seconds}`;
+    const bar = `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
+    return `${label} [${bar}] ${percent}  ${seconds}  ETA ${eta(event, this.phaseStartDone, elapsed)}`;
   }
 
   /** Erases the bar so the report starts on a clean line; later events are ignored. */

@@ -204,14 +204,19 @@ const SIZE_COLUMNS = (first) => [
 function analysisSections(a, o) {
   const classes = list(a.classes);
   const shownClasses = classes.slice(0, o.top);
+  // Classes keyed by their constructor's location (two `Module`s) are told apart by it.
+  const located = v.anyLocation(shownClasses);
   const chartItems = shownClasses.map((c) => ({
-    label: v.nodeName(c),
+    label: located ? `${v.nodeName(c)} ${v.classLocation(c, 24)}`.trim() : v.nodeName(c),
     value: c.retainedSize,
     text: v.formatBytes(c.retainedSize),
     detail: `${sizeBoth(c.retainedSize)} retained by ${v.formatInt(c.count)} objects`,
   }));
+  const classColumns = SIZE_COLUMNS('Class');
+  if (located) classColumns.splice(1, 0, { header: 'Defined at', name: true });
   const classRows = shownClasses.map((c) => [
     name(c, o),
+    ...(located ? [v.classLocation(c, 120)] : []),
     v.formatInt(c.count),
     v.formatBytes(c.selfSize),
     v.formatInt(c.selfSize),
@@ -230,7 +235,7 @@ function analysisSections(a, o) {
   ])}</section>
 <section id="classes"><h2>Retained size by class <span class="muted">(${countNote(shownClasses.length, classes.length)})</span></h2>
 ${barChart(chartItems, 'Retained size by class')}
-${table(SIZE_COLUMNS('Class'), classRows, 'class-row')}</section>
+${table(classColumns, classRows, 'class-row')}</section>
 ${dominatorSection(a, o)}
 ${suspectSection(a, o)}
 ${pathsSection(a, o)}`;
@@ -369,7 +374,7 @@ function groupItem(g, o) {
   const ids = list(g.examples).slice(0, o.examples).map((node) => `@${formatId(node.id)}`);
   const kind = g.internal === true ? 'leak-group internal' : 'leak-group';
   return html`<li class="${kind}"><p class="headline">${v.formatInt(g.count)} × '${v.truncate(v.printable(g.className), o.nameWidth)}'${v.holderNote(g, o.nameWidth)} retaining ${sizeBoth(g.retainedSize)}</p>
-<p>Path shape: <code>${v.truncate(v.printable(g.pathShape), 1000)}</code>${ids.length > 0 ? html`<br>Examples: ${ids.join(', ')}` : ''}</p>${pathHtml(g.samplePath, o)}</li>`;
+<p>Path shape: <code>${v.truncate(v.printable(g.pathShape), 1000)}</code>${v.foldedNote(g) !== '' ? html`<br><span class="folded">Folded in: ${v.foldedNote(g)}</span>` : ''}${ids.length > 0 ? html`<br>Examples: ${ids.join(', ')}` : ''}</p>${pathHtml(g.samplePath, o)}</li>`;
 }
 
 function timingText(timingsMs) {

@@ -32,7 +32,8 @@ pub struct HeapProgress {
 /// What `HeapProgress.read()` returns.
 #[napi(object)]
 pub struct HeapProgressEvent {
-    /// `waiting`, `parse`, `dominators`, `paths`, `compare` or `done`.
+    /// `waiting`, `parse`, `essential edges`, `dominators`, `retained sizes`, `paths`,
+    /// `compare` or `done`.
     pub phase: String,
     /// The file being worked on (1-based) and how many the job has.
     pub file: u32,
@@ -114,6 +115,14 @@ pub struct RetainerPath {
 #[napi(object)]
 pub struct ClassAggregateRow {
     pub name: String,
+    /// The constructor's script (path or URL), for classes keyed by their constructor's
+    /// location when the snapshot names the script.
+    pub script: Option<String>,
+    /// V8's id of that script (present with `line`).
+    pub script_id: Option<u32>,
+    /// 1-based line and column of the constructor, for classes keyed by location.
+    pub line: Option<u32>,
+    pub column: Option<u32>,
     pub count: f64,
     pub self_size: f64,
     pub retained_size: f64,
@@ -194,6 +203,10 @@ pub struct HeapLeakGroup {
     /// Whether V8 allocated the roots itself (compiled code, shapes, feedback, system objects).
     pub internal: bool,
     pub count: f64,
+    /// Objects of other groups folded into this one: their paths extend this group's path
+    /// through leaked objects (the parts of its leaked strings, fields its objects share).
+    pub folded: f64,
+    /// The retained size of the `count` objects and of the folded ones.
     pub retained_size: f64,
     /// The largest roots (up to 5).
     pub examples: Vec<HeapNodeRef>,
@@ -252,10 +265,9 @@ fn load(path: &Path, progress: &Progress, file: u32) -> Result<(HeapGraph, u64)>
     })
 }
 
-/// Runs the full analysis of a job's graph, reporting the phase.
+/// Runs the full analysis of a job's graph, reporting its phases and their progress.
 fn analyze(graph: &HeapGraph, progress: &Progress, file: u32) -> HeapAnalysis {
-    progress.start(Phase::Dominators, file, 0);
-    HeapAnalysis::new(graph)
+    HeapAnalysis::with_progress(graph, progress, file)
 }
 
 fn info(path: &Path, file_bytes: u64, totals: SnapshotTotals) -> HeapSnapshotInfo {
@@ -304,8 +316,13 @@ fn suspect(row: &SuspectRow) -> LeakSuspect {
 }
 
 fn class_row(row: &ClassRow) -> ClassAggregateRow {
+    let location = row.location.as_ref();
     ClassAggregateRow {
         name: row.name.clone(),
+        script: location.and_then(|l| l.script.clone()),
+        script_id: location.map(|l| l.script_id),
+        line: location.map(|l| l.line),
+        column: location.map(|l| l.column),
         count: row.count as f64,
         self_size: row.self_size as f64,
         retained_size: row.retained_size as f64,
@@ -710,6 +727,7 @@ impl LeaksTask {
                 holder: group.holder.clone(),
                 internal: group.internal,
                 count: group.roots.len() as f64,
+                folded: group.folded as f64,
                 retained_size: group.retained_size as f64,
                 examples: group
                     .roots

@@ -12,6 +12,7 @@
 use super::bits::SizeColumn;
 use super::classes::ClassNames;
 use super::graph::{HeapGraph, Location, NodeIndex, NodeKind};
+use super::progress::Ticker;
 use rustc_hash::FxHashMap;
 
 /// Totals for one class.
@@ -143,13 +144,19 @@ pub struct TreeInputs<'a> {
 }
 
 /// Adds retained sizes and returns the aggregates in DevTools' order (by first node with a
-/// non-zero size).
-pub fn class_aggregates(counts: ClassCounts, tree: &TreeInputs) -> Vec<ClassAggregate> {
+/// non-zero size). Reports each node of the dominator tree walked to `ticker` (the node count
+/// in all).
+pub fn class_aggregates(
+    counts: ClassCounts,
+    tree: &TreeInputs,
+    mut ticker: Ticker,
+) -> Vec<ClassAggregate> {
     let ClassCounts {
         mut entries,
         node_entry,
     } = counts;
-    add_retained_sizes(tree, &mut entries, &node_entry);
+    add_retained_sizes(tree, &mut entries, &node_entry, &mut ticker);
+    ticker.finish(node_entry.len() as u64);
     let mut out: Vec<ClassAggregate> = entries.into_iter().filter(|a| a.count > 0).collect();
     out.sort_by_key(|a| a.first_node);
     out
@@ -157,12 +164,20 @@ pub fn class_aggregates(counts: ClassCounts, tree: &TreeInputs) -> Vec<ClassAggr
 
 /// Walks the dominator tree from the root with an explicit stack; a class is "seen" while
 /// the walk is inside the subtree of one of its counted nodes.
-fn add_retained_sizes(tree: &TreeInputs, entries: &mut [ClassAggregate], node_entry: &[u32]) {
+fn add_retained_sizes(
+    tree: &TreeInputs,
+    entries: &mut [ClassAggregate],
+    node_entry: &[u32],
+    ticker: &mut Ticker,
+) {
     let mut seen = vec![false; entries.len()];
     let mut stack: Vec<NodeIndex> = vec![tree.root];
     // Stack heights at which a counted node's subtree is finished, and its class.
     let mut marks: Vec<(usize, u32)> = Vec::new();
+    let mut walked = 0u64;
     while let Some(n) = stack.pop() {
+        walked += 1;
+        ticker.at(walked);
         let entry = node_entry[n as usize];
         let (from, to) = (
             tree.dominated_first[n as usize] as usize,

@@ -11,8 +11,9 @@ use super::aggregate::{class_aggregates, count_classes, ClassAggregate, ClassCou
 use super::bits::{BitVec, SizeColumn};
 use super::classes::{node_classes, ClassNames};
 use super::dominators::{dominated_nodes, dominators_beside, retained_sizes};
-use super::essential::{essential_edges, page_owned, WeakMapNames};
+use super::essential::{essential_edges_counted, page_owned_counted, WeakMapNames};
 use super::graph::{EdgeIndex, HeapGraph, NodeIndex};
+use super::progress::{Phase, Progress, Ticker};
 use super::retainers::Retainers;
 use super::shallow::shallow_sizes;
 use std::borrow::Cow;
@@ -93,24 +94,47 @@ impl HeapAnalysis {
     /// flags next to the WeakMap names and class naming, the dominators' semidominator loop
     /// next to shallow sizes and class counting; the other phases use all threads themselves.
     pub fn new(graph: &HeapGraph) -> HeapAnalysis {
+        HeapAnalysis::run(graph, None)
+    }
+
+    /// [`HeapAnalysis::new`], reporting to `progress` as the job's file `file`: the phases
+    /// [`Phase::Essential`], [`Phase::Dominators`] and [`Phase::Retained`], each with its
+    /// total and about a hundred advances.
+    pub fn with_progress(graph: &HeapGraph, progress: &Progress, file: u32) -> HeapAnalysis {
+        HeapAnalysis::run(graph, Some((progress, file)))
+    }
+
+    fn run(graph: &HeapGraph, report: Option<(&Progress, u32)>) -> HeapAnalysis {
         let started = Instant::now();
+        let progress = report.map(|(p, _)| p);
+        let (n, m) = (graph.node_count() as u64, graph.edge_count() as u64);
+        let enter = |phase: Phase, total: u64| {
+            if let Some((p, file)) = report {
+                p.start(phase, file, total);
+            }
+        };
         let mut t = AnalysisTimings::default();
+        enter(Phase::Essential, n + m);
         let ((page_owned, essential, ((classes, names), t_classes)), t_ess) =
-            timed(|| essential_phase(graph));
+            timed(|| essential_phase(graph, progress));
         t.essential_edges = t_ess;
+        enter(Phase::Dominators, 2 * n);
         let ((doms, side), t_dom) = timed(|| {
             dominators_beside(
                 graph,
                 &essential,
+                progress,
                 || (),
                 |()| class_side(graph, classes, names),
             )
         });
         t.dominators = t_dom;
         (t.classes, t.shallow_sizes) = (t_classes, side.t_shallow);
+        // Retained sizes, then the class aggregates' walk: a node count each.
+        enter(Phase::Retained, 2 * n);
         let ((retained, (dominated_first, dominated)), t_retained) = timed(|| {
             rayon::join(
-                || retained_sizes(&side.self_sizes, &doms),
+                || retained_sizes(&side.self_sizes, &doms, Ticker::new(progress, 2 * n)),
                 || dominated_nodes(&doms.idom, graph.root()),
             )
         });
@@ -122,7 +146,8 @@ impl HeapAnalysis {
             dominated_first: &dominated_first,
             dominated: &dominated,
         };
-        let (aggregates, t_agg) = timed(|| class_aggregates(side.counts, &tree));
+        let ticker = Ticker::new(progress, 2 * n);
+        let (aggregates, t_agg) = timed(|| class_aggregates(side.counts, &tree, ticker));
         t.aggregates = side.t_counts + t_agg;
         t.total = started.elapsed();
         HeapAnalysis {
@@ -279,12 +304,64 @@ fn class_side(graph: &HeapGraph, classes: Vec<u32>, names: ClassNames) -> ClassS
 type Classes = ((Vec<u32>, ClassNames), Duration);
 
 /// Page-owned flags next to the WeakMap edge names and the class names, then the
-/// essential-edge bits.
-fn essential_phase(graph: &HeapGraph) -> (BitVec, BitVec, Classes) {
+/// essential-edge bits (reporting nodes walked and edges classified to `progress`).
+fn essential_phase(graph: &HeapGraph, progress: Option<&Progress>) -> (BitVec, BitVec, Classes) {
+    let total = (graph.node_count() + graph.edge_count()) as u64;
     let (owned, (weakmaps, classes)) = rayon::join(
-        || page_owned(graph),
+        || page_owned_counted(graph, progress, total),
         || (WeakMapNames::find(graph), timed(|| node_classes(graph))),
     );
-    let essential = essential_edges(graph, &owned, &weakmaps);
+    let essential = essential_edges_counted(graph, &owned, &weakmaps, progress);
     (owned, essential, classes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::heap::dominators::dominators_beside;
+    use crate::heap::testsnap::Snap;
+
+    /// A global holding a chain of `len` objects, each with a string.
+    fn chain(len: usize) -> HeapGraph {
+        let (mut s, global) = Snap::with_global();
+        let mut prev = global;
+        for i in 0..len {
+            let next = s.node("object", "Link", 24);
+            s.edge(prev, "property", "next", next);
+            let text = s.node("string", &format!("s{i}"), 16);
+            s.edge(next, "property", "text", text);
+            prev = next;
+        }
+        s.load()
+    }
+
+    #[test]
+    fn each_analysis_phase_reports_exactly_its_total() {
+        let graph = chain(5000);
+        let (n, m) = (graph.node_count() as u64, graph.edge_count() as u64);
+        let progress = Progress::new(3);
+        let plain = HeapAnalysis::new(&graph);
+        let counted = HeapAnalysis::with_progress(&graph, &progress, 3);
+        let s = progress.state();
+        assert_eq!(
+            (s.phase, s.file, s.done, s.total),
+            (Phase::Retained, 3, 2 * n, 2 * n)
+        );
+        assert_eq!(counted.retained_sizes(), plain.retained_sizes());
+
+        // The earlier phases, one at a time.
+        let essential = Progress::new(1);
+        let (owned, _, _) = essential_phase(&graph, Some(&essential));
+        assert_eq!(essential.state().done, n + m);
+        let bits = essential_edges_counted(&graph, &owned, &WeakMapNames::find(&graph), None);
+        let doms = Progress::new(1);
+        let (tree, ()) = dominators_beside(&graph, &bits, Some(&doms), || (), |()| ());
+        assert_eq!(doms.state().done, 2 * n);
+        assert_eq!(
+            tree.idom,
+            (0..n as u32)
+                .map(|v| plain.dominator(v))
+                .collect::<Vec<_>>()
+        );
+    }
 }

@@ -18,6 +18,7 @@
 
 use super::bits::{BitVec, SizeColumn};
 use super::graph::{HeapGraph, NodeIndex};
+use super::progress::{Progress, Ticker};
 
 /// The immediate dominators and the DFS order they were computed in.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -62,6 +63,7 @@ impl Preorder {
         start: u32,
         parent: u32,
         stack: &mut Vec<(u32, u32, u32)>,
+        ticker: &mut Ticker,
     ) {
         let first_edge = &graph.first_edge[..];
         let edge_to = &graph.edge_to[..];
@@ -90,6 +92,7 @@ impl Preorder {
             match child {
                 Some(w) => {
                     self.visit(w, p);
+                    ticker.at(self.order.len() as u64);
                     let w = w as usize;
                     stack.push((
                         self.order.len() as u32 - 1,
@@ -134,6 +137,7 @@ fn preorder(
     degrees: &[Vec<u32>; 2],
     pre: &mut Preorder,
     out: &mut Dominators,
+    ticker: &mut Ticker,
 ) {
     let n = graph.node_count();
     let mut stack = Vec::new();
@@ -141,7 +145,7 @@ fn preorder(
         for v in 0..n as u32 {
             let i = v as usize;
             if !pre.seen.get(i) && degrees[0][i] == 0 && degrees[1][i] == 0 {
-                pre.dfs(graph, essential, v, 0, &mut stack);
+                pre.dfs(graph, essential, v, 0, &mut stack, ticker);
             }
         }
     }
@@ -259,15 +263,17 @@ fn eval(v: u32, k: u32, forest: &mut [Link], stack: &mut Vec<u32>) -> u32 {
 
 /// Computes the immediate dominators.
 pub fn dominators(graph: &HeapGraph, essential: &BitVec) -> Dominators {
-    dominators_beside(graph, essential, || (), |()| ()).0
+    dominators_beside(graph, essential, None, || (), |()| ()).0
 }
 
 /// [`dominators`], running other work on the second thread where the dominator pass leaves
 /// it free: `early` next to the DFS (after the in-degree count), then `late` (given `early`'s
-/// result) next to the semidominator loop.
+/// result) next to the semidominator loop. Reports to `progress` (a phase of twice the node
+/// count): each node numbered by the DFS, then each node given its semidominator.
 pub fn dominators_beside<A: Send, B: Send>(
     graph: &HeapGraph,
     essential: &BitVec,
+    progress: Option<&Progress>,
     early: impl FnOnce() -> A + Send,
     late: impl FnOnce(A) -> B + Send,
 ) -> (Dominators, B) {
@@ -283,15 +289,20 @@ pub fn dominators_beside<A: Send, B: Send>(
     // The in-degrees (for the orphans and the predecessor lists) are counted next to the DFS
     // from the root.
     let half = m / 2;
+    let phase_total = 2 * n as u64;
+    let mut ticker = Ticker::new(progress, phase_total);
     let ((), (mut degrees, early)) = rayon::join(
         || {
             let mut stack = Vec::new();
-            pre.dfs(graph, essential, graph.root(), 0, &mut stack);
+            pre.dfs(graph, essential, graph.root(), 0, &mut stack, &mut ticker);
         },
         || (essential_in_degrees(graph, essential, half), early()),
     );
     out.unreachable_from_root = (n - pre.order.len()) as u32;
-    preorder(graph, essential, &degrees, &mut pre, &mut out);
+    preorder(graph, essential, &degrees, &mut pre, &mut out, &mut ticker);
+    // The nodes no DFS reached are numbered below, all at once.
+    ticker.finish(n as u64);
+    let ticker = Ticker::new(progress, phase_total);
     let (first, preds) = predecessors(graph, essential, &pre, &mut degrees, half);
     let reached = pre.order.len();
     let Preorder {
@@ -301,7 +312,7 @@ pub fn dominators_beside<A: Send, B: Send>(
         parent,
     } = pre;
     let (idom, late) = rayon::join(
-        || semi_nca(graph, &order, &parent, first, preds, degrees, num),
+        || semi_nca(graph, &order, &parent, (first, preds), degrees, num, ticker),
         || late(early),
     );
     // Unreachable nodes hang off the root, numbered last (as in DevTools).
@@ -313,16 +324,17 @@ pub fn dominators_beside<A: Send, B: Send>(
     (out, late)
 }
 
-/// The immediate dominators from the preorder, the tree and the predecessor CSR (by Semi-NCA);
-/// the in-degree vectors and `num` are reused for the working arrays.
+/// The immediate dominators from the preorder, the tree and the predecessor CSR `(first,
+/// preds)` (by Semi-NCA); the in-degree vectors and `num` are reused for the working arrays.
+/// Reports each position's semidominator to `ticker` (the node count in all).
 fn semi_nca(
     graph: &HeapGraph,
     order: &[u32],
     parent: &[u32],
-    first: Vec<u32>,
-    preds: Vec<u32>,
+    (first, preds): (Vec<u32>, Vec<u32>),
     degrees: [Vec<u32>; 2],
     num: Vec<u32>,
+    mut ticker: Ticker,
 ) -> Vec<NodeIndex> {
     let reached = order.len();
     // Semidominators (as preorder positions), positions from last to first. Semi-NCA only
@@ -334,6 +346,7 @@ fn semi_nca(
     let mut forest: Vec<Link> = vec![Link::default(); reached];
     let mut stack: Vec<u32> = Vec::new();
     for k in (1..reached).rev() {
+        ticker.at((reached - k) as u64);
         let (from, to) = (first[k] as usize, first[k + 1] as usize);
         let k32 = k as u32;
         let mut s = k32;
@@ -379,16 +392,20 @@ fn semi_nca(
     for (k, &node) in order.iter().enumerate() {
         idom[node as usize] = order[idom_pos[k] as usize];
     }
+    ticker.finish(idom.len() as u64);
     idom
 }
 
 /// Retained sizes: self sizes summed into the immediate dominator in reverse DFS order.
-pub fn retained_sizes(self_sizes: &SizeColumn, doms: &Dominators) -> Vec<u64> {
+/// Reports each node summed to `ticker` (the node count in all).
+pub fn retained_sizes(self_sizes: &SizeColumn, doms: &Dominators, mut ticker: Ticker) -> Vec<u64> {
     let mut retained: Vec<u64> = (0..self_sizes.len()).map(|i| self_sizes.get(i)).collect();
-    for &node in doms.order.iter().skip(1).rev() {
+    for (i, &node) in doms.order.iter().skip(1).rev().enumerate() {
+        ticker.at(i as u64);
         let d = doms.idom[node as usize] as usize;
         retained[d] += retained[node as usize];
     }
+    ticker.finish(self_sizes.len() as u64);
     retained
 }
 

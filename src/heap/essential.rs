@@ -12,6 +12,7 @@
 
 use super::bits::BitVec;
 use super::graph::{EdgeKind, HeapGraph, NodeIndex, NodeKind};
+use super::progress::{Progress, Ticker};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
@@ -22,6 +23,14 @@ const EDGES_PER_TASK: usize = 64 * if cfg!(fuzzing) { 1 } else { 4096 };
 /// Nodes reachable without weak edges from the root's shortcut targets (the user globals) and
 /// from `(Document DOM trees)`.
 pub fn page_owned(graph: &HeapGraph) -> BitVec {
+    page_owned_counted(graph, None, 0)
+}
+
+/// [`page_owned`], reporting each node walked to `progress` (the phase's `total` units;
+/// the nodes never walked are reported at the end, so this pass always adds the node count).
+pub fn page_owned_counted(graph: &HeapGraph, progress: Option<&Progress>, total: u64) -> BitVec {
+    let mut ticker = Ticker::new(progress, total);
+    let mut walked = 0u64;
     let mut owned = BitVec::new(graph.node_count());
     let mut stack: Vec<NodeIndex> = Vec::new();
     for e in graph.edges(graph.root()) {
@@ -37,6 +46,8 @@ pub fn page_owned(graph: &HeapGraph) -> BitVec {
         }
     }
     while let Some(n) = stack.pop() {
+        walked += 1;
+        ticker.at(walked);
         for e in graph.edges(n) {
             let to = graph.edge_target(e);
             if owned.get(to as usize) || graph.edge_kind(e) == EdgeKind::Weak {
@@ -46,6 +57,7 @@ pub fn page_owned(graph: &HeapGraph) -> BitVec {
             owned.set(to as usize);
         }
     }
+    ticker.finish(graph.node_count() as u64);
     owned
 }
 
@@ -131,6 +143,17 @@ fn split_trailing_digits(s: &str) -> Option<(&str, &str)> {
 
 /// The essential-edge bit vector, computed in parallel over word-aligned edge ranges.
 pub fn essential_edges(graph: &HeapGraph, page_owned: &BitVec, weakmaps: &WeakMapNames) -> BitVec {
+    essential_edges_counted(graph, page_owned, weakmaps, None)
+}
+
+/// [`essential_edges`], reporting each task's edges to `progress` when it is done (tasks are
+/// a quarter of a million edges: a few hundred reports for the largest snapshots).
+pub fn essential_edges_counted(
+    graph: &HeapGraph,
+    page_owned: &BitVec,
+    weakmaps: &WeakMapNames,
+    progress: Option<&Progress>,
+) -> BitVec {
     let m = graph.edge_count();
     let mut words = vec![0u64; m.div_ceil(64)];
     let rules = Rules::new(graph, page_owned, weakmaps);
@@ -142,6 +165,9 @@ pub fn essential_edges(graph: &HeapGraph, page_owned: &BitVec, weakmaps: &WeakMa
             let end = m.min(first + chunk.len() * 64);
             if first < end {
                 rules.mark(first, end, chunk);
+                if let Some(progress) = progress {
+                    progress.advance((end - first) as u64);
+                }
             }
         });
     BitVec::from_words(words, m)

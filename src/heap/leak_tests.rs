@@ -64,6 +64,15 @@ fn rows(report: &LeakReport) -> Vec<Row> {
     report.groups.iter().map(row).collect()
 }
 
+/// (class, count, folded) of each group, in report order.
+fn folds(report: &LeakReport) -> Vec<(String, usize, u64)> {
+    report
+        .groups
+        .iter()
+        .map(|g| (g.class_name.clone(), g.roots.len(), g.folded))
+        .collect()
+}
+
 fn row(g: &LeakGroup) -> Row {
     (
         g.class_name.clone(),
@@ -447,4 +456,93 @@ fn a_new_plain_dictionary_is_looked_through_but_a_class_instance_stays_a_root() 
         let all = 24 + 1_000 + 40 * MIN_DICTIONARY_KEYS as u64;
         assert_eq!(groups, vec![(expected.to_owned(), count, all)], "{class}");
     }
+}
+
+/// An event library that keeps every id it sent (`'evt-' + n + '-' + name`, a new
+/// concatenated string whose first half is a new string a cache also holds).
+fn event_bus(h: &mut Heap, ids: usize) {
+    let bus = h.old("object", "EventBus", 32);
+    h.edge(h.global, "property", "bus", bus);
+    let sent = h.old("object", "Array", 32);
+    h.edge(bus, "property", "sentEvents", sent);
+    let name = h.old("string", "send", 20);
+    // A cache further from the global also holds the first halves: no id dominates its half,
+    // and the shortest path to a half goes through its id.
+    let mut cache = h.global;
+    for field in ["lib", "strings", "numbers", "cache"] {
+        let next = h.old("object", "Cache", 16);
+        h.edge(cache, "property", field, next);
+        cache = next;
+    }
+    for i in 0..ids {
+        let id = h.new_node("concatenated string", &format!("evt-{i}-send"), 32);
+        h.edge(sent, "element", &i.to_string(), id);
+        let first = h.new_node("string", &format!("evt-{i}-"), 24);
+        h.edge(id, "internal", "first", first);
+        h.edge(id, "internal", "second", name);
+        h.edge(cache, "internal", &i.to_string(), first);
+    }
+}
+
+#[test]
+fn parts_of_leaked_strings_are_folded_into_the_strings_group() {
+    let mut h = Heap::new();
+    event_bus(&mut h, 300);
+    let (_, report) = h.search();
+    // Without folding: 300 `(concatenated string)` and 300 `(string)` halves under them.
+    assert_eq!(
+        rows(&report),
+        vec![expect(
+            "(concatenated string)",
+            300,
+            "global.bus → EventBus.sentEvents → Array[] → (concatenated string)",
+            "Array",
+            300 * (32 + 24)
+        )]
+    );
+    assert_eq!(
+        folds(&report),
+        vec![("(concatenated string)".into(), 300, 300)]
+    );
+    assert_eq!(report.leaked_nodes, 600);
+}
+
+#[test]
+fn a_group_reached_through_an_old_object_is_not_folded() {
+    let mut h = Heap::new();
+    let app = h.app();
+    let list = h.old("object", "Array", 32);
+    h.edge(app, "property", "list", list);
+    for i in 0..3 {
+        let leaky = h.new_node("object", "Leaky", 40);
+        h.edge(list, "element", &i.to_string(), leaky);
+    }
+    let old = h.old("object", "Leaky", 40);
+    h.edge(list, "element", "3", old);
+    let label = h.new_node("string", "label", 20);
+    h.edge(old, "property", "label", label);
+    let (_, report) = h.search();
+    assert_eq!(
+        rows(&report),
+        vec![
+            expect(
+                "Leaky",
+                3,
+                "global.app → App.list → Array[] → Leaky",
+                "Array",
+                3 * 40
+            ),
+            expect(
+                "(string)",
+                1,
+                "global.app → App.list → Array[] → Leaky.label → (string)",
+                "Leaky",
+                20
+            ),
+        ]
+    );
+    assert_eq!(
+        folds(&report),
+        vec![("Leaky".into(), 3, 0), ("(string)".into(), 1, 0)]
+    );
 }

@@ -29,6 +29,11 @@
 //! and whether V8 allocated them itself ([`LeakGroup::internal`]: compiled code, shapes,
 //! feedback and other system objects). User groups come first, largest retained size first,
 //! then the internal ones.
+//!
+//! A group whose path extends another group's path through leaked objects only is the same
+//! leak reached through its objects' own parts (the halves of leaked concatenated strings, a
+//! leaked object's new fields shared with a sibling): it is folded into that group, which
+//! counts the objects folded into it ([`LeakGroup::folded`]) and adds their retained sizes.
 
 #![deny(missing_docs)]
 
@@ -116,9 +121,13 @@ pub struct LeakGroup {
     pub internal: bool,
     /// The roots, largest retained size first.
     pub roots: Vec<NodeIndex>,
-    /// Their retained sizes, summed (their subtrees do not overlap), plus the new containers
-    /// looked through to reach them (a listener's closure and context, a new array's
-    /// storage).
+    /// Leak roots of other groups folded into this one: their paths extend this group's path
+    /// through leaked objects (`… → (concatenated string).first → (string)` under a group of
+    /// leaked concatenated strings). Not in [`roots`](Self::roots).
+    pub folded: u64,
+    /// The retained sizes of the roots and of the folded roots, summed (their subtrees do not
+    /// overlap), plus the new containers looked through to reach them (a listener's closure
+    /// and context, a new array's storage).
     pub retained_size: u64,
 }
 
@@ -186,7 +195,16 @@ pub fn find_leaks(
     }
     let nodes: Vec<NodeIndex> = roots.iter().map(|r| r.node).collect();
     let tree = RetainerTree::build_until(final_graph, &nodes);
-    let groups = group_roots(final_graph, analysis, &tree, &mut containers, roots);
+    let mut groups = group_roots(final_graph, analysis, &tree, &mut containers, roots);
+    fold_groups(
+        final_graph,
+        analysis,
+        &tree,
+        &mut containers,
+        &leaked,
+        &mut groups,
+    );
+    sort_groups(&mut groups);
     let report = LeakReport {
         leaked_nodes,
         leaked_size,
@@ -406,6 +424,7 @@ fn group_roots(
                 holder: None,
                 internal: false,
                 roots: Vec::new(),
+                folded: 0,
                 retained_size: 0,
             });
             groups.len() - 1
@@ -427,6 +446,11 @@ fn group_roots(
         group.holder = holder(graph, analysis, containers, &path);
         group.internal = is_internal(graph, &path, largest);
     }
+    groups
+}
+
+/// User groups first, then internal ones, each largest retained size first.
+fn sort_groups(groups: &mut [LeakGroup]) {
     groups.sort_by(|a, b| {
         a.internal
             .cmp(&b.internal)
@@ -434,7 +458,68 @@ fn group_roots(
             .then(b.roots.len().cmp(&a.roots.len()))
             .then_with(|| a.path_shape.cmp(&b.path_shape))
     });
-    groups
+}
+
+/// Folds each group into the group whose path its largest root's path extends through leaked
+/// nodes only (the nearest such group above it, then that group's own target, and so on):
+/// the same leak, reached through its objects' parts. Shapes are compared by prefix, so the
+/// nodes in between need not be roots themselves (a concatenated string inside another).
+fn fold_groups(
+    graph: &HeapGraph,
+    analysis: &HeapAnalysis,
+    tree: &RetainerTree,
+    containers: &mut Containers,
+    leaked: &[bool],
+    groups: &mut Vec<LeakGroup>,
+) {
+    // Groups by class and shape length: a prefix's text is only compared with the shapes of
+    // its length (hashing every prefix would be quadratic in long paths).
+    let mut by_len: FxHashMap<(u32, usize), Vec<usize>> = FxHashMap::default();
+    for (i, g) in groups.iter().enumerate() {
+        let key = (analysis.class_of(g.roots[0]), g.path_shape.len());
+        by_len.entry(key).or_default().push(i);
+    }
+    let mut into: Vec<Option<usize>> = vec![None; groups.len()];
+    for (g, group) in groups.iter().enumerate() {
+        let Some(path) = tree.path_to(graph, group.roots[0]) else {
+            continue;
+        };
+        let (shape, ends) = path_shape_ends(graph, analysis, containers, &path);
+        // From the root's parent upwards, while the nodes are leaked.
+        into[g] = (0..path.len().saturating_sub(1))
+            .rev()
+            .take_while(|&i| leaked[path[i].node as usize])
+            .find_map(|i| {
+                let prefix = &shape[..ends[i]];
+                let same_length = by_len.get(&(analysis.class_of(path[i].node), prefix.len()))?;
+                same_length
+                    .iter()
+                    .copied()
+                    .find(|&t| t != g && groups[t].path_shape == prefix)
+            });
+    }
+    // Prefixes are shorter, so following targets ends.
+    let last_target = |mut g: usize| {
+        while let Some(t) = into[g] {
+            g = t;
+        }
+        g
+    };
+    let targets: Vec<Option<usize>> = (0..groups.len())
+        .map(|g| into[g].map(|_| last_target(g)))
+        .collect();
+    for (g, target) in targets.iter().enumerate() {
+        if let Some(t) = *target {
+            let (count, size) = (groups[g].roots.len() as u64, groups[g].retained_size);
+            groups[t].folded += count;
+            groups[t].retained_size += size;
+        }
+    }
+    let mut index = 0;
+    groups.retain(|_| {
+        index += 1;
+        targets[index - 1].is_none()
+    });
 }
 
 /// `A.edge → B[] → C`: each node by class (functions by name), each edge by name with
@@ -446,7 +531,19 @@ fn path_shape(
     containers: &mut Containers,
     path: &[PathStep],
 ) -> String {
+    path_shape_ends(graph, analysis, containers, path).0
+}
+
+/// [`path_shape`] and where the shape of each prefix ends: `shape[..ends[i]]` is the shape
+/// of `path[..=i]`.
+fn path_shape_ends(
+    graph: &HeapGraph,
+    analysis: &HeapAnalysis,
+    containers: &mut Containers,
+    path: &[PathStep],
+) -> (String, Vec<usize>) {
     let mut shape = String::new();
+    let mut ends = Vec::with_capacity(path.len());
     for (i, step) in path.iter().enumerate() {
         if i > 0 {
             let source = path[i - 1].node;
@@ -467,8 +564,9 @@ fn path_shape(
             shape.push_str(" → ");
         }
         shape.push_str(&node_shape(graph, analysis, step.node));
+        ends.push(shape.len());
     }
-    shape
+    (shape, ends)
 }
 
 fn node_shape(graph: &HeapGraph, analysis: &HeapAnalysis, n: NodeIndex) -> String {

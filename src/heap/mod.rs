@@ -34,6 +34,7 @@ pub mod progress;
 #[cfg(test)]
 mod report_tests;
 pub mod retainers;
+pub mod scripts;
 pub mod shallow;
 pub mod stream;
 pub mod summary;

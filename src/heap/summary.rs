@@ -4,6 +4,7 @@
 use super::analysis::HeapAnalysis;
 use super::graph::{EdgeName, HeapGraph, NodeIndex, NodeKind};
 use super::paths::{PathStep, RetainerTree};
+use super::scripts::ScriptNames;
 use super::suspects::{find_suspects, SuspectRules};
 
 /// One node, described for people.
@@ -46,9 +47,27 @@ pub struct SuspectRow {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClassRow {
     pub name: String,
+    /// Where the class's constructor is defined: DevTools keys the classes of objects with a
+    /// location by it, so two classes with one name (Node's `Module` and an app's) are two
+    /// rows told apart by their locations.
+    pub location: Option<ClassLocation>,
     pub count: u64,
     pub self_size: u64,
     pub retained_size: u64,
+}
+
+/// A class constructor's place in its script.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ClassLocation {
+    /// The script's name (a file path, a URL, `node:internal/…`), when the snapshot links its
+    /// id to one (see [`super::scripts`]).
+    pub script: Option<String>,
+    /// V8's script id.
+    pub script_id: u32,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column.
+    pub column: u32,
 }
 
 /// Totals, classes by retained size and the top retainers of one snapshot.
@@ -121,21 +140,7 @@ pub fn summarize(
         .map(|&(id, n)| (id, n.map(path_of)))
         .collect();
     let top = request.top;
-    let mut classes: Vec<ClassRow> = analysis
-        .class_aggregates()
-        .iter()
-        .map(|a| ClassRow {
-            name: a.name.clone(),
-            count: a.count,
-            self_size: a.self_size,
-            retained_size: a.retained_size,
-        })
-        .collect();
-    classes.sort_by(|a, b| {
-        b.retained_size
-            .cmp(&a.retained_size)
-            .then_with(|| a.name.cmp(&b.name))
-    });
+    let classes = class_rows(graph, analysis);
     let reach = analysis.reachability();
     let load = graph.timings();
     let t = analysis.timings();
@@ -161,6 +166,39 @@ pub fn summarize(
             ("analysis", ms(t.total)),
         ],
     }
+}
+
+/// Every class with its location, largest retained size first (then by name and location).
+pub fn class_rows(graph: &HeapGraph, analysis: &HeapAnalysis) -> Vec<ClassRow> {
+    let aggregates = analysis.class_aggregates();
+    let scripts = ScriptNames::find(
+        graph,
+        aggregates
+            .iter()
+            .filter_map(|a| a.location.map(|l| l.script_id)),
+    );
+    let mut classes: Vec<ClassRow> = aggregates
+        .iter()
+        .map(|a| ClassRow {
+            name: a.name.clone(),
+            location: a.location.map(|l| ClassLocation {
+                script: scripts.get(l.script_id).map(str::to_owned),
+                script_id: l.script_id,
+                line: l.line + 1,
+                column: l.column + 1,
+            }),
+            count: a.count,
+            self_size: a.self_size,
+            retained_size: a.retained_size,
+        })
+        .collect();
+    classes.sort_by(|a, b| {
+        b.retained_size
+            .cmp(&a.retained_size)
+            .then_with(|| a.name.cmp(&b.name))
+            .then_with(|| a.location.cmp(&b.location))
+    });
+    classes
 }
 
 /// The `top` nodes with the largest retained sizes, without the root and synthetic nodes (the
