@@ -4,7 +4,8 @@
 
 use super::chunked::HeapGraphBuilder;
 use super::graph::HeapGraph;
-use super::stream::{NodeFilter, NodeSummary, NodeSummaryParser, SnapshotError};
+use super::reader::SnapshotError;
+use super::stream::{NodeFilter, NodeSummary, NodeSummaryParser};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread::JoinHandle;
 

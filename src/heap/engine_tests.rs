@@ -7,8 +7,8 @@ use super::bits::BitVec;
 use super::dominators::{self, reference};
 use super::essential::{essential_edges, page_owned, WeakMapNames};
 use super::graph::{EdgeKind, EdgeName, HeapGraph, NodeKind};
+use super::reader::SnapshotError;
 use super::retainers::Retainers;
-use super::stream::SnapshotError;
 use super::testsnap::Snap;
 
 fn analyze(s: &Snap) -> (HeapGraph, HeapAnalysis) {

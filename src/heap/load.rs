@@ -11,17 +11,19 @@
 
 #![deny(missing_docs)]
 
-use super::chunked::{HeapGraphBuilder, READ_CHUNK};
+use super::chunked::{HeapGraphBuilder, StringColumn, READ_CHUNK};
 use super::columns::{
     check_edge_count, check_names, check_node_count, first_edges, parse_edges, parse_locations,
-    parse_nodes, root_ordinal, EdgeColumns, EdgeContext, NodeColumns,
+    parse_nodes, root_ordinal, EdgeColumns, NodeColumns,
 };
 use super::graph::{EdgeKind, HeapGraph, LoadTimings, Location, NodeKind, Strings, TypeTable};
-use super::meta::Meta;
+use super::meta::{Meta, Needs};
 use super::numbers::{self, Span};
-use super::stream::{describe, syntax, Skipper, SnapshotError, StrScan};
+use super::progress::Progress;
+use super::reader::error::syntax;
+use super::reader::json::{describe, Skipper, StrScan};
+use super::reader::{ByteCount, Facts, SnapshotError, StringsArray};
 use std::fs::File;
-use std::io::{self, Read};
 use std::path::Path;
 use std::time::Instant;
 
@@ -41,11 +43,21 @@ impl HeapGraph {
     /// arrives by [`from_reader`](Self::from_reader): memory holds the graph being built,
     /// never the text, and reading stops at the first error.
     pub fn load_counted(path: impl AsRef<Path>) -> Result<(HeapGraph, u64), SnapshotError> {
+        Self::load_reporting(path, None)
+    }
+
+    /// [`load_counted`](Self::load_counted), reporting the bytes parsed to `progress` as they
+    /// are (its total is the caller's to set: the file's size, when it has one). They reach
+    /// the file's size when the graph is built.
+    pub fn load_reporting(
+        path: impl AsRef<Path>,
+        progress: Option<&Progress>,
+    ) -> Result<(HeapGraph, u64), SnapshotError> {
         let started = Instant::now();
         let file = File::open(path.as_ref())?;
         // A directory gets here too: its first read fails with "Is a directory".
         if !file.metadata()?.is_file() {
-            return Self::read_counted(file);
+            return Self::read_counted(file, progress);
         }
         // SAFETY: the map is read-only and private to this call. If another process truncates
         // the file while we read it, accesses past the new end fault (SIGBUS); that is the
@@ -54,12 +66,14 @@ impl HeapGraph {
         // byte is checked.
         let Ok(map) = (unsafe { memmap2::Mmap::map(&file) }) else {
             // A file system that cannot map files: read it as a stream.
-            return Self::read_counted(file);
+            return Self::read_counted(file, progress);
         };
         #[cfg(unix)]
         let _ = map.advise(memmap2::Advice::Sequential);
         let read = started.elapsed();
-        let mut graph = Self::from_bytes(&map)?;
+        let count = ByteCount::new(progress);
+        let mut graph =
+            Self::from_bytes_parallel(&map, &count).map_err(|e| first_error(&map, e))?;
         graph.timings.read = read;
         Ok((graph, map.len() as u64))
     }
@@ -73,15 +87,18 @@ impl HeapGraph {
     /// at the same offset, as the input pushed in chunks through a [`HeapGraphBuilder`]
     /// reports.
     pub fn from_bytes(bytes: &[u8]) -> Result<HeapGraph, SnapshotError> {
-        Self::from_bytes_parallel(bytes).map_err(|found| first_error(bytes, found))
+        Self::from_bytes_parallel(bytes, &ByteCount::new(None))
+            .map_err(|found| first_error(bytes, found))
     }
 
-    fn from_bytes_parallel(bytes: &[u8]) -> Result<HeapGraph, SnapshotError> {
+    /// Parses `bytes` on all threads, adding the bytes of each piece to `count` as it is done.
+    fn from_bytes_parallel(bytes: &[u8], count: &ByteCount) -> Result<HeapGraph, SnapshotError> {
         let started = Instant::now();
         let sections = scan_top_level(bytes)?;
         let meta = Meta::parse(
             &bytes[sections.header.0..sections.header.1],
             sections.header.0,
+            Needs::Graph,
         )?;
         let mut timings = LoadTimings {
             scan: started.elapsed(),
@@ -90,40 +107,16 @@ impl HeapGraph {
         // The strings are decoded on one thread while the number arrays take the others; the
         // names are checked against the string count afterwards.
         let ((strings, t_strings), (columns, t_numbers)) = rayon::join(
-            || timed(|| decode_strings(bytes, sections.strings)),
-            || timed(|| build_columns(bytes, &sections, &meta)),
+            || timed(|| decode_strings(bytes, sections.strings, count)),
+            || timed(|| build_columns(bytes, &sections, &meta, count)),
         );
         let columns = columns?;
         let strings = strings?;
         (timings.strings, timings.numbers) = (t_strings, t_numbers);
         let mut graph = assemble(bytes, columns, strings, &meta)?;
         graph.timings = timings;
+        count.fill(bytes.len() as u64);
         Ok(graph)
-    }
-
-    /// [`from_reader`](Self::from_reader), also returning the number of bytes read.
-    fn read_counted(mut reader: impl Read) -> Result<(HeapGraph, u64), SnapshotError> {
-        let mut builder = HeapGraphBuilder::new();
-        read_into(&mut reader, &mut builder)?;
-        let bytes = builder.bytes_pushed();
-        Ok((builder.finish()?, bytes))
-    }
-}
-
-/// Pushes everything `reader` delivers into `builder`, stopping at the first error.
-pub(super) fn read_into(
-    reader: &mut impl Read,
-    builder: &mut HeapGraphBuilder,
-) -> Result<(), SnapshotError> {
-    let mut buf = vec![0u8; READ_CHUNK];
-    loop {
-        let n = match reader.read(&mut buf) {
-            Ok(0) => return Ok(()),
-            Ok(n) => n,
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-            Err(err) => return Err(err.into()),
-        };
-        builder.push(&buf[..n])?;
     }
 }
 
@@ -262,9 +255,10 @@ fn scan_top_level(bytes: &[u8]) -> Result<Sections, SnapshotError> {
             "data after the end of the snapshot object",
         ));
     }
-    finish_sections(found, i)
+    finish_sections(found, i - 1)
 }
 
+/// The sections found when the top-level object closed at `end` (its `}`).
 fn finish_sections(found: Found, end: usize) -> Result<Sections, SnapshotError> {
     let missing = |what: &str| SnapshotError::Structure {
         offset: end as u64,
@@ -471,58 +465,20 @@ fn skip_string_body(bytes: &[u8], mut i: usize) -> Option<usize> {
     }
 }
 
-/// Decodes the `strings` array (delimited by [`strings_array_span`]) into one arena.
-fn decode_strings(bytes: &[u8], span: Span) -> Result<Strings, SnapshotError> {
-    let i = span.open;
+/// Decodes the `strings` array (delimited by [`strings_array_span`]) with the reader's
+/// [`StringsArray`], adding its bytes to `count` when done.
+fn decode_strings(bytes: &[u8], span: Span, count: &ByteCount) -> Result<Strings, SnapshotError> {
     // The decoded strings are never longer than their JSON: reserving that much (address
     // space; only the pages written get memory) saves the copies of a growing Vec.
-    let mut arena: Vec<u8> = Vec::with_capacity(span.close - i);
-    let mut ends: Vec<usize> = Vec::new();
-    let mut j = skip_ws(bytes, i + 1);
-    if bytes.get(j) == Some(&b']') {
-        return Ok(Strings::default());
-    }
-    loop {
-        match bytes.get(j) {
-            Some(b'"') => {}
-            Some(&b) => {
-                return Err(syntax(
-                    j as u64,
-                    format!("expected a string in \"strings\", found {}", describe(b)),
-                ))
-            }
-            None => return Err(truncated(bytes, "the \"strings\" array")),
-        }
-        let (n, closed) =
-            StrScan::default().feed(&bytes[j + 1..], Some(&mut arena), j as u64 + 1)?;
-        if !closed {
-            return Err(truncated(bytes, "the \"strings\" array"));
-        }
-        ends.push(arena.len());
-        j = skip_ws(bytes, j + 1 + n);
-        match bytes.get(j) {
-            Some(b',') => j = skip_ws(bytes, j + 1),
-            Some(b']') => break,
-            Some(&b) => {
-                return Err(syntax(
-                    j as u64,
-                    format!("expected ',' or ']' in \"strings\", found {}", describe(b)),
-                ))
-            }
-            None => return Err(truncated(bytes, "the \"strings\" array")),
-        }
-    }
-    if u32::try_from(ends.len()).is_err() {
-        return Err(SnapshotError::TooLarge {
-            offset: j as u64,
-            message: format!("{} strings (at most 2^32 supported)", ends.len()),
-        });
-    }
-    // The scanner validated UTF-8 and only ever writes whole characters.
-    arena.shrink_to_fit();
-    let arena =
-        String::from_utf8(arena).map_err(|_| syntax(i as u64, "invalid UTF-8 in \"strings\""))?;
-    Ok(Strings::from_parts(arena, ends))
+    let mut column = StringColumn {
+        arena: Vec::with_capacity(span.close - span.open),
+        ends: Vec::new(),
+    };
+    let body = &bytes[span.open + 1..=span.close];
+    let (n, done) = StringsArray::default().feed(body, span.open as u64 + 1, &mut column)?;
+    debug_assert!(done && n == body.len(), "the span ends at the array's ]");
+    count.add(body.len() as u64 + 1);
+    column.into_strings()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -539,26 +495,28 @@ struct Columns {
     root: u32,
 }
 
-fn build_columns(bytes: &[u8], sections: &Sections, meta: &Meta) -> Result<Columns, SnapshotError> {
+fn build_columns(
+    bytes: &[u8],
+    sections: &Sections,
+    meta: &Meta,
+    count: &ByteCount,
+) -> Result<Columns, SnapshotError> {
     let node_plan = numbers::plan(bytes, sections.nodes, meta.node.stride);
     let node_count = check_node_count(&node_plan, sections.nodes, meta)?;
     let edge_plan = numbers::plan(bytes, sections.edges, meta.edge.stride);
     let edge_count = check_edge_count(&edge_plan, sections.edges, meta)?;
     let root = root_ordinal(meta, node_count)?;
-    let mut nodes = parse_nodes(bytes, &node_plan, meta, node_count)?;
+    let facts = Facts::new(meta);
+    let mut nodes = parse_nodes(bytes, &node_plan, meta, &facts, count)?;
     let first_edge = first_edges(
         std::mem::take(&mut nodes.edge_counts),
         edge_count,
         sections.edges,
         meta,
     )?;
-    let ctx = EdgeContext {
-        meta,
-        node_count: node_count as u64,
-    };
-    let edges = parse_edges(bytes, &edge_plan, &ctx, edge_count)?;
+    let edges = parse_edges(bytes, &edge_plan, meta, &facts, edge_count, count)?;
     let locations = match (sections.locations, meta.locations) {
-        (Some(span), Some(lm)) => parse_locations(bytes, span, lm, meta.node.stride, node_count)?,
+        (Some(span), Some(lm)) => parse_locations(bytes, span, lm, &facts, count)?,
         _ => Vec::new(),
     };
     Ok(Columns {
