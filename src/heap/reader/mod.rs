@@ -88,6 +88,10 @@ pub(crate) trait StringSink {
 pub(crate) trait Sink: StringSink {
     /// The header's parts the sink needs.
     const NEEDS: Needs;
+    /// Whether the sink only wants to know where the arrays are ([`span`](Self::span)):
+    /// number arrays are then only checked to hold number bytes, and strings are skipped
+    /// undecoded (the parallel loader decodes them afterwards).
+    const LOCATE: bool = false;
     /// The sections that must be present; those not listed are skipped unread unless
     /// [`wants`](Self::wants) them.
     const REQUIRED: &'static [Section];
@@ -105,6 +109,8 @@ pub(crate) trait Sink: StringSink {
     fn location(&mut self, _location: Location) {}
     /// The `strings` array ended.
     fn strings_done(&mut self) {}
+    /// Where array `section` is: the offsets of its `[` and `]` (when locating).
+    fn span(&mut self, _section: Section, _open: u64, _close: u64) {}
 }
 
 /// Where the top-level walk is.
@@ -135,6 +141,8 @@ struct Stash {
     section: Section,
     base: u64,
     bytes: Vec<u8>,
+    /// Whether the bytes are kept (else the array is only located).
+    keep: bool,
 }
 
 /// The largest name index read before the strings were known, with its row and offset.
@@ -388,6 +396,8 @@ impl<S: Sink> Reader<S> {
                     let (n, done) = self.strings.feed(&buf[i..], at, &mut self.sink)?;
                     i += n;
                     if done {
+                        self.sink
+                            .span(Section::Strings, self.strings.open, at + n as u64 - 1);
                         self.strings_done()?;
                         self.state = Top::CommaOrEnd;
                     }
@@ -443,11 +453,14 @@ impl<S: Sink> Reader<S> {
             }
             None => (rest.len(), false),
         };
-        if let Some(stash) = self.stash.as_mut() {
+        if let Some(stash) = self.stash.as_mut().filter(|s| s.keep) {
             stash.bytes.extend_from_slice(&rest[..n]);
         }
         if done {
-            self.stashes.extend(self.stash.take());
+            match self.stash.take() {
+                Some(s) if !s.keep => self.sink.span(s.section, s.base - 1, at + n as u64 - 1),
+                stash => self.stashes.extend(stash),
+            }
             self.state = Top::CommaOrEnd;
         }
         Ok(n)
@@ -511,14 +524,28 @@ impl<S: Sink> Reader<S> {
         }
         self.state = match (section, &self.facts) {
             (Section::Strings, _) => {
-                self.strings = StringsArray::default();
+                self.strings = StringsArray {
+                    raw: S::LOCATE,
+                    open: at,
+                    ..StringsArray::default()
+                };
                 Top::Strings
+            }
+            (_, _) if S::LOCATE => {
+                self.stash = Some(Stash {
+                    section,
+                    base: at + 1,
+                    bytes: Vec::new(),
+                    keep: false,
+                });
+                Top::Stash
             }
             (_, None) => {
                 self.stash = Some(Stash {
                     section,
                     base: at + 1,
                     bytes: Vec::new(),
+                    keep: true,
                 });
                 Top::Stash
             }
@@ -625,6 +652,11 @@ pub(crate) struct StringsArray {
     pub(crate) count: u64,
     /// Whether the current string is decoded (else only validated).
     keep: bool,
+    /// Whether strings are skipped unchecked (when locating), and a backslash just skipped.
+    raw: bool,
+    escaped: bool,
+    /// Offset of the array's `[`.
+    open: u64,
 }
 
 impl Default for StringsArray {
@@ -634,11 +666,34 @@ impl Default for StringsArray {
             text: StrScan::default(),
             count: 0,
             keep: false,
+            raw: false,
+            escaped: false,
+            open: 0,
         }
     }
 }
 
 impl StringsArray {
+    /// Skips string body bytes to the closing quote without decoding them; returns the bytes
+    /// consumed and whether the quote was one of them.
+    fn skip_raw(&mut self, buf: &[u8]) -> (usize, bool) {
+        let mut i = usize::from(self.escaped).min(buf.len());
+        self.escaped = self.escaped && buf.is_empty();
+        while let Some(k) = memchr::memchr2(b'"', b'\\', &buf[i..]) {
+            let j = i + k;
+            if buf[j] == b'"' {
+                return (j + 1, true);
+            }
+            // An escape: its next byte cannot end the string.
+            if j + 1 == buf.len() {
+                self.escaped = true;
+                return (buf.len(), false);
+            }
+            i = j + 2;
+        }
+        (buf.len(), false)
+    }
+
     /// Consumes array bytes (`buf` starts at byte `base`); returns the bytes consumed and
     /// whether the closing `]` was one of them.
     pub(crate) fn feed(
@@ -653,8 +708,12 @@ impl StringsArray {
             let at = base + i as u64;
             match self.st {
                 StrSt::InString => {
-                    let out = self.keep.then(|| sink.string_buf());
-                    let (n, done) = self.text.feed(&buf[i..], out, at)?;
+                    let (n, done) = if self.raw {
+                        self.skip_raw(&buf[i..])
+                    } else {
+                        let out = self.keep.then(|| sink.string_buf());
+                        self.text.feed(&buf[i..], out, at)?
+                    };
                     i += n;
                     if done {
                         let end = base + i as u64;
