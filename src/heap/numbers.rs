@@ -666,5 +666,16 @@ mod tests {
             Err(ValueError::Expected { at: 3, .. })
         ));
         assert_eq!(value_offset(b"[1, 22,\n 333]", 1, 2), 9);
+        // A leading zero is not JSON, on the fast paths too.
+        for text in [&b"[1,09,2]            "[..], b"[1,00\n,2]", b"[07,1]"] {
+            let at = text.iter().position(|&b| b == b'0').unwrap() + 1;
+            assert_eq!(
+                read_all(text, 1),
+                Err(ValueError::Expected { at, what: "','" })
+            );
+        }
+        let padded = b"1,09,2,3,4,5,6,7,8,9,1,2,3,4,5,6,7,8";
+        assert_eq!(read_fast::<2>(padded, 0, padded.len()), None);
+        assert!(read_fast::<2>(padded, 5, padded.len()).is_some());
     }
 }

@@ -12,9 +12,11 @@
 //!
 //! A number array that comes before the header (V8 never writes one) is kept as raw bytes and
 //! read when the header arrives, so any section order works. The sinks: the graph columns
-//! (`chunked.rs`, [`HeapGraphBuilder`](super::HeapGraphBuilder)) and the nodes-only summary
-//! (`stream.rs`, [`NodeSummaryParser`](super::NodeSummaryParser)). The parallel loader
-//! (`load.rs`) shares [`Meta::parse`], the row checks ([`Facts`]) and [`StringsArray`].
+//! (`chunked.rs`, [`HeapGraphBuilder`](super::HeapGraphBuilder)), the nodes-only summary
+//! (`stream.rs`, [`NodeSummaryParser`](super::NodeSummaryParser)), and the parallel loader's
+//! locator (`load.rs`: one walk over the mapped file that only delimits the arrays, which
+//! are then parsed on all threads with the same row checks, [`Facts`], and decoded with the
+//! same [`StringsArray`]).
 
 #![deny(missing_docs)]
 
