@@ -272,10 +272,12 @@ impl<S: Sink> Reader<S> {
         base: u64,
     ) -> Result<(usize, bool), SnapshotError> {
         let mut i = 0;
+        // The state lives in a register while the loop runs; written back on every exit but
+        // errors (the reader is dead then).
+        let mut st = self.num.st;
         while i < buf.len() {
             let b = buf[i];
-            match self.num.st {
-                NumSt::Open | NumSt::Value if is_ws(b) => i += 1,
+            match st {
                 NumSt::Open | NumSt::Value if b.is_ascii_digit() => {
                     let end = digit_run(buf, i);
                     let run = &buf[i..end];
@@ -286,19 +288,26 @@ impl<S: Sink> Reader<S> {
                             .iter()
                             .fold(0u64, |acc, &d| acc * 10 + u64::from(d - b'0'));
                         self.store_value(value, start)?;
-                        self.num.st = NumSt::After;
-                    } else {
-                        (self.num.acc, self.num.digits, self.num.start) = (0, 0, start);
-                        self.accumulate(run, start)?;
-                        self.num.st = NumSt::Digits;
-                        if end < buf.len() {
-                            self.store_value(self.num.acc, start)?;
-                            self.num.st = NumSt::After;
+                        // V8 writes "," or "\n," after a value: go straight to the next one.
+                        match (buf[end], buf.get(end + 1)) {
+                            (b',', _) => (st, i) = (NumSt::Value, end + 1),
+                            (b'\n', Some(b',')) => (st, i) = (NumSt::Value, end + 2),
+                            _ => (st, i) = (NumSt::After, end),
                         }
+                        continue;
+                    }
+                    (self.num.acc, self.num.digits, self.num.start) = (0, 0, start);
+                    self.accumulate(run, start)?;
+                    st = NumSt::Digits;
+                    if end < buf.len() {
+                        self.store_value(self.num.acc, start)?;
+                        st = NumSt::After;
                     }
                     i = end;
                 }
+                NumSt::Open | NumSt::Value if is_ws(b) => i += 1,
                 NumSt::Open if b == b']' => {
+                    self.num.st = st;
                     self.end_array(base + i as u64)?;
                     return Ok((i + 1, true));
                 }
@@ -317,17 +326,18 @@ impl<S: Sink> Reader<S> {
                     self.accumulate(&buf[i..end], base + i as u64)?;
                     if end < buf.len() {
                         self.store_value(self.num.acc, self.num.start)?;
-                        self.num.st = NumSt::After;
+                        st = NumSt::After;
                     }
                     i = end;
                 }
                 NumSt::After => match b {
                     b' ' | b'\t' | b'\n' | b'\r' => i += 1,
                     b',' => {
-                        self.num.st = NumSt::Value;
+                        st = NumSt::Value;
                         i += 1;
                     }
                     b']' => {
+                        self.num.st = st;
                         self.end_array(base + i as u64)?;
                         return Ok((i + 1, true));
                     }
@@ -344,6 +354,7 @@ impl<S: Sink> Reader<S> {
                 },
             }
         }
+        self.num.st = st;
         Ok((i, false))
     }
 
