@@ -252,9 +252,10 @@ fn io_code(error: &std::io::Error) -> &'static str {
 /// Loads snapshot number `file` of a job, naming the file in every error. Returns the graph
 /// and the bytes read (a pipe's size is only known once it is read).
 fn load(path: &Path, progress: &Progress, file: u32) -> Result<(HeapGraph, u64)> {
-    // Parsing reports no units yet (the loader does not count them): total 0 = unknown.
-    progress.start(Phase::Parse, file, 0);
-    HeapGraph::load_counted(path).map_err(|e| {
+    // Parsing counts bytes; a pipe has no size (total 0 = unknown).
+    let size = std::fs::metadata(path).map_or(0, |m| if m.is_file() { m.len() } else { 0 });
+    progress.start(Phase::Parse, file, size);
+    HeapGraph::load_reporting(path, Some(progress)).map_err(|e| {
         // A file that cannot be read (missing, a directory, no permission) is an I/O error, as
         // documented; only what was read and is wrong makes a bad snapshot.
         let code = match &e {
@@ -384,7 +385,7 @@ impl Source {
     }
 
     /// The graph and the snapshot's size in bytes.
-    pub(super) fn graph(&mut self, progress: &Progress) -> Result<(HeapGraph, u64)> {
+    pub(super) fn graph(&mut self, progress: &Arc<Progress>) -> Result<(HeapGraph, u64)> {
         match self {
             Source::File(path) => load(path, progress, 1),
             Source::Stream {
@@ -392,13 +393,15 @@ impl Source {
                 parser,
                 bytes,
             } => {
-                progress.start(Phase::Parse, 1, 0);
+                // Every chunk is written by now: the total is known.
+                progress.start(Phase::Parse, 1, *bytes);
                 let parser = parser.take().ok_or_else(|| {
                     coded(
                         "ERR_MODSWAP_INVALID_ARG",
                         format!("{name}: already analysed"),
                     )
                 })?;
+                parser.report_to(Arc::clone(progress));
                 let graph = parser
                     .finish()
                     .map_err(|e| coded("ERR_MODSWAP_BAD_SNAPSHOT", format!("{name}: {e}")))?;

@@ -4,8 +4,11 @@
 
 use super::chunked::HeapGraphBuilder;
 use super::graph::HeapGraph;
-use super::stream::{NodeFilter, NodeSummary, NodeSummaryParser, SnapshotError};
+use super::progress::Progress;
+use super::reader::SnapshotError;
+use super::stream::{NodeFilter, NodeSummary, NodeSummaryParser};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 
 /// Chunks in flight before [`BackgroundParser::feed`] blocks. The parser is several times
@@ -53,6 +56,15 @@ pub struct BackgroundParser<P: ChunkSink = NodeSummaryParser> {
     chunks: Option<SyncSender<Vec<u8>>>,
     spare: Receiver<Vec<u8>>,
     worker: Option<JoinHandle<Result<P::Output, SnapshotError>>>,
+    parsed: Arc<Mutex<Parsed>>,
+}
+
+/// Bytes the parsing thread has parsed, and the progress they are reported to once one is
+/// known (the chunks usually arrive before anyone asks for progress).
+#[derive(Debug, Default)]
+struct Parsed {
+    bytes: u64,
+    progress: Option<Arc<Progress>>,
 }
 
 impl BackgroundParser<NodeSummaryParser> {
@@ -73,12 +85,20 @@ impl<P: ChunkSink> BackgroundParser<P> {
         let (chunks, received) = sync_channel::<Vec<u8>>(CHANNEL_CHUNKS);
         // Room for every buffer in flight, so handing one back never blocks the parser.
         let (give_back, spare) = sync_channel::<Vec<u8>>(CHANNEL_CHUNKS + 2);
+        let parsed = Arc::new(Mutex::new(Parsed::default()));
+        let counter = Arc::clone(&parsed);
         let worker = std::thread::Builder::new()
             .name("modswap-snapshot-parser".to_owned())
             .spawn(move || {
                 for chunk in received {
                     // Returning drops the receiver: the producer's later sends fail and stop.
                     parser.feed(&chunk)?;
+                    let mut parsed = counter.lock().unwrap_or_else(PoisonError::into_inner);
+                    parsed.bytes += chunk.len() as u64;
+                    if let Some(progress) = &parsed.progress {
+                        progress.advance(chunk.len() as u64);
+                    }
+                    drop(parsed);
                     let _ = give_back.try_send(chunk);
                 }
                 parser.finish()
@@ -87,7 +107,15 @@ impl<P: ChunkSink> BackgroundParser<P> {
             chunks: Some(chunks),
             spare,
             worker: Some(worker),
+            parsed,
         })
+    }
+
+    /// Reports the bytes parsed so far to `progress`, and each chunk parsed from now on.
+    pub fn report_to(&self, progress: Arc<Progress>) {
+        let mut parsed = self.parsed.lock().unwrap_or_else(PoisonError::into_inner);
+        progress.advance(parsed.bytes);
+        parsed.progress = Some(progress);
     }
 
     /// Queues a copy of the next chunk. Once the parser has failed, chunks are dropped and
@@ -245,6 +273,30 @@ mod tests {
             let graph = parser.finish().unwrap();
             assert!(graph.same_content(&expected), "chunks of {chunk_size}");
         }
+    }
+
+    #[test]
+    fn parse_progress_reaches_the_bytes_fed() {
+        use crate::heap::progress::Phase;
+        let text = SNAPSHOT.as_bytes();
+        let progress = Arc::new(Progress::new(1));
+        progress.start(Phase::Parse, 1, text.len() as u64);
+        let mut parser = BackgroundParser::start().unwrap();
+        // Half the chunks before anyone asks for progress, half after.
+        let (first, second) = text.split_at(text.len() / 2);
+        for chunk in first.chunks(7) {
+            parser.feed(chunk);
+        }
+        parser.report_to(Arc::clone(&progress));
+        for chunk in second.chunks(7) {
+            parser.feed(chunk);
+        }
+        parser.finish().unwrap();
+        let state = progress.state();
+        assert_eq!(
+            (state.done, state.total),
+            (text.len() as u64, text.len() as u64)
+        );
     }
 
     #[test]

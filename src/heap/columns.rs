@@ -9,7 +9,7 @@ use super::numbers::{
     self, read_fast, read_fixed, read_row, run_pieces, split_rows, value_offset, Divider, Piece,
     Plan, Span,
 };
-use super::stream::SnapshotError;
+use super::reader::{ByteCount, Facts, SnapshotError};
 use rayon::prelude::*;
 
 /// Node count from the array itself, checked against the stride and the header.
@@ -165,8 +165,10 @@ pub(super) fn parse_nodes(
     bytes: &[u8],
     plan: &Plan,
     meta: &Meta,
-    node_count: usize,
+    facts: &Facts,
+    count: &ByteCount,
 ) -> Result<NodeColumns, SnapshotError> {
+    let node_count = facts.node_count as usize;
     let has_detachedness = meta.node.detachedness.is_some();
     let mut types = vec![0u8; node_count];
     let mut names = vec![0u32; node_count];
@@ -211,7 +213,9 @@ pub(super) fn parse_nodes(
         6 => parse_node_piece::<6>,
         _ => parse_node_piece::<0>,
     };
-    let results = run_pieces(work, |piece, sink| parse(bytes, piece, sink, meta))?;
+    let results = run_pieces(work, count, |piece, sink| {
+        parse(bytes, piece, sink, meta, facts)
+    })?;
     let any_detachedness = results.iter().any(|r| r.any_detachedness);
     let max_name = results.iter().map(|r| r.max_name).max().unwrap_or(0);
     let big = results.into_iter().flat_map(|r| r.big_sizes);
@@ -232,6 +236,7 @@ fn parse_node_piece<const N: usize>(
     piece: Piece,
     mut sink: NodeSink,
     meta: &Meta,
+    facts: &Facts,
 ) -> Result<NodePieceResult, SnapshotError> {
     let mut out = NodePieceResult {
         big_sizes: Vec::new(),
@@ -239,7 +244,6 @@ fn parse_node_piece<const N: usize>(
         any_detachedness: false,
     };
     let l = meta.node;
-    let types = meta.node_types.len() as u64;
     let mut row = [0u64; MAX_FIELDS];
     let mut pos = piece.start;
     let columns = sink
@@ -255,10 +259,10 @@ fn parse_node_piece<const N: usize>(
             .map_err(|e| e.into_snapshot_error(bytes, |f| meta.node_field_names[f].clone()))?;
         let node = piece.first_row + r;
         let (type_index, name, id, edges) = (row[l.ty], row[l.name], row[l.id], row[l.edge_count]);
-        let max = u64::from(u32::MAX);
         // Names are checked against the strings later (they are decoded meanwhile).
-        if type_index >= types || name > max || id > max || edges > max {
-            return Err(node_error(bytes, row_start, &row, meta, node as u64));
+        if !facts.node_ok(&row) {
+            let at = |field| value_offset(bytes, row_start, field);
+            return Err(facts.node_error(meta, &row, node as u64, at));
         }
         *type_out = type_index as u8;
         *name_out = name as u32;
@@ -305,38 +309,6 @@ fn read_any<const N: usize>(
     }
 }
 
-/// The error for a node row that failed a check, with the offset of the offending value.
-#[cold]
-fn node_error(
-    bytes: &[u8],
-    row_start: usize,
-    row: &[u64],
-    meta: &Meta,
-    node: u64,
-) -> SnapshotError {
-    let l = meta.node;
-    let at = |field: usize| value_offset(bytes, row_start, field);
-    let types = meta.node_types.len() as u64;
-    if row[l.ty] >= types {
-        return SnapshotError::TypeOutOfRange {
-            offset: at(l.ty),
-            node,
-            type_index: row[l.ty],
-            types: types as usize,
-        };
-    }
-    let max = u64::from(u32::MAX);
-    let field = [l.name, l.id]
-        .into_iter()
-        .find(|&f| row[f] > max)
-        .unwrap_or(l.edge_count);
-    SnapshotError::NumberTooLarge {
-        offset: at(field),
-        field: meta.node_field_names[field].clone(),
-        limit: u64::from(u32::MAX),
-    }
-}
-
 /// Turns per-node edge counts into offsets and checks they cover the edges array exactly.
 pub(super) fn first_edges(
     mut counts: Vec<u32>,
@@ -370,12 +342,6 @@ pub(super) fn string_named_types(types: &[String]) -> [bool; 256] {
     named
 }
 
-/// Shared read-only facts for the edge pieces.
-pub(super) struct EdgeContext<'a> {
-    pub(super) meta: &'a Meta,
-    pub(super) node_count: u64,
-}
-
 pub(super) struct EdgeColumns {
     pub(super) types: Vec<u8>,
     pub(super) names: Vec<u32>,
@@ -393,8 +359,10 @@ struct EdgeSink<'a> {
 pub(super) fn parse_edges(
     bytes: &[u8],
     plan: &Plan,
-    ctx: &EdgeContext,
+    meta: &Meta,
+    facts: &Facts,
     edge_count: usize,
+    count: &ByteCount,
 ) -> Result<EdgeColumns, SnapshotError> {
     let mut cols = EdgeColumns {
         types: vec![0u8; edge_count],
@@ -412,11 +380,13 @@ pub(super) fn parse_edges(
         .zip(split_rows(&mut cols.to, &counts))
         .map(|(((piece, types), names), to)| (piece, EdgeSink { types, names, to }))
         .collect();
-    let parse = match ctx.meta.edge.stride {
+    let parse = match meta.edge.stride {
         3 => parse_edge_piece::<3>,
         _ => parse_edge_piece::<0>,
     };
-    let max_names = run_pieces(work, |piece, sink| parse(bytes, piece, sink, ctx))?;
+    let max_names = run_pieces(work, count, |piece, sink| {
+        parse(bytes, piece, sink, meta, facts)
+    })?;
     cols.max_name = max_names.into_iter().max().unwrap_or(0);
     Ok(cols)
 }
@@ -426,14 +396,11 @@ fn parse_edge_piece<const N: usize>(
     bytes: &[u8],
     piece: Piece,
     sink: EdgeSink,
-    ctx: &EdgeContext,
+    meta: &Meta,
+    facts: &Facts,
 ) -> Result<u32, SnapshotError> {
-    let meta = ctx.meta;
     let l = meta.edge;
-    let named = string_named_types(&meta.edge_types);
     let mut max_name = 0u32;
-    let types = meta.edge_types.len() as u64;
-    let nodes = NodeRef::new(meta.node.stride, ctx.node_count as usize);
     let mut row = [0u64; MAX_FIELDS];
     let mut pos = piece.start;
     let columns = sink
@@ -445,17 +412,17 @@ fn parse_edge_piece<const N: usize>(
         let row_start = pos;
         read_any::<N>(bytes, &mut pos, piece.end, &mut row[..l.stride])
             .map_err(|e| e.into_snapshot_error(bytes, |f| meta.edge_field_names[f].clone()))?;
-        let (type_index, name, to) = (row[l.ty], row[l.name], row[l.to]);
-        let ordinal = nodes.ordinal(to);
+        let (type_index, name) = (row[l.ty], row[l.name]);
         // Names are checked against the strings later (they are decoded meanwhile).
-        if type_index >= types || name > u64::from(u32::MAX) || ordinal.is_none() {
+        let Some(ordinal) = facts.edge_target(&row) else {
             let edge = (piece.first_row + r) as u64;
-            return Err(edge_error(bytes, row_start, &row, ctx, edge));
-        }
+            let at = |field| value_offset(bytes, row_start, field);
+            return Err(facts.edge_error(meta, &row, edge, at));
+        };
         *type_out = type_index as u8;
         *name_out = name as u32;
-        *to_out = ordinal.unwrap_or_default();
-        let string_name = if named[type_index as usize] {
+        *to_out = ordinal;
+        let string_name = if facts.named[type_index as usize] {
             name as u32
         } else {
             0
@@ -465,50 +432,12 @@ fn parse_edge_piece<const N: usize>(
     Ok(max_name)
 }
 
-/// The error for an edge row that failed a check, with the offset of the offending value.
-#[cold]
-fn edge_error(
-    bytes: &[u8],
-    row_start: usize,
-    row: &[u64],
-    ctx: &EdgeContext,
-    edge: u64,
-) -> SnapshotError {
-    let meta = ctx.meta;
-    let l = meta.edge;
-    let at = |field: usize| value_offset(bytes, row_start, field);
-    let (type_index, name, to) = (row[l.ty], row[l.name], row[l.to]);
-    let types = meta.edge_types.len() as u64;
-    if type_index >= types {
-        return SnapshotError::EdgeTypeOutOfRange {
-            offset: at(l.ty),
-            edge,
-            type_index,
-            types: types as usize,
-        };
-    }
-    if name > u64::from(u32::MAX) {
-        return SnapshotError::NumberTooLarge {
-            offset: at(l.name),
-            field: meta.edge_field_names[l.name].clone(),
-            limit: u64::from(u32::MAX),
-        };
-    }
-    SnapshotError::EdgeTargetOutOfRange {
-        offset: at(l.to),
-        edge,
-        to_node: to,
-        stride: meta.node.stride,
-        nodes: ctx.node_count,
-    }
-}
-
 pub(super) fn parse_locations(
     bytes: &[u8],
     span: Span,
     lm: LocationMeta,
-    node_stride: usize,
-    node_count: usize,
+    facts: &Facts,
+    count: &ByteCount,
 ) -> Result<Vec<Location>, SnapshotError> {
     let plan = numbers::plan(bytes, span, lm.stride);
     if !plan.values.is_multiple_of(lm.stride as u64) {
@@ -520,9 +449,8 @@ pub(super) fn parse_locations(
             ),
         });
     }
-    let nodes = NodeRef::new(node_stride, node_count);
     let work: Vec<(Piece, ())> = plan.pieces.iter().map(|&p| (p, ())).collect();
-    let parts = run_pieces(work, |piece, ()| {
+    let parts = run_pieces(work, count, |piece, ()| {
         let mut out = Vec::with_capacity(piece.rows);
         let mut row = [0u64; MAX_FIELDS];
         let mut pos = piece.start;
@@ -530,23 +458,8 @@ pub(super) fn parse_locations(
             let row_start = pos;
             read_row(bytes, &mut pos, piece.end, &mut row[..lm.stride])
                 .map_err(|e| e.into_snapshot_error(bytes, |_| "locations".into()))?;
-            let index = row[lm.index];
-            let node = nodes
-                .ordinal(index)
-                .ok_or_else(|| SnapshotError::BadNodeReference {
-                    offset: value_offset(bytes, row_start, lm.index),
-                    what: "location object_index",
-                    value: index,
-                    stride: node_stride,
-                    nodes: node_count as u64,
-                })?;
-            let small = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
-            out.push(Location {
-                node,
-                script_id: small(row[lm.script]),
-                line: small(row[lm.line]),
-                column: small(row[lm.column]),
-            });
+            let at = |field| value_offset(bytes, row_start, field);
+            out.push(facts.location(lm, &row[..lm.stride], at)?);
         }
         Ok(out)
     })?;

@@ -7,8 +7,8 @@ use super::bits::BitVec;
 use super::dominators::{self, reference};
 use super::essential::{essential_edges, page_owned, WeakMapNames};
 use super::graph::{EdgeKind, EdgeName, HeapGraph, NodeKind};
+use super::reader::SnapshotError;
 use super::retainers::Retainers;
-use super::stream::SnapshotError;
 use super::testsnap::Snap;
 
 fn analyze(s: &Snap) -> (HeapGraph, HeapAnalysis) {
@@ -1150,4 +1150,47 @@ fn loads_files_through_the_map() {
     let missing = HeapGraph::load(dir.join("missing.heapsnapshot"));
     assert!(matches!(missing, Err(SnapshotError::Io(_))));
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Parse progress counts every byte exactly once, on the parallel path (pieces on several
+/// threads, the strings, the bytes between sections) and on the stream path.
+#[test]
+fn parse_progress_reaches_the_file_size() {
+    use super::progress::{Phase, Progress};
+    let (mut s, global) = Snap::with_global();
+    for k in 0..200_000u64 {
+        let n = s.node("object", &format!("C{}", k % 7), 8 + k % 5);
+        s.edge(global, "property", &format!("p{}", k % 100), n);
+    }
+    let text = s.build();
+    let total = text.len() as u64;
+    assert!(total > 4 << 20, "{total} bytes: several pieces per array");
+    let path = std::env::temp_dir().join(format!("modswap-progress-{}.json", std::process::id()));
+    std::fs::write(&path, &text).unwrap();
+    let progress = Progress::new(1);
+    progress.start(Phase::Parse, 1, total);
+    let loaded = HeapGraph::load_reporting(&path, Some(&progress));
+    std::fs::remove_file(&path).unwrap();
+    let (graph, bytes) = loaded.unwrap();
+    assert_eq!((graph.node_count(), bytes), (200_002, total));
+    assert_eq!(
+        (progress.state().done, progress.state().total),
+        (total, total)
+    );
+    // The stream path: one report per read.
+    progress.start(Phase::Parse, 1, total);
+    let (streamed, _) = HeapGraph::read_counted(text.as_bytes(), Some(&progress)).unwrap();
+    assert!(streamed.same_content(&graph));
+    assert_eq!(progress.state().done, total);
+    // A name past the strings is found after the number arrays are parsed: their pieces were
+    // counted as they finished, the rest was not.
+    let bad = text.replacen("\"nodes\":[9,", "\"nodes\":[9,99999999", 1);
+    assert_ne!(bad, text);
+    std::fs::write(&path, &bad).unwrap();
+    progress.start(Phase::Parse, 1, total);
+    let failed = HeapGraph::load_reporting(&path, Some(&progress));
+    std::fs::remove_file(&path).unwrap();
+    assert!(matches!(failed, Err(SnapshotError::NameOutOfRange { .. })));
+    let done = progress.state().done;
+    assert!(done > total / 2 && done < total, "{done} of {total}");
 }

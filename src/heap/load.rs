@@ -11,17 +11,19 @@
 
 #![deny(missing_docs)]
 
-use super::chunked::{HeapGraphBuilder, READ_CHUNK};
+use super::chunked::{HeapGraphBuilder, StringColumn, READ_CHUNK};
 use super::columns::{
     check_edge_count, check_names, check_node_count, first_edges, parse_edges, parse_locations,
-    parse_nodes, root_ordinal, EdgeColumns, EdgeContext, NodeColumns,
+    parse_nodes, root_ordinal, EdgeColumns, NodeColumns,
 };
 use super::graph::{EdgeKind, HeapGraph, LoadTimings, Location, NodeKind, Strings, TypeTable};
-use super::meta::Meta;
+use super::meta::{Meta, Needs};
 use super::numbers::{self, Span};
-use super::stream::{describe, syntax, Skipper, SnapshotError, StrScan};
+use super::progress::Progress;
+use super::reader::{
+    ByteCount, Facts, NodeRow, Reader, Section, Sink, SnapshotError, StringSink, StringsArray,
+};
 use std::fs::File;
-use std::io::{self, Read};
 use std::path::Path;
 use std::time::Instant;
 
@@ -41,11 +43,21 @@ impl HeapGraph {
     /// arrives by [`from_reader`](Self::from_reader): memory holds the graph being built,
     /// never the text, and reading stops at the first error.
     pub fn load_counted(path: impl AsRef<Path>) -> Result<(HeapGraph, u64), SnapshotError> {
+        Self::load_reporting(path, None)
+    }
+
+    /// [`load_counted`](Self::load_counted), reporting the bytes parsed to `progress` as they
+    /// are (its total is the caller's to set: the file's size, when it has one). They reach
+    /// the file's size when the graph is built.
+    pub fn load_reporting(
+        path: impl AsRef<Path>,
+        progress: Option<&Progress>,
+    ) -> Result<(HeapGraph, u64), SnapshotError> {
         let started = Instant::now();
         let file = File::open(path.as_ref())?;
         // A directory gets here too: its first read fails with "Is a directory".
         if !file.metadata()?.is_file() {
-            return Self::read_counted(file);
+            return Self::read_counted(file, progress);
         }
         // SAFETY: the map is read-only and private to this call. If another process truncates
         // the file while we read it, accesses past the new end fault (SIGBUS); that is the
@@ -54,12 +66,14 @@ impl HeapGraph {
         // byte is checked.
         let Ok(map) = (unsafe { memmap2::Mmap::map(&file) }) else {
             // A file system that cannot map files: read it as a stream.
-            return Self::read_counted(file);
+            return Self::read_counted(file, progress);
         };
         #[cfg(unix)]
         let _ = map.advise(memmap2::Advice::Sequential);
         let read = started.elapsed();
-        let mut graph = Self::from_bytes(&map)?;
+        let count = ByteCount::new(progress);
+        let mut graph =
+            Self::from_bytes_parallel(&map, &count).map_err(|e| first_error(&map, e))?;
         graph.timings.read = read;
         Ok((graph, map.len() as u64))
     }
@@ -73,16 +87,14 @@ impl HeapGraph {
     /// at the same offset, as the input pushed in chunks through a [`HeapGraphBuilder`]
     /// reports.
     pub fn from_bytes(bytes: &[u8]) -> Result<HeapGraph, SnapshotError> {
-        Self::from_bytes_parallel(bytes).map_err(|found| first_error(bytes, found))
+        Self::from_bytes_parallel(bytes, &ByteCount::new(None))
+            .map_err(|found| first_error(bytes, found))
     }
 
-    fn from_bytes_parallel(bytes: &[u8]) -> Result<HeapGraph, SnapshotError> {
+    /// Parses `bytes` on all threads, adding the bytes of each piece to `count` as it is done.
+    fn from_bytes_parallel(bytes: &[u8], count: &ByteCount) -> Result<HeapGraph, SnapshotError> {
         let started = Instant::now();
-        let sections = scan_top_level(bytes)?;
-        let meta = Meta::parse(
-            &bytes[sections.header.0..sections.header.1],
-            sections.header.0,
-        )?;
+        let (sections, meta) = locate(bytes)?;
         let mut timings = LoadTimings {
             scan: started.elapsed(),
             ..LoadTimings::default()
@@ -90,40 +102,16 @@ impl HeapGraph {
         // The strings are decoded on one thread while the number arrays take the others; the
         // names are checked against the string count afterwards.
         let ((strings, t_strings), (columns, t_numbers)) = rayon::join(
-            || timed(|| decode_strings(bytes, sections.strings)),
-            || timed(|| build_columns(bytes, &sections, &meta)),
+            || timed(|| decode_strings(bytes, sections.strings, count)),
+            || timed(|| build_columns(bytes, &sections, &meta, count)),
         );
         let columns = columns?;
         let strings = strings?;
         (timings.strings, timings.numbers) = (t_strings, t_numbers);
         let mut graph = assemble(bytes, columns, strings, &meta)?;
         graph.timings = timings;
+        count.fill(bytes.len() as u64);
         Ok(graph)
-    }
-
-    /// [`from_reader`](Self::from_reader), also returning the number of bytes read.
-    fn read_counted(mut reader: impl Read) -> Result<(HeapGraph, u64), SnapshotError> {
-        let mut builder = HeapGraphBuilder::new();
-        read_into(&mut reader, &mut builder)?;
-        let bytes = builder.bytes_pushed();
-        Ok((builder.finish()?, bytes))
-    }
-}
-
-/// Pushes everything `reader` delivers into `builder`, stopping at the first error.
-pub(super) fn read_into(
-    reader: &mut impl Read,
-    builder: &mut HeapGraphBuilder,
-) -> Result<(), SnapshotError> {
-    let mut buf = vec![0u8; READ_CHUNK];
-    loop {
-        let n = match reader.read(&mut buf) {
-            Ok(0) => return Ok(()),
-            Ok(n) => n,
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-            Err(err) => return Err(err.into()),
-        };
-        builder.push(&buf[..n])?;
     }
 }
 
@@ -157,372 +145,92 @@ fn timed<T>(f: impl FnOnce() -> T) -> (T, std::time::Duration) {
 
 /// Where the sections are (byte offsets).
 struct Sections {
-    /// The `snapshot` object: start and end offsets.
-    header: (usize, usize),
     nodes: Span,
     edges: Span,
     locations: Option<Span>,
     strings: Span,
 }
 
-#[derive(Default)]
-struct Found {
-    header: Option<(usize, usize)>,
+/// The sink that collects the arrays' places when the [`Reader`] only locates them.
+#[derive(Debug, Default)]
+struct Spans {
     nodes: Option<Span>,
     edges: Option<Span>,
     locations: Option<Span>,
     strings: Option<Span>,
 }
 
-fn is_ws(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
-}
-
-fn skip_ws(bytes: &[u8], mut i: usize) -> usize {
-    while i < bytes.len() && is_ws(bytes[i]) {
-        i += 1;
+impl StringSink for Spans {
+    fn string_start(&mut self, _index: u64) -> bool {
+        false
     }
-    i
-}
 
-fn truncated(bytes: &[u8], inside: &'static str) -> SnapshotError {
-    SnapshotError::Truncated {
-        offset: bytes.len() as u64,
-        inside,
+    fn string_buf(&mut self) -> &mut Vec<u8> {
+        unreachable!("located strings are not decoded")
+    }
+
+    fn string_end(&mut self, _index: u64, _at: u64) -> Result<(), SnapshotError> {
+        Ok(())
     }
 }
 
-/// Walks `{ "key": value, ... }` once: the arrays are only delimited here (their contents are
-/// validated when they are parsed), the header is sliced, anything else is validated and
-/// skipped.
-fn scan_top_level(bytes: &[u8]) -> Result<Sections, SnapshotError> {
-    let mut i = skip_ws(bytes, 0);
-    match bytes.get(i) {
-        Some(b'{') => i += 1,
-        Some(&b) => {
-            return Err(SnapshotError::NotASnapshot {
-                offset: i as u64,
-                reason: format!("expected a JSON object, found {}", describe(b)),
-            })
-        }
-        None => {
-            return Err(SnapshotError::NotASnapshot {
-                offset: i as u64,
-                reason: "the input is empty".into(),
-            })
-        }
-    }
-    let mut found = Found::default();
-    i = skip_ws(bytes, i);
-    if bytes.get(i) == Some(&b'}') {
-        i += 1;
-    } else {
-        loop {
-            let (key, after_key) = read_key(bytes, i)?;
-            i = skip_ws(bytes, after_key);
-            match bytes.get(i) {
-                Some(b':') => i = skip_ws(bytes, i + 1),
-                Some(&b) => {
-                    return Err(syntax(
-                        i as u64,
-                        format!("expected ':', found {}", describe(b)),
-                    ))
-                }
-                None => return Err(truncated(bytes, "the top-level object")),
-            }
-            if i == bytes.len() {
-                // Ends before the value starts: no section to name yet.
-                return Err(truncated(bytes, "the top-level object"));
-            }
-            i = scan_value(bytes, i, &key, &mut found)?;
-            i = skip_ws(bytes, i);
-            match bytes.get(i) {
-                Some(b',') => i = skip_ws(bytes, i + 1),
-                Some(b'}') => {
-                    i += 1;
-                    break;
-                }
-                Some(&b) => {
-                    return Err(syntax(
-                        i as u64,
-                        format!(
-                            "expected ',' or '}}' after a top-level value, found {}",
-                            describe(b)
-                        ),
-                    ))
-                }
-                None => return Err(truncated(bytes, "the top-level object")),
-            }
-        }
-    }
-    let end = skip_ws(bytes, i);
-    if end < bytes.len() {
-        return Err(syntax(
-            end as u64,
-            "data after the end of the snapshot object",
-        ));
-    }
-    finish_sections(found, i)
-}
+impl Sink for Spans {
+    const NEEDS: Needs = Needs::Graph;
+    const LOCATE: bool = true;
+    const REQUIRED: &'static [Section] = &[Section::Nodes, Section::Edges, Section::Strings];
 
-fn finish_sections(found: Found, end: usize) -> Result<Sections, SnapshotError> {
-    let missing = |what: &str| SnapshotError::Structure {
-        offset: end as u64,
-        message: format!("no \"{what}\" array"),
-    };
-    let header = found.header.ok_or_else(|| SnapshotError::NotASnapshot {
-        offset: end as u64,
-        reason: "no \"snapshot\" header".into(),
-    })?;
-    Ok(Sections {
-        header,
-        nodes: found.nodes.ok_or_else(|| missing("nodes"))?,
-        edges: found.edges.ok_or_else(|| missing("edges"))?,
-        locations: found.locations,
-        strings: found.strings.ok_or_else(|| missing("strings"))?,
-    })
-}
+    fn wants(&self, _section: Section) -> bool {
+        true
+    }
 
-/// Reads a top-level key starting at `i` (which must be its opening quote).
-fn read_key(bytes: &[u8], i: usize) -> Result<(Vec<u8>, usize), SnapshotError> {
-    match bytes.get(i) {
-        Some(b'"') => {}
-        Some(&b) => {
-            return Err(syntax(
-                i as u64,
-                format!("expected a top-level key, found {}", describe(b)),
-            ))
-        }
-        None => return Err(truncated(bytes, "the top-level object")),
-    }
-    let mut key = Vec::new();
-    let (n, closed) = StrScan::default().feed(&bytes[i + 1..], Some(&mut key), i as u64 + 1)?;
-    if !closed {
-        return Err(truncated(bytes, "a top-level key"));
-    }
-    Ok((key, i + 1 + n))
-}
+    fn node(&mut self, _row: NodeRow, _room: u64) {}
 
-/// Handles the value of top-level `key` at `i`; returns the offset after it.
-fn scan_value(
-    bytes: &[u8],
-    i: usize,
-    key: &[u8],
-    found: &mut Found,
-) -> Result<usize, SnapshotError> {
-    let duplicate = |name: &str| SnapshotError::Structure {
-        offset: i as u64,
-        message: format!("duplicate \"{name}\" section"),
-    };
-    match key {
-        b"snapshot" => {
-            if found.header.is_some() {
-                return Err(duplicate("snapshot"));
-            }
-            let end = skip_value(bytes, i, "the \"snapshot\" header")?;
-            found.header = Some((i, end));
-            Ok(end)
-        }
-        b"nodes" | b"edges" | b"locations" => {
-            let name = std::str::from_utf8(key).unwrap_or_default();
-            let slot = match key {
-                b"nodes" => &mut found.nodes,
-                b"edges" => &mut found.edges,
-                _ => &mut found.locations,
-            };
-            if slot.is_some() {
-                return Err(duplicate(name));
-            }
-            let span = number_array_span(bytes, i, name)?;
-            *slot = Some(span);
-            Ok(span.close + 1)
-        }
-        b"strings" => {
-            if found.strings.is_some() {
-                return Err(duplicate("strings"));
-            }
-            let span = strings_array_span(bytes, i)?;
-            found.strings = Some(span);
-            Ok(span.close + 1)
-        }
-        _ => skip_value(bytes, i, "a skipped section"),
-    }
-}
-
-/// Validates and skips one JSON value starting at `i`.
-fn skip_value(bytes: &[u8], i: usize, inside: &'static str) -> Result<usize, SnapshotError> {
-    let mut skipper = Skipper::new();
-    let (n, done) = skipper.feed(&bytes[i..], i as u64)?;
-    if !done {
-        // A top-level number ends at the first byte that is not part of it; at the very end
-        // of the input that byte is missing, and the object is unclosed anyway.
-        return Err(truncated(bytes, inside));
-    }
-    Ok(i + n)
-}
-
-/// The brackets of a flat number array at `i`. Only the bytes are checked here (digits,
-/// commas and white space up to the closing bracket, so that garbage is rejected where it
-/// starts, before the rest of the input is read); the parser validates the values.
-fn number_array_span(bytes: &[u8], i: usize, name: &str) -> Result<Span, SnapshotError> {
-    match bytes.get(i) {
-        Some(b'[') => {}
-        Some(&b) => {
-            return Err(SnapshotError::Structure {
-                offset: i as u64,
-                message: format!("\"{name}\" is not an array (found {})", describe(b)),
-            })
-        }
-        None => return Err(truncated(bytes, "the top-level object")),
-    }
-    match numbers::first_non_number(&bytes[i + 1..]) {
-        Some(k) if bytes[i + 1 + k] == b']' => Ok(Span {
-            open: i,
-            close: i + 1 + k,
-        }),
-        Some(k) => Err(numbers::not_a_number_byte(
-            (i + 1 + k) as u64,
-            name,
-            bytes[i + 1 + k],
-        )),
-        None => Err(SnapshotError::Truncated {
-            offset: bytes.len() as u64,
-            inside: match name {
-                "nodes" => "the \"nodes\" array",
-                "edges" => "the \"edges\" array",
-                _ => "the \"locations\" array",
-            },
-        }),
-    }
-}
-
-/// The brackets of the `strings` array at `i`, found by skipping string bodies (escapes
-/// included) without decoding them; [`decode_strings`] validates them.
-fn strings_array_span(bytes: &[u8], i: usize) -> Result<Span, SnapshotError> {
-    if bytes.get(i) != Some(&b'[') {
-        return Err(SnapshotError::Structure {
-            offset: i as u64,
-            message: "\"strings\" is not an array".into(),
+    fn span(&mut self, section: Section, open: u64, close: u64) {
+        let span = Some(Span {
+            open: open as usize,
+            close: close as usize,
         });
-    }
-    let inside = "the \"strings\" array";
-    let mut j = skip_ws(bytes, i + 1);
-    if bytes.get(j) == Some(&b']') {
-        return Ok(Span { open: i, close: j });
-    }
-    loop {
-        match bytes.get(j) {
-            Some(b'"') => {}
-            Some(&b) => {
-                return Err(syntax(
-                    j as u64,
-                    format!("expected a string in \"strings\", found {}", describe(b)),
-                ))
-            }
-            None => return Err(truncated(bytes, inside)),
-        }
-        j = skip_string_body(bytes, j + 1).ok_or_else(|| truncated(bytes, inside))?;
-        j = skip_ws(bytes, j);
-        match bytes.get(j) {
-            Some(b',') => j = skip_ws(bytes, j + 1),
-            Some(b']') => return Ok(Span { open: i, close: j }),
-            Some(&b) => {
-                return Err(syntax(
-                    j as u64,
-                    format!("expected ',' or ']' in \"strings\", found {}", describe(b)),
-                ))
-            }
-            None => return Err(truncated(bytes, inside)),
+        match section {
+            Section::Nodes => self.nodes = span,
+            Section::Edges => self.edges = span,
+            Section::Locations => self.locations = span,
+            Section::Strings => self.strings = span,
         }
     }
 }
 
-/// The offset after the closing quote of the string body starting at `i`, looking for `"` and
-/// `\\` eight bytes at a time.
-fn skip_string_body(bytes: &[u8], mut i: usize) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    loop {
-        if let Some(word) = bytes.get(i..i + 8) {
-            let x = u64::from_le_bytes(word.try_into().unwrap_or_default());
-            let quote = x ^ (ONES * u64::from(b'"'));
-            let backslash = x ^ (ONES * u64::from(b'\\'));
-            // The lowest flagged byte is exactly the first zero byte of either word.
-            let found = (quote.wrapping_sub(ONES) & !quote
-                | backslash.wrapping_sub(ONES) & !backslash)
-                & HIGHS;
-            if found == 0 {
-                i += 8;
-                continue;
-            }
-            let k = i + (found.trailing_zeros() / 8) as usize;
-            if bytes[k] == b'"' {
-                return Some(k + 1);
-            }
-            // An escape: its next byte cannot end the string.
-            i = k + 2;
-            continue;
-        }
-        match *bytes.get(i)? {
-            b'"' => return Some(i + 1),
-            b'\\' => i += 2,
-            _ => i += 1,
-        }
-    }
+/// Walks the top level once with the [`Reader`]: the header is decoded, the arrays are only
+/// delimited (their bytes checked; the values are parsed in parallel afterwards), anything
+/// else is validated and skipped.
+fn locate(bytes: &[u8]) -> Result<(Sections, Meta), SnapshotError> {
+    let mut reader = Reader::new(Spans::default());
+    reader.push(bytes)?;
+    let done = reader.finish()?;
+    let required = "the reader checks that the required sections are there";
+    let spans = done.sink;
+    let sections = Sections {
+        nodes: spans.nodes.expect(required),
+        edges: spans.edges.expect(required),
+        locations: spans.locations,
+        strings: spans.strings.expect(required),
+    };
+    Ok((sections, done.meta))
 }
 
-/// Decodes the `strings` array (delimited by [`strings_array_span`]) into one arena.
-fn decode_strings(bytes: &[u8], span: Span) -> Result<Strings, SnapshotError> {
-    let i = span.open;
+/// Decodes the `strings` array (delimited by [`locate`]) with the reader's
+/// [`StringsArray`], adding its bytes to `count` when done.
+fn decode_strings(bytes: &[u8], span: Span, count: &ByteCount) -> Result<Strings, SnapshotError> {
     // The decoded strings are never longer than their JSON: reserving that much (address
     // space; only the pages written get memory) saves the copies of a growing Vec.
-    let mut arena: Vec<u8> = Vec::with_capacity(span.close - i);
-    let mut ends: Vec<usize> = Vec::new();
-    let mut j = skip_ws(bytes, i + 1);
-    if bytes.get(j) == Some(&b']') {
-        return Ok(Strings::default());
-    }
-    loop {
-        match bytes.get(j) {
-            Some(b'"') => {}
-            Some(&b) => {
-                return Err(syntax(
-                    j as u64,
-                    format!("expected a string in \"strings\", found {}", describe(b)),
-                ))
-            }
-            None => return Err(truncated(bytes, "the \"strings\" array")),
-        }
-        let (n, closed) =
-            StrScan::default().feed(&bytes[j + 1..], Some(&mut arena), j as u64 + 1)?;
-        if !closed {
-            return Err(truncated(bytes, "the \"strings\" array"));
-        }
-        ends.push(arena.len());
-        j = skip_ws(bytes, j + 1 + n);
-        match bytes.get(j) {
-            Some(b',') => j = skip_ws(bytes, j + 1),
-            Some(b']') => break,
-            Some(&b) => {
-                return Err(syntax(
-                    j as u64,
-                    format!("expected ',' or ']' in \"strings\", found {}", describe(b)),
-                ))
-            }
-            None => return Err(truncated(bytes, "the \"strings\" array")),
-        }
-    }
-    if u32::try_from(ends.len()).is_err() {
-        return Err(SnapshotError::TooLarge {
-            offset: j as u64,
-            message: format!("{} strings (at most 2^32 supported)", ends.len()),
-        });
-    }
-    // The scanner validated UTF-8 and only ever writes whole characters.
-    arena.shrink_to_fit();
-    let arena =
-        String::from_utf8(arena).map_err(|_| syntax(i as u64, "invalid UTF-8 in \"strings\""))?;
-    Ok(Strings::from_parts(arena, ends))
+    let mut column = StringColumn {
+        arena: Vec::with_capacity(span.close - span.open),
+        ends: Vec::new(),
+    };
+    let body = &bytes[span.open + 1..=span.close];
+    let (n, done) = StringsArray::default().feed(body, span.open as u64 + 1, &mut column)?;
+    debug_assert!(done && n == body.len(), "the span ends at the array's ]");
+    count.add(body.len() as u64 + 1);
+    column.into_strings()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -539,26 +247,28 @@ struct Columns {
     root: u32,
 }
 
-fn build_columns(bytes: &[u8], sections: &Sections, meta: &Meta) -> Result<Columns, SnapshotError> {
+fn build_columns(
+    bytes: &[u8],
+    sections: &Sections,
+    meta: &Meta,
+    count: &ByteCount,
+) -> Result<Columns, SnapshotError> {
     let node_plan = numbers::plan(bytes, sections.nodes, meta.node.stride);
     let node_count = check_node_count(&node_plan, sections.nodes, meta)?;
     let edge_plan = numbers::plan(bytes, sections.edges, meta.edge.stride);
     let edge_count = check_edge_count(&edge_plan, sections.edges, meta)?;
     let root = root_ordinal(meta, node_count)?;
-    let mut nodes = parse_nodes(bytes, &node_plan, meta, node_count)?;
+    let facts = Facts::new(meta);
+    let mut nodes = parse_nodes(bytes, &node_plan, meta, &facts, count)?;
     let first_edge = first_edges(
         std::mem::take(&mut nodes.edge_counts),
         edge_count,
         sections.edges,
         meta,
     )?;
-    let ctx = EdgeContext {
-        meta,
-        node_count: node_count as u64,
-    };
-    let edges = parse_edges(bytes, &edge_plan, &ctx, edge_count)?;
+    let edges = parse_edges(bytes, &edge_plan, meta, &facts, edge_count, count)?;
     let locations = match (sections.locations, meta.locations) {
-        (Some(span), Some(lm)) => parse_locations(bytes, span, lm, meta.node.stride, node_count)?,
+        (Some(span), Some(lm)) => parse_locations(bytes, span, lm, &facts, count)?,
         _ => Vec::new(),
     };
     Ok(Columns {

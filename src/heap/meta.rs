@@ -1,8 +1,18 @@
 //! The `snapshot` header: field positions and type names from `meta`, and the counts.
 //! Every offset is read from `meta` (V8 versions differ: 6 or 7 node fields, extra fields).
 
-use super::stream::SnapshotError;
+use super::reader::SnapshotError;
 use serde_json::Value;
+
+/// Which parts of `snapshot` a reader needs: a nodes-only reader ignores the edge fields,
+/// `edge_count`, `root_index` and `extra_native_bytes`, and needs no `edge_count` node field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Needs {
+    /// The node columns only.
+    Nodes,
+    /// The whole graph.
+    Graph,
+}
 
 /// The `snapshot` header is a few KiB in practice; refuse to parse an absurd one.
 pub(super) const MAX_HEADER_BYTES: usize = 16 << 20;
@@ -44,6 +54,8 @@ pub(super) struct EdgeLayout {
 /// Everything read from `snapshot`.
 #[derive(Debug)]
 pub(super) struct Meta {
+    /// What the header was read for.
+    pub(super) needs: Needs,
     pub(super) offset: u64,
     pub(super) node: NodeLayout,
     pub(super) node_field_names: Vec<String>,
@@ -67,8 +79,10 @@ fn string_list(value: Option<&Value>) -> Option<Vec<String>> {
 }
 
 impl Meta {
-    /// Parses the header object `raw`, found at byte `offset`.
-    pub(super) fn parse(raw: &[u8], offset: usize) -> Result<Meta, SnapshotError> {
+    /// Parses the header object `raw`, found at byte `offset`, for a reader that `needs` it.
+    /// What a nodes-only reader ignores is left empty (edge layout) or zero.
+    pub(super) fn parse(raw: &[u8], offset: usize, needs: Needs) -> Result<Meta, SnapshotError> {
+        let graph = needs == Needs::Graph;
         let offset = offset as u64;
         let bad = |message: String| SnapshotError::InvalidHeader { offset, message };
         if raw.len() > MAX_HEADER_BYTES {
@@ -98,16 +112,21 @@ impl Meta {
             }
         };
         let node_required = ["type", "name", "id", "self_size", "edge_count"];
+        let node_required = &node_required[..if graph { 5 } else { 4 }];
         let (node_field_names, node_types) =
-            fields_and_types(meta, "node_fields", "node_types", &node_required, &bad)?;
+            fields_and_types(meta, "node_fields", "node_types", node_required, &bad)?;
         let edge_required = ["type", "name_or_index", "to_node"];
-        let (edge_field_names, edge_types) =
-            fields_and_types(meta, "edge_fields", "edge_types", &edge_required, &bad)?;
+        let (edge_field_names, edge_types) = if graph {
+            fields_and_types(meta, "edge_fields", "edge_types", &edge_required, &bad)?
+        } else {
+            (Vec::new(), Vec::new())
+        };
         // The required names were checked, so the positions exist.
         let at = |fields: &[String], name: &str| fields.iter().position(|f| f == name);
         let nf = |name| at(&node_field_names, name).unwrap_or(0);
         let ef = |name| at(&edge_field_names, name).unwrap_or(0);
         Ok(Meta {
+            needs,
             offset,
             node: NodeLayout {
                 stride: node_field_names.len(),
@@ -130,9 +149,13 @@ impl Meta {
             edge_types,
             locations: location_meta(meta),
             node_count: count("node_count")?,
-            edge_count: count("edge_count")?,
-            root_index: optional("root_index")?,
-            extra_native_bytes: optional("extra_native_bytes")?.unwrap_or(0),
+            edge_count: if graph { count("edge_count")? } else { 0 },
+            root_index: if graph { optional("root_index")? } else { None },
+            extra_native_bytes: if graph {
+                optional("extra_native_bytes")?.unwrap_or(0)
+            } else {
+                0
+            },
         })
     }
 }

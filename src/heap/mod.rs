@@ -1,10 +1,12 @@
-//! V8 heap snapshots: streaming parsing and analysis.
+//! V8 heap snapshots: reading and analysis, in three layers.
 //!
-//! Two engines share the error type [`SnapshotError`]:
-//!
-//! * [`stream`]: an incremental, nodes-only parser (HeapDiff);
-//! * [`HeapGraph`] + [`HeapAnalysis`]: the whole graph in compact columns, analysed with
-//!   DevTools' rules (dominator tree, retained sizes, class aggregates).
+//! * reader: `reader/` walks the format once, incrementally, and feeds sinks: the graph
+//!   columns (`chunked.rs`, [`HeapGraphBuilder`]) and the nodes-only summary ([`stream`], for
+//!   HeapDiff). `load.rs` is the parallel driver for a whole file in memory (`meta.rs`,
+//!   `numbers.rs`, `columns.rs`); every path reports [`SnapshotError`].
+//! * graph: [`HeapGraph`], the whole snapshot in compact columns.
+//! * analyses: [`HeapAnalysis`] and the rest, with DevTools' rules (dominator tree, retained
+//!   sizes, class aggregates, diffs, leaks, paths).
 
 pub mod aggregate;
 pub mod analysis;
@@ -31,6 +33,7 @@ mod meta;
 mod numbers;
 pub mod paths;
 pub mod progress;
+mod reader;
 #[cfg(test)]
 mod report_tests;
 pub mod retainers;
@@ -49,4 +52,5 @@ pub use chunked::HeapGraphBuilder;
 pub use graph::{
     EdgeIndex, EdgeKind, EdgeName, HeapGraph, LoadTimings, Location, NodeIndex, NodeKind,
 };
-pub use stream::{parse_file, NodeSummary, NodeSummaryParser, SnapshotError};
+pub use reader::SnapshotError;
+pub use stream::{parse_file, NodeSummary, NodeSummaryParser};

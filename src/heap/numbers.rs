@@ -7,7 +7,8 @@
 
 #![deny(missing_docs)]
 
-use super::stream::{describe, SnapshotError};
+use super::reader::json::describe;
+use super::reader::{ByteCount, SnapshotError};
 use rayon::prelude::*;
 
 /// Pieces smaller than this are not worth a task of their own. Tiny when fuzzing, so that
@@ -346,7 +347,8 @@ pub(super) fn read_fast<const N: usize>(
         }
         let flagged = (x.wrapping_add(0x7676_7676_7676_7676) | x) & 0x8080_8080_8080_8080;
         let len = (flagged.trailing_zeros() / 8) as usize;
-        if len == 0 {
+        // No digits, or a leading zero (invalid JSON): the general path reports it.
+        if len == 0 || (len > 1 && x & 0xFF == 0) {
             return None;
         }
         // SAFETY: `i + len + 1 <= i + 9 < pos + 10 * N` (see above).
@@ -378,7 +380,8 @@ fn read_value(bytes: &[u8], pos: &mut usize, end: usize, field: usize) -> Result
         // eight bytes are digits (node offsets and ids of big heaps).
         let flagged = (x.wrapping_add(0x7676_7676_7676_7676) | x) & 0x8080_8080_8080_8080;
         let len = (flagged.trailing_zeros() / 8) as usize;
-        if len >= 1 {
+        // A leading zero (invalid JSON) takes the general path, which rejects it.
+        if len == 1 || (len > 1 && x & 0xFF != 0) {
             let after = match bytes[i + len] {
                 b',' => i + len + 1,
                 b'\n' if bytes[i + len + 1] == b',' => i + len + 2,
@@ -421,6 +424,10 @@ fn slow_value(bytes: &[u8], pos: &mut usize, end: usize, field: usize) -> Result
             .and_then(|v| v.checked_add(digit))
             .ok_or(ValueError::TooLarge { at: start, field })?;
         i += 1;
+        if value == 0 {
+            // JSON numbers have no leading zeros: a digit after one is not a separator.
+            break;
+        }
     }
     if i == start {
         return Err(ValueError::Expected {
@@ -485,14 +492,20 @@ pub(super) fn value_offset(bytes: &[u8], row_start: usize, field: usize) -> u64 
     i as u64
 }
 
-/// Runs `parse` on every piece in parallel and returns the error that comes first in the file.
+/// Runs `parse` on every piece in parallel, adding each piece's bytes to `count` once parsed,
+/// and returns the error that comes first in the file.
 pub(super) fn run_pieces<S: Send, R: Send>(
     work: Vec<(Piece, S)>,
+    count: &ByteCount,
     parse: impl Fn(Piece, S) -> Result<R, SnapshotError> + Sync + Send,
 ) -> Result<Vec<R>, SnapshotError> {
     // Results keep piece order, so the first error is the earliest in the file.
     work.into_par_iter()
-        .map(|(piece, sink)| parse(piece, sink))
+        .map(|(piece, sink)| {
+            let parsed = parse(piece, sink);
+            count.add((piece.end - piece.start) as u64);
+            parsed
+        })
         .collect::<Vec<_>>()
         .into_iter()
         .collect()
@@ -653,5 +666,16 @@ mod tests {
             Err(ValueError::Expected { at: 3, .. })
         ));
         assert_eq!(value_offset(b"[1, 22,\n 333]", 1, 2), 9);
+        // A leading zero is not JSON, on the fast paths too.
+        for text in [&b"[1,09,2]            "[..], b"[1,00\n,2]", b"[07,1]"] {
+            let at = text.iter().position(|&b| b == b'0').unwrap() + 1;
+            assert_eq!(
+                read_all(text, 1),
+                Err(ValueError::Expected { at, what: "','" })
+            );
+        }
+        let padded = b"1,09,2,3,4,5,6,7,8,9,1,2,3,4,5,6,7,8";
+        assert_eq!(read_fast::<2>(padded, 0, padded.len()), None);
+        assert!(read_fast::<2>(padded, 5, padded.len()).is_some());
     }
 }
