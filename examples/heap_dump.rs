@@ -15,7 +15,7 @@
 //! to time it: `cargo run` adds its own check, and after any source change a rebuild with LTO
 //! (one to two minutes here) before the run.
 
-use modswap::heap::paths::{RetainerTree, NO_DISTANCE};
+use modswap::heap::analyses::paths::{RetainerTree, NO_DISTANCE};
 use modswap::heap::{HeapAnalysis, HeapGraph};
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;

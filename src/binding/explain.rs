@@ -1,7 +1,7 @@
 //! `explainHeapSnapshot`: why each stale module generation of a snapshot is still alive, off
-//! the main thread (libuv pool). Conversions only; the work is `crate::heap::explain`.
+//! the main thread (libuv pool). Conversions only; the work is `crate::heap::analyses::explain`.
 
-use crate::heap::explain::{
+use crate::heap::analyses::explain::{
     explain, generation_number, ExplainOptions, Explanation, NodeInfo, StaleGeneration, StepInfo,
 };
 use crate::heap::progress::{Phase, Progress};

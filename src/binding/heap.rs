@@ -1,15 +1,15 @@
 //! `modswap.heap`: snapshot analysis, diffs and leak searches off the main thread (libuv pool),
 //! results as plain objects. Every error names the file it is about.
 
-use crate::heap::background::BackgroundParser;
-use crate::heap::diff::{snapshot_totals, ClassDiff, SnapshotDiffer, SnapshotTotals};
-use crate::heap::leaks::{find_leaks, sample_path, IdSet, LeakReport};
-use crate::heap::paths::RetainerTree;
-use crate::heap::progress::{Phase, Progress};
-use crate::heap::summary::{
+use crate::heap::analyses::diff::{snapshot_totals, ClassDiff, SnapshotDiffer, SnapshotTotals};
+use crate::heap::analyses::leaks::{find_leaks, sample_path, IdSet, LeakReport};
+use crate::heap::analyses::paths::RetainerTree;
+use crate::heap::analyses::summary::{
     node_row, step_rows, summarize, AnalysisSummary, ClassRow, NodeRow, StepRow, SummaryRequest,
     SuspectRow,
 };
+use crate::heap::progress::{Phase, Progress};
+use crate::heap::reader::background::BackgroundParser;
 use crate::heap::HeapGraphBuilder;
 use crate::heap::{HeapAnalysis, HeapGraph, SnapshotError};
 use napi::bindgen_prelude::{AsyncTask, BufferSlice};

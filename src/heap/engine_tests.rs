@@ -2,14 +2,14 @@
 //! of the analysis, plus random graphs checked against DevTools' algorithm transcribed
 //! literally and against a brute-force dominator definition.
 
-use super::analysis::HeapAnalysis;
-use super::bits::BitVec;
-use super::dominators::{self, reference};
-use super::essential::{essential_edges, page_owned, WeakMapNames};
-use super::graph::{EdgeKind, EdgeName, HeapGraph, NodeKind};
-use super::reader::SnapshotError;
-use super::retainers::Retainers;
-use super::testsnap::Snap;
+use crate::heap::analyses::analysis::HeapAnalysis;
+use crate::heap::analyses::dominators::{self, reference};
+use crate::heap::analyses::essential::{essential_edges, page_owned, WeakMapNames};
+use crate::heap::analyses::retainers::Retainers;
+use crate::heap::graph::bits::BitVec;
+use crate::heap::graph::{EdgeKind, EdgeName, HeapGraph, NodeKind};
+use crate::heap::reader::SnapshotError;
+use crate::heap::testsnap::Snap;
 
 fn analyze(s: &Snap) -> (HeapGraph, HeapAnalysis) {
     let graph = s.load();
@@ -128,7 +128,7 @@ fn field_layouts_from_meta() {
         "type",
         "more",
     ]);
-    let node20 = build(super::stream::test_support::NODE20_FIELDS.to_vec());
+    let node20 = build(crate::heap::reader::nodes::test_support::NODE20_FIELDS.to_vec());
     let reference = node20.load();
     for s in [old, shuffled] {
         let g = s.load();
@@ -1156,7 +1156,7 @@ fn loads_files_through_the_map() {
 /// threads, the strings, the bytes between sections) and on the stream path.
 #[test]
 fn parse_progress_reaches_the_file_size() {
-    use super::progress::{Phase, Progress};
+    use crate::heap::progress::{Phase, Progress};
     let (mut s, global) = Snap::with_global();
     for k in 0..200_000u64 {
         let n = s.node("object", &format!("C{}", k % 7), 8 + k % 5);

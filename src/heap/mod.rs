@@ -1,56 +1,30 @@
-//! V8 heap snapshots: reading and analysis, in three layers.
+//! V8 heap snapshots: reading and analysis, in three layers (the folders):
 //!
-//! * reader: `reader/` walks the format once, incrementally, and feeds sinks: the graph
-//!   columns (`chunked.rs`, [`HeapGraphBuilder`]) and the nodes-only summary ([`stream`], for
-//!   HeapDiff). `load.rs` is the parallel driver for a whole file in memory (`meta.rs`,
-//!   `numbers.rs`, `columns.rs`); every path reports [`SnapshotError`].
-//! * graph: [`HeapGraph`], the whole snapshot in compact columns.
-//! * analyses: [`HeapAnalysis`] and the rest, with DevTools' rules (dominator tree, retained
-//!   sizes, class aggregates, diffs, leaks, paths).
+//! * [`reader`]: one incremental walk of the `.heapsnapshot` format that feeds sinks — the
+//!   graph columns ([`HeapGraphBuilder`]) and the nodes-only summary ([`reader::nodes`], for
+//!   HeapDiff) — plus the parallel driver for a whole file in memory (`reader/parallel.rs`)
+//!   that shares its header, row and string decoding; every path reports [`SnapshotError`].
+//! * [`graph`]: [`HeapGraph`], the whole snapshot in compact columns, and its builders.
+//! * [`analyses`]: [`HeapAnalysis`] and the rest, with DevTools' rules (dominator tree,
+//!   retained sizes, class aggregates, diffs, leaks, paths, explain).
+//!
+//! [`progress`] is shared by all three: atomics a long job updates and the JS thread polls.
 
-pub mod aggregate;
-pub mod analysis;
-pub mod background;
-pub mod bits;
-mod chunked;
-pub mod classes;
-mod columns;
-pub mod diff;
-pub mod dominators;
+pub mod analyses;
 #[cfg(test)]
 mod engine_tests;
-pub mod essential;
-pub mod explain;
-#[cfg(test)]
-mod explain_tests;
 pub mod graph;
-pub mod holder;
-#[cfg(test)]
-mod leak_tests;
-pub mod leaks;
-mod load;
-mod meta;
-mod numbers;
-pub mod paths;
 pub mod progress;
-mod reader;
-#[cfg(test)]
-mod report_tests;
-pub mod retainers;
-pub mod scripts;
-pub mod shallow;
-pub mod stream;
-pub mod summary;
-pub mod suspects;
+pub mod reader;
 #[cfg(test)]
 mod testsnap;
 
-pub use aggregate::ClassAggregate;
-pub use analysis::{AnalysisTimings, HeapAnalysis, Reachability};
-pub use background::{BackgroundParser, ChunkParser};
-pub use chunked::HeapGraphBuilder;
+pub use analyses::aggregate::ClassAggregate;
+pub use analyses::analysis::{AnalysisTimings, HeapAnalysis, Reachability};
+pub use graph::builder::HeapGraphBuilder;
 pub use graph::{
     EdgeIndex, EdgeKind, EdgeName, HeapGraph, LoadTimings, Location, NodeIndex, NodeKind,
 };
+pub use reader::background::{BackgroundParser, ChunkParser};
+pub use reader::nodes::{parse_file, NodeSummary, NodeSummaryParser};
 pub use reader::SnapshotError;
-pub use stream::{parse_file, NodeSummary, NodeSummaryParser};

@@ -1,8 +1,8 @@
 //! Builds small `.heapsnapshot` texts for tests: any node field layout, any edge types and
 //! names, locations, and header extras.
 
-use super::graph::HeapGraph;
-use super::stream::test_support::{v8_quote, NODE20_FIELDS, NODE_TYPES};
+use crate::heap::graph::HeapGraph;
+use crate::heap::reader::nodes::test_support::{v8_quote, NODE20_FIELDS, NODE_TYPES};
 
 /// Edge types as Node 20 lists them.
 pub const EDGE_TYPES: &[&str] = &[

@@ -1,13 +1,13 @@
 //! The number arrays (`nodes`, `edges`, `locations`): an incremental scanner of non-negative
 //! integers into rows, and the row checks against `meta` ([`Facts`]) that the parallel loader
-//! (`columns.rs`) runs too.
+//! (`graph/columns.rs`) runs too.
 
 use super::error::{syntax, SnapshotError};
 use super::json::{describe, digit_run, is_ws};
 use super::{Reader, Section, Sink};
-use crate::heap::columns::{string_named_types, NodeRef};
+use crate::heap::graph::columns::{string_named_types, NodeRef};
 use crate::heap::graph::Location;
-use crate::heap::meta::{EdgeLayout, LocationMeta, Meta, Needs, NodeLayout, MAX_FIELDS};
+use crate::heap::reader::meta::{EdgeLayout, LocationMeta, Meta, Needs, NodeLayout, MAX_FIELDS};
 
 /// Node ordinals are u32 and the retainer index keeps a flag in their top bit.
 pub(crate) const MAX_NODES: u64 = (1 << 31) - 1;

@@ -12,25 +12,42 @@
 //!
 //! A number array that comes before the header (V8 never writes one) is kept as raw bytes and
 //! read when the header arrives, so any section order works. The sinks: the graph columns
-//! (`chunked.rs`, [`HeapGraphBuilder`](super::HeapGraphBuilder)), the nodes-only summary
-//! (`stream.rs`, [`NodeSummaryParser`](super::NodeSummaryParser)), and the parallel loader's
-//! locator (`load.rs`: one walk over the mapped file that only delimits the arrays, which
+//! (`graph/builder.rs`, [`HeapGraphBuilder`](super::HeapGraphBuilder)), the nodes-only summary
+//! (`nodes.rs`, [`NodeSummaryParser`](super::NodeSummaryParser)), and the parallel loader's
+//! locator (`parallel.rs`: one walk over the mapped file that only delimits the arrays, which
 //! are then parsed on all threads with the same row checks, [`Facts`], and decoded with the
 //! same [`StringsArray`]).
+//!
+//! | file | role |
+//! |---|---|
+//! | `mod.rs` | the top-level walk, [`Sink`], [`StringsArray`] |
+//! | `json.rs` | string, skip and digit scanners |
+//! | `arrays.rs` | number rows, read incrementally, and their checks |
+//! | `meta.rs` | the `snapshot.meta` header |
+//! | `numbers.rs` | number rows parsed in parallel (the mmap path) |
+//! | `parallel.rs` | the whole-file driver: locate the sections, parse them on all threads |
+//! | `background.rs` | a sink fed on a thread of its own while V8 is still writing |
+//! | `nodes.rs` | the nodes-only sink ([`NodeSummaryParser`](super::NodeSummaryParser), HeapDiff) |
+//! | `error.rs` | [`SnapshotError`], every path's error |
 
 #![deny(missing_docs)]
 
 mod arrays;
+pub mod background;
 pub(crate) mod error;
 pub(crate) mod json;
+pub(crate) mod meta;
+pub mod nodes;
+pub(crate) mod numbers;
+pub(crate) mod parallel;
 
 pub(crate) use arrays::{grow, EdgeRow, Facts, NodeRow};
 pub use error::SnapshotError;
 
-use super::graph::Location;
-use super::meta::{Meta, Needs, MAX_HEADER_BYTES};
-use super::numbers::{first_non_number, first_non_number_in, not_a_number_byte};
-use super::progress::Progress;
+use crate::heap::graph::Location;
+use crate::heap::progress::Progress;
+use crate::heap::reader::meta::{Meta, Needs, MAX_HEADER_BYTES};
+use crate::heap::reader::numbers::{first_non_number, first_non_number_in, not_a_number_byte};
 use arrays::NumArray;
 use error::syntax;
 use json::{describe, is_ws, Skipper, StrScan};

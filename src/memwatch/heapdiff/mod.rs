@@ -13,7 +13,7 @@
 //!
 //! * `sample`: a snapshot reduced to a [`HeapSample`], and the [`SeenFilter`] that parses a
 //!   later snapshot against an earlier sample. The only file that touches the snapshot parser
-//!   (`crate::heap::stream`), so a change of the parser stays in one place;
+//!   (`crate::heap::reader::nodes`), so a change of the parser stays in one place;
 //! * `seen`: [`SeenNodes`], which of an earlier sample's nodes a later snapshot still holds;
 //! * `diff`: [`diff`] and [`diff_with_seen`], the per-`what` [`HeapDiffResult`];
 //! * `output`: [`HeapDiffResult::to_json`], memwatch's result object as JSON.

@@ -1,7 +1,7 @@
 //! A snapshot reduced to what a HeapDiff needs, and the filter that parses a later snapshot
 //! against an earlier sample.
 //!
-//! Every use of the snapshot parser (`crate::heap::stream`) in HeapDiff is in this file,
+//! Every use of the snapshot parser (`crate::heap::reader::nodes`) in HeapDiff is in this file,
 //! tests included (see `testing`): the rest of the module sees only [`HeapSample`] and
 //! [`SeenNodes`].
 
@@ -10,7 +10,7 @@ use std::sync::Arc;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::seen::SeenNodes;
-use crate::heap::stream::{NodeFilter, NodeSummary};
+use crate::heap::reader::nodes::{NodeFilter, NodeSummary};
 
 /// Constructor name of modswap's own HeapDiff objects, which are left out of samples.
 pub const OWN_CONSTRUCTOR: &str = "HeapDiff";
@@ -301,11 +301,11 @@ pub(super) mod testing {
     use std::sync::Arc;
 
     use super::{HeapSample, SeenFilter, SeenNodes, WhatInterner};
-    use crate::heap::stream::test_support::{build_snapshot, parse, NODE20_FIELDS};
-    use crate::heap::stream::NodeSummary;
+    use crate::heap::reader::nodes::test_support::{build_snapshot, parse, NODE20_FIELDS};
+    use crate::heap::reader::nodes::NodeSummary;
     use crate::heap::NodeSummaryParser;
 
-    pub(in super::super) use crate::heap::stream::test_support::{TestNode, NODE_TYPES};
+    pub(in super::super) use crate::heap::reader::nodes::test_support::{TestNode, NODE_TYPES};
 
     /// The parsed summary of a snapshot holding `nodes`.
     pub(in super::super) fn summary(nodes: &[TestNode]) -> NodeSummary {
@@ -329,6 +329,6 @@ pub(super) mod testing {
 
     /// The summary of the snapshot file at `path`.
     pub(in super::super) fn parse_file(path: &str) -> NodeSummary {
-        crate::heap::stream::parse_file(path.as_ref()).unwrap()
+        crate::heap::reader::nodes::parse_file(path.as_ref()).unwrap()
     }
 }

@@ -11,16 +11,18 @@
 
 #![deny(missing_docs)]
 
-use super::chunked::{HeapGraphBuilder, StringColumn, READ_CHUNK};
-use super::columns::{
+use crate::heap::graph::builder::{HeapGraphBuilder, StringColumn, READ_CHUNK};
+use crate::heap::graph::columns::{
     check_edge_count, check_names, check_node_count, first_edges, parse_edges, parse_locations,
     parse_nodes, root_ordinal, EdgeColumns, NodeColumns,
 };
-use super::graph::{EdgeKind, HeapGraph, LoadTimings, Location, NodeKind, Strings, TypeTable};
-use super::meta::{Meta, Needs};
-use super::numbers::{self, Span};
-use super::progress::Progress;
-use super::reader::{
+use crate::heap::graph::{
+    EdgeKind, HeapGraph, LoadTimings, Location, NodeKind, Strings, TypeTable,
+};
+use crate::heap::progress::Progress;
+use crate::heap::reader::meta::{Meta, Needs};
+use crate::heap::reader::numbers::{self, Span};
+use crate::heap::reader::{
     ByteCount, Facts, NodeRow, Reader, Section, Sink, SnapshotError, StringSink, StringsArray,
 };
 use std::fs::File;

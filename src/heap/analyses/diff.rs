@@ -10,9 +10,9 @@
 
 #![deny(missing_docs)]
 
-use super::classes::{node_classes_with, InterfaceDefinitions};
-use super::graph::{HeapGraph, NodeIndex, NodeKind};
-use super::shallow::shallow_sizes;
+use crate::heap::analyses::classes::{node_classes_with, InterfaceDefinitions};
+use crate::heap::analyses::shallow::shallow_sizes;
+use crate::heap::graph::{HeapGraph, NodeIndex, NodeKind};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use std::cmp::Ordering;
@@ -192,7 +192,7 @@ fn merge_by_id(old: &[Entry], new: &[Entry], rows: &mut [ClassDiff]) {
 /// Every sized node of one graph with its class key parts: (node, graph-local class id, size).
 struct ClassedNodes {
     nodes: Vec<(NodeIndex, u32, u64)>,
-    names: super::classes::ClassNames,
+    names: crate::heap::analyses::classes::ClassNames,
 }
 
 fn classed_nodes(graph: &HeapGraph, interfaces: &InterfaceDefinitions) -> ClassedNodes {

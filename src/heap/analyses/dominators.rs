@@ -16,9 +16,9 @@
 
 #![deny(missing_docs)]
 
-use super::bits::{BitVec, SizeColumn};
-use super::graph::{HeapGraph, NodeIndex};
-use super::progress::{Progress, Ticker};
+use crate::heap::graph::bits::{BitVec, SizeColumn};
+use crate::heap::graph::{HeapGraph, NodeIndex};
+use crate::heap::progress::{Progress, Ticker};
 
 /// The immediate dominators and the DFS order they were computed in.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -436,9 +436,9 @@ pub fn dominated_nodes(idom: &[NodeIndex], root: NodeIndex) -> (Vec<u32>, Vec<No
 /// DevTools' algorithm, transcribed step for step (tests compare it with [`dominators`]).
 #[cfg(test)]
 pub(crate) mod reference {
-    use super::super::bits::BitVec;
-    use super::super::graph::HeapGraph;
-    use super::super::retainers::Retainers;
+    use crate::heap::analyses::retainers::Retainers;
+    use crate::heap::graph::bits::BitVec;
+    use crate::heap::graph::HeapGraph;
 
     /// DevTools' `hasOnlyWeakRetainers`, reading its essential-edge bit vector.
     fn has_only_weak_retainers(retainers: &Retainers, essential: &BitVec, ordinal: u32) -> bool {

@@ -32,9 +32,9 @@
 
 #![deny(missing_docs)]
 
-use super::explain::{module_file, HeldIndex};
-use super::graph::{EdgeKind, EdgeName, HeapGraph, NodeIndex, NodeKind};
-use super::paths::PathStep;
+use crate::heap::analyses::explain::{module_file, HeldIndex};
+use crate::heap::analyses::paths::PathStep;
+use crate::heap::graph::{EdgeKind, EdgeName, HeapGraph, NodeIndex, NodeKind};
 
 /// The kinds of holders, in rule order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -111,7 +111,7 @@ impl<'g> PathFacts<'g> {
     fn is_old_module(&self, n: NodeIndex) -> bool {
         self.held
             .get(n)
-            .is_some_and(|m| m.role == super::explain::Role::Module)
+            .is_some_and(|m| m.role == crate::heap::analyses::explain::Role::Module)
     }
 
     /// The script a closure was compiled from (`shared` → `script_or_debug_info`/`script`).

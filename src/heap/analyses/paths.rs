@@ -13,9 +13,9 @@
 
 #![deny(missing_docs)]
 
-use super::bits::BitVec;
-use super::graph::{EdgeIndex, EdgeKind, EdgeName, HeapGraph, NodeIndex, NodeKind};
-use super::shallow::is_user_root;
+use crate::heap::analyses::shallow::is_user_root;
+use crate::heap::graph::bits::BitVec;
+use crate::heap::graph::{EdgeIndex, EdgeKind, EdgeName, HeapGraph, NodeIndex, NodeKind};
 use rustc_hash::FxHashSet;
 
 /// DevTools' `baseSystemDistance`: where nodes only reachable from system roots start.
@@ -291,7 +291,7 @@ fn parse_int_prefix(text: &str) -> Option<u64> {
 /// The part of a WeakMap entry edge name both edges of a pair share (DevTools'
 /// `duplicatedPart`: the name without its leading index), or `None` for other names.
 pub(crate) fn weakmap_pair_key(name: &str) -> Option<&str> {
-    super::essential::weakmap_table_id(name)?;
+    crate::heap::analyses::essential::weakmap_table_id(name)?;
     let digits = name.bytes().take_while(u8::is_ascii_digit).count();
     Some(&name[digits..])
 }

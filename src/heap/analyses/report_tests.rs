@@ -1,12 +1,12 @@
 //! Tests of what is read off an analysis: retainer paths, suspects, diffs and leak groups.
 
-use super::diff::{diff_snapshots, snapshot_totals};
-use super::graph::{EdgeName, HeapGraph, NodeIndex};
-use super::leaks::{find_leaks, sample_path, IdSet};
-use super::paths::{RetainerTree, NO_DISTANCE, SYSTEM_DISTANCE};
-use super::summary::{node_row, step_rows, summarize, SummaryRequest};
-use super::suspects::{find_suspects, SuspectRules};
-use super::testsnap::Snap;
+use crate::heap::analyses::diff::{diff_snapshots, snapshot_totals};
+use crate::heap::analyses::leaks::{find_leaks, sample_path, IdSet};
+use crate::heap::analyses::paths::{RetainerTree, NO_DISTANCE, SYSTEM_DISTANCE};
+use crate::heap::analyses::summary::{node_row, step_rows, summarize, SummaryRequest};
+use crate::heap::analyses::suspects::{find_suspects, SuspectRules};
+use crate::heap::graph::{EdgeName, HeapGraph, NodeIndex};
+use crate::heap::testsnap::Snap;
 
 fn edge_names(graph: &HeapGraph, tree: &RetainerTree, n: NodeIndex) -> Vec<String> {
     tree.path_to(graph, n)

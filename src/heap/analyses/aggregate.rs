@@ -9,10 +9,10 @@
 
 #![deny(missing_docs)]
 
-use super::bits::SizeColumn;
-use super::classes::ClassNames;
-use super::graph::{HeapGraph, Location, NodeIndex, NodeKind};
-use super::progress::Ticker;
+use crate::heap::analyses::classes::ClassNames;
+use crate::heap::graph::bits::SizeColumn;
+use crate::heap::graph::{HeapGraph, Location, NodeIndex, NodeKind};
+use crate::heap::progress::Ticker;
 use rustc_hash::FxHashMap;
 
 /// Totals for one class.
@@ -23,7 +23,7 @@ pub struct ClassAggregate {
     pub key: String,
     /// The class name.
     pub name: String,
-    /// The class id (see [`HeapAnalysis::class_of`](super::analysis::HeapAnalysis::class_of)).
+    /// The class id (see [`HeapAnalysis::class_of`](crate::heap::analyses::analysis::HeapAnalysis::class_of)).
     pub class: u32,
     /// The constructor location, for location-keyed classes.
     pub location: Option<Location>,

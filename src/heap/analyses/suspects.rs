@@ -15,8 +15,8 @@
 
 #![deny(missing_docs)]
 
-use super::analysis::HeapAnalysis;
-use super::graph::{HeapGraph, NodeIndex, NodeKind};
+use crate::heap::analyses::analysis::HeapAnalysis;
+use crate::heap::graph::{HeapGraph, NodeIndex, NodeKind};
 use rustc_hash::FxHashSet;
 
 /// Thresholds of the suspect search.

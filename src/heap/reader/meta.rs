@@ -1,13 +1,13 @@
 //! The `snapshot` header: field positions and type names from `meta`, and the counts.
 //! Every offset is read from `meta` (V8 versions differ: 6 or 7 node fields, extra fields).
 
-use super::reader::SnapshotError;
+use crate::heap::reader::SnapshotError;
 use serde_json::Value;
 
 /// Which parts of `snapshot` a reader needs: a nodes-only reader ignores the edge fields,
 /// `edge_count`, `root_index` and `extra_native_bytes`, and needs no `edge_count` node field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Needs {
+pub(crate) enum Needs {
     /// The node columns only.
     Nodes,
     /// The whole graph.
@@ -15,59 +15,59 @@ pub(super) enum Needs {
 }
 
 /// The `snapshot` header is a few KiB in practice; refuse to parse an absurd one.
-pub(super) const MAX_HEADER_BYTES: usize = 16 << 20;
+pub(crate) const MAX_HEADER_BYTES: usize = 16 << 20;
 /// More fields than this per node or edge is not a V8 snapshot (rows are parsed on the stack).
-pub(super) const MAX_FIELDS: usize = 64;
+pub(crate) const MAX_FIELDS: usize = 64;
 
 /// Field positions of the `locations` rows.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct LocationMeta {
-    pub(super) stride: usize,
-    pub(super) index: usize,
-    pub(super) script: usize,
-    pub(super) line: usize,
-    pub(super) column: usize,
+pub(crate) struct LocationMeta {
+    pub(crate) stride: usize,
+    pub(crate) index: usize,
+    pub(crate) script: usize,
+    pub(crate) line: usize,
+    pub(crate) column: usize,
 }
 
 /// Positions of the node fields this crate reads (DevTools' `indexOf`: the first field with
 /// the name; any other field is skipped).
 #[derive(Debug, Clone, Copy)]
-pub(super) struct NodeLayout {
-    pub(super) stride: usize,
-    pub(super) ty: usize,
-    pub(super) name: usize,
-    pub(super) id: usize,
-    pub(super) self_size: usize,
-    pub(super) edge_count: usize,
-    pub(super) detachedness: Option<usize>,
+pub(crate) struct NodeLayout {
+    pub(crate) stride: usize,
+    pub(crate) ty: usize,
+    pub(crate) name: usize,
+    pub(crate) id: usize,
+    pub(crate) self_size: usize,
+    pub(crate) edge_count: usize,
+    pub(crate) detachedness: Option<usize>,
 }
 
 /// Positions of the edge fields.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct EdgeLayout {
-    pub(super) stride: usize,
-    pub(super) ty: usize,
-    pub(super) name: usize,
-    pub(super) to: usize,
+pub(crate) struct EdgeLayout {
+    pub(crate) stride: usize,
+    pub(crate) ty: usize,
+    pub(crate) name: usize,
+    pub(crate) to: usize,
 }
 
 /// Everything read from `snapshot`.
 #[derive(Debug)]
-pub(super) struct Meta {
+pub(crate) struct Meta {
     /// What the header was read for.
-    pub(super) needs: Needs,
-    pub(super) offset: u64,
-    pub(super) node: NodeLayout,
-    pub(super) node_field_names: Vec<String>,
-    pub(super) node_types: Vec<String>,
-    pub(super) edge: EdgeLayout,
-    pub(super) edge_field_names: Vec<String>,
-    pub(super) edge_types: Vec<String>,
-    pub(super) locations: Option<LocationMeta>,
-    pub(super) node_count: u64,
-    pub(super) edge_count: u64,
-    pub(super) root_index: Option<u64>,
-    pub(super) extra_native_bytes: u64,
+    pub(crate) needs: Needs,
+    pub(crate) offset: u64,
+    pub(crate) node: NodeLayout,
+    pub(crate) node_field_names: Vec<String>,
+    pub(crate) node_types: Vec<String>,
+    pub(crate) edge: EdgeLayout,
+    pub(crate) edge_field_names: Vec<String>,
+    pub(crate) edge_types: Vec<String>,
+    pub(crate) locations: Option<LocationMeta>,
+    pub(crate) node_count: u64,
+    pub(crate) edge_count: u64,
+    pub(crate) root_index: Option<u64>,
+    pub(crate) extra_native_bytes: u64,
 }
 
 fn string_list(value: Option<&Value>) -> Option<Vec<String>> {
@@ -81,7 +81,7 @@ fn string_list(value: Option<&Value>) -> Option<Vec<String>> {
 impl Meta {
     /// Parses the header object `raw`, found at byte `offset`, for a reader that `needs` it.
     /// What a nodes-only reader ignores is left empty (edge layout) or zero.
-    pub(super) fn parse(raw: &[u8], offset: usize, needs: Needs) -> Result<Meta, SnapshotError> {
+    pub(crate) fn parse(raw: &[u8], offset: usize, needs: Needs) -> Result<Meta, SnapshotError> {
         let graph = needs == Needs::Graph;
         let offset = offset as u64;
         let bad = |message: String| SnapshotError::InvalidHeader { offset, message };
@@ -199,7 +199,7 @@ fn fields_and_types(
 
 /// `meta.location_fields`, if it names all four fields (otherwise locations are ignored, as
 /// DevTools cannot use them either).
-pub(super) fn location_meta(meta: &Value) -> Option<LocationMeta> {
+pub(crate) fn location_meta(meta: &Value) -> Option<LocationMeta> {
     let fields = string_list(meta.get("location_fields"))?;
     let at = |name: &str| fields.iter().position(|f| f == name);
     if fields.is_empty() || fields.len() > MAX_FIELDS {

@@ -1,9 +1,9 @@
 //! Tests of the leak groups on synthetic snapshots: containers looked through, dictionary keys
 //! folded into path shapes, holders named, V8's own groups ranked last.
 
-use super::graph::HeapGraph;
-use super::leaks::{find_leaks, IdSet, LeakGroup, LeakReport, MIN_DICTIONARY_KEYS};
-use super::testsnap::Snap;
+use crate::heap::analyses::leaks::{find_leaks, IdSet, LeakGroup, LeakReport, MIN_DICTIONARY_KEYS};
+use crate::heap::graph::HeapGraph;
+use crate::heap::testsnap::Snap;
 
 /// A snapshot under construction that remembers which nodes are new (allocated between
 /// baseline and target); every other node is old.

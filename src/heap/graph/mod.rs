@@ -1,12 +1,19 @@
 //! The whole heap graph of a snapshot as compact columns: one entry per node or edge in file
 //! order, nodes addressed by ordinal (`u32`), strings resolved once into one arena.
 //!
-//! Built by [`HeapGraph::load`] / [`HeapGraph::from_bytes`] (see `load.rs`); analysed by
-//! [`HeapAnalysis`](super::analysis::HeapAnalysis).
+//! Built by [`HeapGraph::load`] / [`HeapGraph::from_bytes`] (the reader's parallel driver,
+//! `reader/parallel.rs`) or incrementally by [`HeapGraphBuilder`](builder::HeapGraphBuilder)
+//! (`builder.rs`, a sink of the reader); `columns.rs` assembles the columns, `bits.rs` holds the
+//! compact bit and size columns the analyses share. Analysed by
+//! [`HeapAnalysis`](crate::heap::analyses::analysis::HeapAnalysis).
 
 #![deny(missing_docs)]
 
-use super::bits::SizeColumn;
+pub mod bits;
+pub(crate) mod builder;
+pub(crate) mod columns;
+
+use crate::heap::graph::bits::SizeColumn;
 use std::ops::Range;
 use std::time::Duration;
 
@@ -352,7 +359,7 @@ impl HeapGraph {
     }
 
     /// Node `n`'s self size in bytes as written in the file (before DevTools' shallow-size
-    /// reassignment; see [`HeapAnalysis::self_size`](super::analysis::HeapAnalysis::self_size)).
+    /// reassignment; see [`HeapAnalysis::self_size`](crate::heap::analyses::analysis::HeapAnalysis::self_size)).
     #[inline]
     pub fn self_size(&self, n: NodeIndex) -> u64 {
         self.self_size.get(n as usize)

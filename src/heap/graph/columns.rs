@@ -2,18 +2,18 @@
 //! piece of the big arrays parsed in parallel straight into its rows, with each reference
 //! (type, name, target node) validated on the way.
 
-use super::bits::SizeColumn;
-use super::graph::{EdgeKind, Location};
-use super::meta::{LocationMeta, Meta, MAX_FIELDS};
-use super::numbers::{
+use crate::heap::graph::bits::SizeColumn;
+use crate::heap::graph::{EdgeKind, Location};
+use crate::heap::reader::meta::{LocationMeta, Meta, MAX_FIELDS};
+use crate::heap::reader::numbers::{
     self, read_fast, read_fixed, read_row, run_pieces, split_rows, value_offset, Divider, Piece,
     Plan, Span,
 };
-use super::reader::{ByteCount, Facts, SnapshotError};
+use crate::heap::reader::{ByteCount, Facts, SnapshotError};
 use rayon::prelude::*;
 
 /// Node count from the array itself, checked against the stride and the header.
-pub(super) fn check_node_count(
+pub(crate) fn check_node_count(
     plan: &Plan,
     span: Span,
     meta: &Meta,
@@ -42,7 +42,7 @@ pub(super) fn check_node_count(
 }
 
 /// Edge count from the array itself, checked against the stride and the header.
-pub(super) fn check_edge_count(
+pub(crate) fn check_edge_count(
     plan: &Plan,
     span: Span,
     meta: &Meta,
@@ -107,7 +107,7 @@ fn check_count(
     Ok(actual as usize)
 }
 
-pub(super) fn root_ordinal(meta: &Meta, node_count: usize) -> Result<u32, SnapshotError> {
+pub(crate) fn root_ordinal(meta: &Meta, node_count: usize) -> Result<u32, SnapshotError> {
     // Every analysis starts at the root; V8 always writes at least the synthetic root node.
     if node_count == 0 {
         return Err(SnapshotError::Structure {
@@ -132,16 +132,16 @@ pub(super) fn root_ordinal(meta: &Meta, node_count: usize) -> Result<u32, Snapsh
 }
 
 /// Node columns before `first_edge` is summed up.
-pub(super) struct NodeColumns {
-    pub(super) types: Vec<u8>,
-    pub(super) names: Vec<u32>,
-    pub(super) ids: Vec<u32>,
-    pub(super) sizes: SizeColumn,
+pub(crate) struct NodeColumns {
+    pub(crate) types: Vec<u8>,
+    pub(crate) names: Vec<u32>,
+    pub(crate) ids: Vec<u32>,
+    pub(crate) sizes: SizeColumn,
     /// `edge_count` of node `n` at `n + 1` (slot 0 stays 0), ready for the prefix sum.
-    pub(super) edge_counts: Vec<u32>,
+    pub(crate) edge_counts: Vec<u32>,
     /// The largest name (checked against the string count once the strings are decoded).
-    pub(super) max_name: u32,
-    pub(super) detachedness: Option<Vec<u8>>,
+    pub(crate) max_name: u32,
+    pub(crate) detachedness: Option<Vec<u8>>,
 }
 
 /// One piece's slices of the node columns.
@@ -161,7 +161,7 @@ struct NodePieceResult {
     any_detachedness: bool,
 }
 
-pub(super) fn parse_nodes(
+pub(crate) fn parse_nodes(
     bytes: &[u8],
     plan: &Plan,
     meta: &Meta,
@@ -310,7 +310,7 @@ fn read_any<const N: usize>(
 }
 
 /// Turns per-node edge counts into offsets and checks they cover the edges array exactly.
-pub(super) fn first_edges(
+pub(crate) fn first_edges(
     mut counts: Vec<u32>,
     edge_count: usize,
     span: Span,
@@ -334,7 +334,7 @@ pub(super) fn first_edges(
 }
 
 /// Whether each edge type value names a string (all but `element` and `hidden`).
-pub(super) fn string_named_types(types: &[String]) -> [bool; 256] {
+pub(crate) fn string_named_types(types: &[String]) -> [bool; 256] {
     let mut named = [true; 256];
     for (i, t) in types.iter().enumerate() {
         named[i] = EdgeKind::from_name(t).has_string_name();
@@ -342,12 +342,12 @@ pub(super) fn string_named_types(types: &[String]) -> [bool; 256] {
     named
 }
 
-pub(super) struct EdgeColumns {
-    pub(super) types: Vec<u8>,
-    pub(super) names: Vec<u32>,
-    pub(super) to: Vec<u32>,
+pub(crate) struct EdgeColumns {
+    pub(crate) types: Vec<u8>,
+    pub(crate) names: Vec<u32>,
+    pub(crate) to: Vec<u32>,
     /// The largest name of a string-named edge (checked like the node names).
-    pub(super) max_name: u32,
+    pub(crate) max_name: u32,
 }
 
 struct EdgeSink<'a> {
@@ -356,7 +356,7 @@ struct EdgeSink<'a> {
     to: &'a mut [u32],
 }
 
-pub(super) fn parse_edges(
+pub(crate) fn parse_edges(
     bytes: &[u8],
     plan: &Plan,
     meta: &Meta,
@@ -432,7 +432,7 @@ fn parse_edge_piece<const N: usize>(
     Ok(max_name)
 }
 
-pub(super) fn parse_locations(
+pub(crate) fn parse_locations(
     bytes: &[u8],
     span: Span,
     lm: LocationMeta,
@@ -475,14 +475,14 @@ pub(super) fn parse_locations(
 
 /// Turns node offsets (`to_node`, `object_index`) into ordinals.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct NodeRef {
+pub(crate) struct NodeRef {
     stride: Divider,
     /// Node count times the stride: offsets must be below it.
     limit: u64,
 }
 
 impl NodeRef {
-    pub(super) fn new(stride: usize, nodes: usize) -> Self {
+    pub(crate) fn new(stride: usize, nodes: usize) -> Self {
         NodeRef {
             stride: Divider::new(stride as u64),
             limit: nodes as u64 * stride as u64,
@@ -491,7 +491,7 @@ impl NodeRef {
 
     /// The ordinal of the node at `offset`, if it is a node offset.
     #[inline]
-    pub(super) fn ordinal(self, offset: u64) -> Option<u32> {
+    pub(crate) fn ordinal(self, offset: u64) -> Option<u32> {
         // Checked against the limit first, which also keeps the division exact.
         let (q, r) = self.stride.div_rem(offset.min(self.limit));
         (offset < self.limit && r == 0).then_some(q as u32)
@@ -500,7 +500,7 @@ impl NodeRef {
 
 /// Checks that every node name and every string-named edge name is a `strings` index; the
 /// error names the first offending value in the file.
-pub(super) fn check_names(
+pub(crate) fn check_names(
     bytes: &[u8],
     node_plan: &Plan,
     nodes: &NodeColumns,

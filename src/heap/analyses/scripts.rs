@@ -7,7 +7,7 @@
 
 #![deny(missing_docs)]
 
-use super::graph::{EdgeName, HeapGraph, NodeIndex, NodeKind};
+use crate::heap::graph::{EdgeName, HeapGraph, NodeIndex, NodeKind};
 use rustc_hash::FxHashMap;
 
 /// The names of some script ids of one snapshot.

@@ -7,15 +7,17 @@
 
 #![deny(missing_docs)]
 
-use super::aggregate::{class_aggregates, count_classes, ClassAggregate, ClassCounts, TreeInputs};
-use super::bits::{BitVec, SizeColumn};
-use super::classes::{node_classes, ClassNames};
-use super::dominators::{dominated_nodes, dominators_beside, retained_sizes};
-use super::essential::{essential_edges_counted, page_owned_counted, WeakMapNames};
-use super::graph::{EdgeIndex, HeapGraph, NodeIndex};
-use super::progress::{Phase, Progress, Ticker};
-use super::retainers::Retainers;
-use super::shallow::shallow_sizes;
+use crate::heap::analyses::aggregate::{
+    class_aggregates, count_classes, ClassAggregate, ClassCounts, TreeInputs,
+};
+use crate::heap::analyses::classes::{node_classes, ClassNames};
+use crate::heap::analyses::dominators::{dominated_nodes, dominators_beside, retained_sizes};
+use crate::heap::analyses::essential::{essential_edges_counted, page_owned_counted, WeakMapNames};
+use crate::heap::analyses::retainers::Retainers;
+use crate::heap::analyses::shallow::shallow_sizes;
+use crate::heap::graph::bits::{BitVec, SizeColumn};
+use crate::heap::graph::{EdgeIndex, HeapGraph, NodeIndex};
+use crate::heap::progress::{Phase, Progress, Ticker};
 use std::borrow::Cow;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -46,7 +48,7 @@ pub struct AnalysisTimings {
 }
 
 /// Counts of nodes the dominator pass could not reach normally (see
-/// [`Dominators`](super::dominators::Dominators)).
+/// [`Dominators`](crate::heap::analyses::dominators::Dominators)).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Reachability {
     /// Nodes not reachable from the root over essential edges.
@@ -318,7 +320,7 @@ fn essential_phase(graph: &HeapGraph, progress: Option<&Progress>) -> (BitVec, B
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::heap::dominators::dominators_beside;
+    use crate::heap::analyses::dominators::dominators_beside;
     use crate::heap::testsnap::Snap;
 
     /// A global holding a chain of `len` objects, each with a string.

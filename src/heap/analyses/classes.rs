@@ -13,8 +13,8 @@
 
 #![deny(missing_docs)]
 
-use super::bits::BitVec;
-use super::graph::{EdgeKind, HeapGraph, NodeIndex, NodeKind};
+use crate::heap::graph::bits::BitVec;
+use crate::heap::graph::{EdgeKind, HeapGraph, NodeIndex, NodeKind};
 use rustc_hash::FxHashMap;
 use std::borrow::Cow;
 use std::cmp::Ordering;

@@ -6,8 +6,8 @@
 
 #![deny(missing_docs)]
 
-use super::bits::SizeColumn;
-use super::graph::{EdgeKind, HeapGraph, NodeKind};
+use crate::heap::graph::bits::SizeColumn;
+use crate::heap::graph::{EdgeKind, HeapGraph, NodeKind};
 
 /// Not reached from any owner yet.
 const UNVISITED: u32 = u32::MAX;
@@ -47,7 +47,7 @@ pub(crate) fn has_user_roots(graph: &HeapGraph) -> bool {
 /// DevTools' `JSHeapSnapshot.isUserRoot`.
 pub(crate) fn is_user_root(graph: &HeapGraph, n: u32) -> bool {
     graph.node_kind(n) != NodeKind::Synthetic
-        || super::essential::is_document_dom_trees_root(graph, n)
+        || crate::heap::analyses::essential::is_document_dom_trees_root(graph, n)
 }
 
 /// Whether node `n` can be owned (rather than owning itself).

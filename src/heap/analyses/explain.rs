@@ -6,7 +6,7 @@
 //!
 //! [`explain`] finds every marker, resolves the value it marks, and for each generation reads
 //! the shortest retainer path (DevTools' distance rules, [`RetainerTree`]) to the value of that
-//! generation nearest the GC roots. The path is classified ([`holder`](super::holder)) to name
+//! generation nearest the GC roots. The path is classified ([`holder`](crate::heap::analyses::holder)) to name
 //! what holds the generation, and generations held the same way are grouped.
 //!
 //! V8 writes a WeakMap entry as two `internal` edges to the value, both named
@@ -16,11 +16,11 @@
 
 #![deny(missing_docs)]
 
-use super::bits::BitVec;
-use super::essential::weakmap_table_id;
-use super::graph::{EdgeKind, EdgeName, HeapGraph, NodeIndex, NodeKind};
-use super::holder::{classify, Holder, HolderKind, PathFacts};
-use super::paths::{PathStep, RetainerTree, NO_DISTANCE};
+use crate::heap::analyses::essential::weakmap_table_id;
+use crate::heap::analyses::holder::{classify, Holder, HolderKind, PathFacts};
+use crate::heap::analyses::paths::{PathStep, RetainerTree, NO_DISTANCE};
+use crate::heap::graph::bits::BitVec;
+use crate::heap::graph::{EdgeKind, EdgeName, HeapGraph, NodeIndex, NodeKind};
 use rustc_hash::FxHashMap;
 
 /// The class name of modswap's marker objects.
@@ -450,7 +450,7 @@ fn string_value(graph: &HeapGraph, n: NodeIndex) -> Option<String> {
 }
 
 /// An edge's name or index as text.
-pub fn edge_label(graph: &HeapGraph, e: super::graph::EdgeIndex) -> String {
+pub fn edge_label(graph: &HeapGraph, e: crate::heap::graph::EdgeIndex) -> String {
     match graph.edge_name(e) {
         EdgeName::Index(i) => i.to_string(),
         EdgeName::Name(name) => name.to_owned(),

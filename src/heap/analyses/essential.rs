@@ -10,9 +10,9 @@
 
 #![deny(missing_docs)]
 
-use super::bits::BitVec;
-use super::graph::{EdgeKind, HeapGraph, NodeIndex, NodeKind};
-use super::progress::{Progress, Ticker};
+use crate::heap::graph::bits::BitVec;
+use crate::heap::graph::{EdgeKind, HeapGraph, NodeIndex, NodeKind};
+use crate::heap::progress::{Progress, Ticker};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 

@@ -1,6 +1,6 @@
 //! Building a [`HeapGraph`] from chunks that arrive one by one (a file read piece by piece, or
 //! V8's `getHeapSnapshot()` stream handed over through N-API), without ever holding the JSON:
-//! the graph columns sink of the [reader](super::reader).
+//! the graph columns sink of the [reader](crate::heap::reader).
 //!
 //! Rows go straight into the graph's columns as the bytes arrive and the `strings` are
 //! decoded into the arena; only the small `snapshot` header is buffered. Memory is the
@@ -14,18 +14,20 @@
 
 #![deny(missing_docs)]
 
-use super::bits::SizeColumn;
-use super::columns::root_ordinal;
-use super::graph::{EdgeKind, HeapGraph, LoadTimings, Location, NodeKind, Strings, TypeTable};
-use super::meta::{Meta, Needs};
-use super::progress::Progress;
-use super::reader::{
+use crate::heap::graph::bits::SizeColumn;
+use crate::heap::graph::columns::root_ordinal;
+use crate::heap::graph::{
+    EdgeKind, HeapGraph, LoadTimings, Location, NodeKind, Strings, TypeTable,
+};
+use crate::heap::progress::Progress;
+use crate::heap::reader::meta::{Meta, Needs};
+use crate::heap::reader::{
     grow, read_all, EdgeRow, NodeRow, Reader, Section, Sink, SnapshotError, StringSink,
 };
 use std::io::Read;
 
 /// [`HeapGraph::from_reader`] reads this much at a time.
-pub(super) const READ_CHUNK: usize = 64 << 10;
+pub(crate) const READ_CHUNK: usize = 64 << 10;
 
 impl HeapGraph {
     /// Parses a snapshot from any reader (a pipe, a socket, a decompressor) in 64 KiB reads,
@@ -36,7 +38,7 @@ impl HeapGraph {
 
     /// [`from_reader`](Self::from_reader), also returning the number of bytes read; each
     /// read is reported to `progress`.
-    pub(super) fn read_counted(
+    pub(crate) fn read_counted(
         mut reader: impl Read,
         progress: Option<&Progress>,
     ) -> Result<(HeapGraph, u64), SnapshotError> {
@@ -73,9 +75,9 @@ impl HeapGraph {
 /// The decoded `strings`: one arena and the end of each string in it. Shared with the
 /// parallel loader.
 #[derive(Debug, Default)]
-pub(super) struct StringColumn {
-    pub(super) arena: Vec<u8>,
-    pub(super) ends: Vec<usize>,
+pub(crate) struct StringColumn {
+    pub(crate) arena: Vec<u8>,
+    pub(crate) ends: Vec<usize>,
 }
 
 impl StringSink for StringColumn {
@@ -95,19 +97,19 @@ impl StringSink for StringColumn {
 
 impl StringColumn {
     /// The strings as the graph keeps them.
-    pub(super) fn into_strings(mut self) -> Result<Strings, SnapshotError> {
+    pub(crate) fn into_strings(mut self) -> Result<Strings, SnapshotError> {
         self.arena.shrink_to_fit();
         self.ends.shrink_to_fit();
         // The scanner validated UTF-8 and only ever writes whole characters.
         let arena = String::from_utf8(self.arena)
-            .map_err(|_| super::reader::error::syntax(0, "invalid UTF-8 in \"strings\""))?;
+            .map_err(|_| crate::heap::reader::error::syntax(0, "invalid UTF-8 in \"strings\""))?;
         Ok(Strings::from_parts(arena, self.ends))
     }
 }
 
 /// The graph's columns as the rows arrive.
 #[derive(Debug)]
-pub(super) struct GraphSink {
+pub(crate) struct GraphSink {
     /// Whether rows are stored (false for a [`checker`](HeapGraphBuilder::checker)).
     keep_rows: bool,
     node_type: Vec<u8>,
@@ -273,7 +275,7 @@ impl HeapGraphBuilder {
     /// A builder that checks what is pushed exactly as [`new`](Self::new)'s does, and stops at
     /// the same first error, but stores no node, edge or location rows: for finding that error
     /// in an input already known to be bad. Its [`finish`](Self::finish) gives no usable graph.
-    pub(super) fn checker() -> Self {
+    pub(crate) fn checker() -> Self {
         HeapGraphBuilder(Reader::new(GraphSink::new(false)))
     }
 
@@ -355,7 +357,7 @@ fn assemble(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::heap::stream::test_support::OLD_FIELDS;
+    use crate::heap::reader::nodes::test_support::OLD_FIELDS;
     use crate::heap::testsnap::Snap;
 
     /// Pushes `chunks` one by one.

@@ -3,8 +3,8 @@
 
 #![deny(missing_docs)]
 
-use super::bits::BitVec;
-use super::graph::{EdgeIndex, HeapGraph, NodeIndex};
+use crate::heap::graph::bits::BitVec;
+use crate::heap::graph::{EdgeIndex, HeapGraph, NodeIndex};
 use rayon::prelude::*;
 use std::ops::Range;
 

@@ -7,8 +7,8 @@
 
 #![deny(missing_docs)]
 
-use super::reader::json::describe;
-use super::reader::{ByteCount, SnapshotError};
+use crate::heap::reader::json::describe;
+use crate::heap::reader::{ByteCount, SnapshotError};
 use rayon::prelude::*;
 
 /// Pieces smaller than this are not worth a task of their own. Tiny when fuzzing, so that
@@ -19,7 +19,7 @@ const PIECES_PER_THREAD: usize = 4;
 
 /// Where an array's brackets are in the input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Span {
+pub(crate) struct Span {
     /// Offset of `[`.
     pub open: usize,
     /// Offset of the matching `]`.
@@ -34,7 +34,7 @@ impl Span {
 
 /// A run of whole rows: bytes `start..end` hold rows `first_row..first_row + rows`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Piece {
+pub(crate) struct Piece {
     pub start: usize,
     pub end: usize,
     pub first_row: usize,
@@ -43,7 +43,7 @@ pub(super) struct Piece {
 
 /// An array cut into row-aligned pieces.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Plan {
+pub(crate) struct Plan {
     /// Number of values in the array.
     pub values: u64,
     pub pieces: Vec<Piece>,
@@ -64,7 +64,7 @@ fn is_ws(b: u8) -> bool {
 /// Counts the values of the array and cuts it into pieces of whole rows of `stride` values.
 /// When the value count is not a multiple of `stride` the pieces are empty (the caller
 /// reports the error from `values`).
-pub(super) fn plan(bytes: &[u8], span: Span, stride: usize) -> Plan {
+pub(crate) fn plan(bytes: &[u8], span: Span, stride: usize) -> Plan {
     let (start, end) = span.content();
     let content = &bytes[start..end];
     if content.iter().all(|&b| is_ws(b)) {
@@ -166,7 +166,7 @@ fn align_pieces(
 
 /// Whether `b` can be part of a number array's contents.
 #[inline(always)]
-pub(super) fn is_number_byte(b: u8) -> bool {
+pub(crate) fn is_number_byte(b: u8) -> bool {
     // `|`, not `||`: no branches, so that the block test below is vectorized.
     (b.wrapping_sub(b'0') < 10)
         | (b == b',')
@@ -178,7 +178,7 @@ pub(super) fn is_number_byte(b: u8) -> bool {
 
 /// The first byte of `hay` that cannot be part of a number array (its `]`, or garbage), looked
 /// for in consecutive pairs of blocks by two threads: a number array is hundreds of megabytes.
-pub(super) fn first_non_number(hay: &[u8]) -> Option<usize> {
+pub(crate) fn first_non_number(hay: &[u8]) -> Option<usize> {
     const BLOCK: usize = 4 << 20;
     let mut start = 0;
     while start < hay.len() {
@@ -201,7 +201,7 @@ pub(super) fn first_non_number(hay: &[u8]) -> Option<usize> {
 
 /// [`first_non_number`] on one thread: 64 bytes at a time, then the byte in the first block
 /// that has one.
-pub(super) fn first_non_number_in(block: &[u8]) -> Option<usize> {
+pub(crate) fn first_non_number_in(block: &[u8]) -> Option<usize> {
     const LANES: usize = 64;
     let mut words = block.chunks_exact(LANES);
     let mut base = 0;
@@ -227,7 +227,7 @@ pub(super) fn first_non_number_in(block: &[u8]) -> Option<usize> {
 /// The error for byte `b`, at `offset` in number array `name`, that is neither part of a
 /// number nor its closing bracket.
 #[cold]
-pub(super) fn not_a_number_byte(offset: u64, name: &str, b: u8) -> SnapshotError {
+pub(crate) fn not_a_number_byte(offset: u64, name: &str, b: u8) -> SnapshotError {
     SnapshotError::Syntax {
         offset,
         message: format!(
@@ -238,7 +238,7 @@ pub(super) fn not_a_number_byte(offset: u64, name: &str, b: u8) -> SnapshotError
 }
 
 /// Splits a column into consecutive slices of `counts` rows each.
-pub(super) fn split_rows<'a, T>(mut slice: &'a mut [T], counts: &[usize]) -> Vec<&'a mut [T]> {
+pub(crate) fn split_rows<'a, T>(mut slice: &'a mut [T], counts: &[usize]) -> Vec<&'a mut [T]> {
     let mut out = Vec::with_capacity(counts.len());
     for &n in counts {
         let (head, tail) = slice.split_at_mut(n);
@@ -251,7 +251,7 @@ pub(super) fn split_rows<'a, T>(mut slice: &'a mut [T], counts: &[usize]) -> Vec
 /// Why a row could not be read; turned into a [`SnapshotError`] by the caller, which knows
 /// the field names.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum ValueError {
+pub(crate) enum ValueError {
     /// Something other than the expected token at byte `at`.
     Expected { at: usize, what: &'static str },
     /// Field `field` of the row, starting at byte `at`, exceeds u64.
@@ -287,7 +287,7 @@ impl ValueError {
 /// Reads one row of `out.len()` values, each followed by a comma unless the piece ends there;
 /// `*pos` moves past it.
 #[inline]
-pub(super) fn read_row(
+pub(crate) fn read_row(
     bytes: &[u8],
     pos: &mut usize,
     end: usize,
@@ -302,7 +302,7 @@ pub(super) fn read_row(
 /// [`read_row`] for a row length known at compile time (unrolled: about 20 % faster on the
 /// 3-field edges and 6- or 7-field nodes every V8 writes).
 #[inline(always)]
-pub(super) fn read_fixed<const N: usize>(
+pub(crate) fn read_fixed<const N: usize>(
     bytes: &[u8],
     pos: &mut usize,
     end: usize,
@@ -320,7 +320,7 @@ pub(super) fn read_fixed<const N: usize>(
 /// path, which also finds the error). One bounds check for the whole row instead of several
 /// per value.
 #[inline(always)]
-pub(super) fn read_fast<const N: usize>(
+pub(crate) fn read_fast<const N: usize>(
     bytes: &[u8],
     pos: usize,
     end: usize,
@@ -451,7 +451,7 @@ fn slow_value(bytes: &[u8], pos: &mut usize, end: usize, field: usize) -> Result
 /// Division by a divisor known only at run time (the node field count), as a multiply by
 /// its reciprocal: a 64-bit `div` costs tens of cycles and every edge needs one.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct Divider {
+pub(crate) struct Divider {
     d: u64,
     /// ceil(2^64 / d); exact for dividends below 2^64 / d.
     m: u64,
@@ -481,7 +481,7 @@ impl Divider {
 
 /// Byte offset of value `field` of the row starting at `row_start` (for error messages).
 #[cold]
-pub(super) fn value_offset(bytes: &[u8], row_start: usize, field: usize) -> u64 {
+pub(crate) fn value_offset(bytes: &[u8], row_start: usize, field: usize) -> u64 {
     let mut i = row_start;
     for _ in 0..field {
         i += memchr::memchr(b',', &bytes[i..]).map_or(0, |k| k + 1);
@@ -494,7 +494,7 @@ pub(super) fn value_offset(bytes: &[u8], row_start: usize, field: usize) -> u64 
 
 /// Runs `parse` on every piece in parallel, adding each piece's bytes to `count` once parsed,
 /// and returns the error that comes first in the file.
-pub(super) fn run_pieces<S: Send, R: Send>(
+pub(crate) fn run_pieces<S: Send, R: Send>(
     work: Vec<(Piece, S)>,
     count: &ByteCount,
     parse: impl Fn(Piece, S) -> Result<R, SnapshotError> + Sync + Send,

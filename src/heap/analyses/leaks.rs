@@ -37,10 +37,10 @@
 
 #![deny(missing_docs)]
 
-use super::analysis::HeapAnalysis;
-use super::essential::weakmap_table_id;
-use super::graph::{EdgeKind, EdgeName, HeapGraph, NodeIndex, NodeKind};
-use super::paths::{PathStep, RetainerTree};
+use crate::heap::analyses::analysis::HeapAnalysis;
+use crate::heap::analyses::essential::weakmap_table_id;
+use crate::heap::analyses::paths::{PathStep, RetainerTree};
+use crate::heap::graph::{EdgeKind, EdgeName, HeapGraph, NodeIndex, NodeKind};
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 

@@ -2,11 +2,11 @@
 //! the JS thread) keeps writing: the producer only copies each chunk into a bounded channel, so
 //! the parse overlaps the serialization instead of adding to it.
 
-use super::chunked::HeapGraphBuilder;
-use super::graph::HeapGraph;
-use super::progress::Progress;
-use super::reader::SnapshotError;
-use super::stream::{NodeFilter, NodeSummary, NodeSummaryParser};
+use crate::heap::graph::builder::HeapGraphBuilder;
+use crate::heap::graph::HeapGraph;
+use crate::heap::progress::Progress;
+use crate::heap::reader::nodes::{NodeFilter, NodeSummary, NodeSummaryParser};
+use crate::heap::reader::SnapshotError;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
@@ -173,7 +173,9 @@ impl<P: ChunkSink> Drop for BackgroundParser<P> {
 /// background when a filter keeps it small.
 #[derive(Debug)]
 pub enum ChunkParser {
+    /// Parsed by the thread that feeds the chunks.
     InPlace(Box<NodeSummaryParser>),
+    /// Parsed on a thread of its own.
     Background(BackgroundParser),
 }
 
@@ -211,7 +213,7 @@ impl ChunkParser {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::heap::stream::parse_reader;
+    use crate::heap::reader::nodes::parse_reader;
 
     const SNAPSHOT: &str = r#"{"snapshot":{"meta":{"node_fields":["type","name","id","self_size","edge_count","trace_node_id","detachedness"],"node_types":[["hidden","array","string","object"],"string","number","number","number","number","number"],"edge_fields":["type","name_or_index","to_node"],"edge_types":[["context","element"],"string_or_number","node"]},"node_count":2,"edge_count":0,"trace_function_count":0},"nodes":[3,1,1,40,0,0,0,2,2,3,24,0,0,0],"edges":[],"trace_function_infos":[],"trace_tree":[],"samples":[],"locations":[],"strings":["","Foo","bar"]}"#;
 

@@ -1,11 +1,11 @@
 //! The plain-data result of one analysis, as `modswap.heap.analyze` returns it: totals, the
 //! class aggregates and the nodes that retain the most, largest first.
 
-use super::analysis::HeapAnalysis;
-use super::graph::{EdgeName, HeapGraph, NodeIndex, NodeKind};
-use super::paths::{PathStep, RetainerTree};
-use super::scripts::ScriptNames;
-use super::suspects::{find_suspects, SuspectRules};
+use crate::heap::analyses::analysis::HeapAnalysis;
+use crate::heap::analyses::paths::{PathStep, RetainerTree};
+use crate::heap::analyses::scripts::ScriptNames;
+use crate::heap::analyses::suspects::{find_suspects, SuspectRules};
+use crate::heap::graph::{EdgeName, HeapGraph, NodeIndex, NodeKind};
 
 /// One node, described for people.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,7 +31,7 @@ pub struct StepRow {
     pub node: NodeRow,
 }
 
-/// A node retaining an outsized share of the heap (see [`super::suspects`]).
+/// A node retaining an outsized share of the heap (see [`crate::heap::analyses::suspects`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SuspectRow {
     pub node: NodeRow,
@@ -60,7 +60,7 @@ pub struct ClassRow {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct ClassLocation {
     /// The script's name (a file path, a URL, `node:internal/…`), when the snapshot links its
-    /// id to one (see [`super::scripts`]).
+    /// id to one (see [`crate::heap::analyses::scripts`]).
     pub script: Option<String>,
     /// V8's script id.
     pub script_id: u32,

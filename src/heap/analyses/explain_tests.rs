@@ -1,9 +1,9 @@
 //! `explain` on small synthetic snapshots shaped like Node's: markers as WeakMap values, and
 //! each way an old generation is held.
 
-use super::explain::{explain, ExplainOptions, Explanation, Role, StaleGeneration};
-use super::holder::HolderKind;
-use super::testsnap::Snap;
+use crate::heap::analyses::explain::{explain, ExplainOptions, Explanation, Role, StaleGeneration};
+use crate::heap::analyses::holder::HolderKind;
+use crate::heap::testsnap::Snap;
 
 /// A snapshot with a global object and modswap's marker WeakMap.
 struct App {

@@ -1,5 +1,5 @@
 //! The nodes-only summary of a V8 `.heapsnapshot`, read incrementally: the summary sink of the
-//! [reader](super::reader), for HeapDiff.
+//! [reader](crate::heap::reader), for HeapDiff.
 //!
 //! The file is fed in chunks split anywhere (inside numbers, strings, escapes or multi-byte
 //! UTF-8). Only three sections matter:
@@ -15,15 +15,15 @@
 //! comes last; if it comes before `nodes`, which strings are needed is not known yet and all
 //! of them are kept.
 
-use super::meta::{Meta, Needs};
-use super::reader::error::syntax;
-use super::reader::{grow, read_all, NodeRow, Reader, Section, Sink, StringSink};
+use crate::heap::reader::error::syntax;
+use crate::heap::reader::meta::{Meta, Needs};
+use crate::heap::reader::{grow, read_all, NodeRow, Reader, Section, Sink, StringSink};
 use std::fmt;
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
-pub use super::reader::SnapshotError;
+pub use crate::heap::reader::SnapshotError;
 
 /// `parse_file` reads this much at a time into one reused buffer.
 const READ_CHUNK: usize = 1 << 20;
