@@ -47,9 +47,10 @@ function build(Class, count) {
   return items;
 }
 
-function loadTool(tool, airbnbDir) {
-  if (tool === 'modswap') return require('./lib/memwatch-bench').MODSWAP_MEMWATCH;
-  if (tool === 'airbnb') return airbnbDir;
+function loadTool(tool, moduleDir) {
+  // A path after the tool: another checkout's memwatch.js (the bench's --before).
+  if (tool === 'modswap') return moduleDir ?? require('./lib/memwatch-bench').MODSWAP_MEMWATCH;
+  if (tool === 'airbnb') return moduleDir;
   return null;
 }
 

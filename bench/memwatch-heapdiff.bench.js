@@ -4,7 +4,9 @@
 // floor for anything built on heap snapshots.
 //
 //   node bench/memwatch-heapdiff.bench.js [--quick] [--runs=3] [--runs-large=N] [--sizes=200000,1000000]
-//       [--tools=modswap,airbnb,floor-stream,floor-sync,floor-file]
+//       [--tools=modswap,airbnb,floor-stream,floor-sync,floor-file] [--before=DIR]
+//   --before=DIR also runs modswap from another (built) checkout in the same rounds, e.g. the
+//   commit before a change to the snapshot reader (issue J: no size slower than before).
 //
 // Every measurement is a fresh process (memwatch-heapdiff-child.js) that builds a heap of N live
 // BenchItem objects, then either diffs (new HeapDiff(), +10% BenchAdded objects, end()) or takes
@@ -33,7 +35,7 @@ const {
 const CHILD = path.join(__dirname, 'memwatch-heapdiff-child.js');
 const RESULTS_FILE = resultsFile('heapdiff', process.argv.slice(2));
 const TOOLS = ['modswap', 'airbnb', 'floor-stream', 'floor-sync', 'floor-file'];
-const DIFF_TOOLS = ['modswap', 'airbnb'];
+const DIFF_TOOLS = ['modswap', 'airbnb', 'before'];
 
 const FULL = { sizes: [200000, 1000000], runs: 3, runsLarge: 3, largeFrom: 500000, addedFraction: 0.1 };
 const QUICK = { sizes: [20000, 50000], runs: 1, runsLarge: 1, largeFrom: 500000, addedFraction: 0.1 };
@@ -49,10 +51,12 @@ function parseArgs(argv) {
     else if (key === '--runs-large') options.runsLarge = Number(value);
     else if (key === '--sizes') options.sizes = value.split(',').map(Number);
     else if (key === '--tools') options.tools = value.split(',');
+    else if (key === '--before') options.beforeDir = path.resolve(value);
     else throw new Error(`unknown option ${arg}`);
   }
   const unknown = options.tools.filter((tool) => !TOOLS.includes(tool));
   if (unknown.length > 0) throw new Error(`unknown tool(s) ${unknown.join(', ')}; known: ${TOOLS.join(', ')}`);
+  if (options.beforeDir) options.tools = [...options.tools, 'before'];
   return options;
 }
 
@@ -62,8 +66,9 @@ function runsFor(options, objects) {
 }
 
 function runOne(tool, objects, options, airbnb) {
-  const args = ['--expose-gc', CHILD, tool, String(objects), String(options.addedFraction)];
+  const args = ['--expose-gc', CHILD, tool === 'before' ? 'modswap' : tool, String(objects), String(options.addedFraction)];
   if (tool === 'airbnb') args.push(airbnb.dir);
+  if (tool === 'before') args.push(path.join(options.beforeDir, 'memwatch.js'));
   const started = Date.now();
   const outcome = runChild(args, `${tool} at ${objects} objects`);
   process.stderr.write(`    ${tool} ${objects}: ${outcome.error ? 'FAILED' : 'ok'} (${((Date.now() - started) / 1000).toFixed(1)} s wall)\n`);
@@ -107,6 +112,7 @@ const formatNodes = (n) => (Number.isFinite(n) ? `${(n / 1e6).toFixed(2)} M` : '
 
 const FIRST_LABEL = {
   modswap: 'new HeapDiff()',
+  before: 'new HeapDiff()',
   airbnb: 'new HeapDiff()',
   'floor-stream': 'getHeapSnapshot()',
   'floor-sync': 'getHeapSnapshot()',
@@ -114,6 +120,7 @@ const FIRST_LABEL = {
 };
 const SECOND_LABEL = {
   modswap: 'end()',
+  before: 'end()',
   airbnb: 'end()',
   'floor-stream': 'read all chunks',
   'floor-sync': 'serialize',
@@ -125,6 +132,7 @@ function toolLabel(tool, airbnb) {
   if (tool === 'floor-stream') return 'V8 floor: 1 snapshot, streamed';
   if (tool === 'floor-sync') return 'V8 floor: 1 snapshot, chunks dropped as written';
   if (tool === 'floor-file') return 'V8 floor: 1 snapshot, to /dev/null';
+  if (tool === 'before') return 'modswap, before (--before)';
   return 'modswap';
 }
 
@@ -178,6 +186,12 @@ function goalRows(size) {
       `<= ${GOALS.peakRssVsFloor}x`,
       verdict(floorRatio <= GOALS.peakRssVsFloor),
     ]);
+  }
+  const before = size.summary.before;
+  if (usable(m) && usable(before)) {
+    const ratio = before.secondMs / m.secondMs;
+    rows.push([`${size.objects}: before end() / modswap end()`, formatRatio(ratio), '>= 1x', verdict(ratio >= 1)]);
+    rows.push([`${size.objects}: before peak RSS / modswap peak RSS`, formatRatio(before.peakRss / m.peakRss), '', '']);
   }
   const sync = size.summary['floor-sync'];
   if (usable(m) && usable(sync)) {

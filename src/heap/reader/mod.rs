@@ -813,11 +813,13 @@ pub(crate) fn read_all(
     }
 }
 
-/// Bytes read, added up from any thread and reported to a [`Progress`] as they come.
+/// Bytes read, added up from any thread and reported to a [`Progress`] as they come; with a
+/// file map, the pages of each parsed range are handed back to the kernel.
 #[derive(Debug)]
 pub(crate) struct ByteCount<'a> {
     progress: Option<&'a Progress>,
     done: AtomicU64,
+    map: Option<&'a memmap2::Mmap>,
 }
 
 impl<'a> ByteCount<'a> {
@@ -826,6 +828,31 @@ impl<'a> ByteCount<'a> {
         ByteCount {
             progress,
             done: AtomicU64::new(0),
+            map: None,
+        }
+    }
+
+    /// A count that also releases the pages of `map` that [`range_done`](Self::range_done)
+    /// names: the parsed text is not needed again, and keeping the mapped file resident
+    /// while the columns grow is what set the loader's peak RSS (file + columns).
+    pub(crate) fn releasing(progress: Option<&'a Progress>, map: &'a memmap2::Mmap) -> Self {
+        ByteCount {
+            map: Some(map),
+            ..ByteCount::new(progress)
+        }
+    }
+
+    /// The bytes `start..end` of the input are parsed: counted, and released when mapped.
+    pub(crate) fn range_done(&self, start: usize, end: usize) {
+        self.add(end.saturating_sub(start) as u64);
+        #[cfg(unix)]
+        if let Some(map) = self.map {
+            // SAFETY: the map is a private read-only file map that is never written, so
+            // dropping its pages loses nothing: a later read (an error's offset, a neighbour
+            // piece sharing the edge page) faults them in again from the file.
+            let _ = unsafe {
+                map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, start, end - start)
+            };
         }
     }
 

@@ -503,7 +503,7 @@ pub(crate) fn run_pieces<S: Send, R: Send>(
     work.into_par_iter()
         .map(|(piece, sink)| {
             let parsed = parse(piece, sink);
-            count.add((piece.end - piece.start) as u64);
+            count.range_done(piece.start, piece.end);
             parsed
         })
         .collect::<Vec<_>>()
