@@ -107,6 +107,10 @@ test('the swap signal swaps the loaded project files modified since the last loo
     'a.js': "module.hot.accept();\nmodule.exports = 'a1';\n",
     'b.js': "module.hot.accept();\nmodule.exports = 'b1';\n",
   });
+  // Saved a minute ago: "since the last look" must not depend on which millisecond the files
+  // were written in.
+  const before = new Date(Date.now() - 60_000);
+  for (const name of ['a.js', 'b.js']) fs.utimesSync(fixture.path(name), before, before);
   require(fixture.path('a.js'));
   require(fixture.path('b.js'));
   const lines = [];
@@ -123,5 +127,13 @@ test('the swap signal swaps the loaded project files modified since the last loo
   assert.equal(require(fixture.path('a.js')), 'a2');
   assert.equal(require(fixture.path('b.js')), 'b1');
   assert.match(lines[1], /^swapped .*a\.js in \d+\.\d ms$/);
+  // A save just after the look whose time the kernel's coarse clock put a few ms before it.
+  fixture.write('b.js', "module.hot.accept();\nmodule.exports = 'b2';\n");
+  const justBefore = new Date(reloader.lastLook - 5);
+  fs.utimesSync(fixture.path('b.js'), justBefore, justBefore);
+  reloader.swapChangedSinceLastLook();
+  assert.equal(require(fixture.path('b.js')), 'b2');
+  // (a.js is swapped again too: the test gave it a time 5 s in the future.)
+  assert.match(lines[2], /^swapped .*b\.js.* in \d+\.\d ms$/);
   fixture.remove();
 });

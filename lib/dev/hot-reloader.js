@@ -152,7 +152,10 @@ class HotReloader {
    * loaded file after each swap cost 11-15 ms of event loop on a 2,000-module app.
    */
   swapChangedSinceLastLook() {
-    const since = this.lastLook;
+    // File times come from the kernel's coarse clock, up to a tick behind Date.now(): a save
+    // right after the last look can carry an earlier time. Looking back MTIME_SLACK_MS further
+    // swaps a file saved just before the look once more (harmless) rather than miss one.
+    const since = this.lastLook - MTIME_SLACK_MS;
     this.lastLook = Date.now();
     const modified = (file) => (mtimeOf(file) ?? 0) > since;
     const changed = this.projectFiles().filter(modified);
@@ -184,6 +187,9 @@ class HotReloader {
     return path.relative(process.cwd(), file) || file;
   }
 }
+
+/** Longer than a kernel clock tick (1–10 ms) and than Date.now()'s whole milliseconds. */
+const MTIME_SLACK_MS = 20;
 
 function mtimeOf(file) {
   try {
