@@ -61,6 +61,8 @@ class HotReloader {
     this.watchers = [];
     /** When the swap signal last looked for modified files (ms since the epoch). */
     this.lastLook = Date.now();
+    /** File -> the modification time the swap signal saw last (see swapChangedSinceLastLook). */
+    this.seenMtimes = new Map();
   }
 
   start() {
@@ -153,11 +155,17 @@ class HotReloader {
    */
   swapChangedSinceLastLook() {
     // File times come from the kernel's coarse clock, up to a tick behind Date.now(): a save
-    // right after the last look can carry an earlier time. Looking back MTIME_SLACK_MS further
-    // swaps a file saved just before the look once more (harmless) rather than miss one.
+    // right after the last look can carry an earlier time. So a file this look has seen before
+    // is modified when its time differs from the one seen; one it has not, when its time is
+    // after the last look less MTIME_SLACK_MS.
     const since = this.lastLook - MTIME_SLACK_MS;
     this.lastLook = Date.now();
-    const modified = (file) => (mtimeOf(file) ?? 0) > since;
+    const modified = (file) => {
+      const mtime = mtimeOf(file) ?? 0;
+      const seen = this.seenMtimes.get(file);
+      this.seenMtimes.set(file, mtime);
+      return seen === undefined ? mtime > since : mtime !== seen;
+    };
     const changed = this.projectFiles().filter(modified);
     const esm = this.esmProjectFiles().filter(modified);
     if (changed.length > 0) this.swap(changed);
