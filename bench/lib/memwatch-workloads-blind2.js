@@ -50,17 +50,8 @@ const STEP_MS = 1000;
 /** Steps the benchmark runs (its default 150 full GCs); the bursty leak's outages fall inside. */
 const RUN_STEPS = 150;
 
-/** Deterministic PRNG (mulberry32): every run of a workload allocates the same. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG (mulberry32, shared with the other sets): every run allocates the same. */
+const { random: prng } = require('./memwatch-workloads');
 
 /** A hex id of `length` characters from `rng`. */
 function hexId(rng, length) {

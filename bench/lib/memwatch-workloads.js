@@ -539,4 +539,4 @@ function applicationState() {
   return Array.from({ length: 150000 }, (_, i) => ({ id: i, name: `user-${i}`, roles: [i & 7] }));
 }
 
-module.exports = { WORKLOADS, HOLDOUT_WORKLOADS, FRESH_WORKLOADS, ALL_WORKLOADS, applicationState, MB };
+module.exports = { WORKLOADS, HOLDOUT_WORKLOADS, FRESH_WORKLOADS, ALL_WORKLOADS, applicationState, MB, random };
